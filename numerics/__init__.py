@@ -1,0 +1,1 @@
+"""High-precision evaluation, estimator, simulation and verification for masked SSR."""

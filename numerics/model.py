@@ -1,0 +1,154 @@
+"""Population models and exact parsing of their parameters.
+
+Every parameter of the toolkit is held as an exact rational (``fractions.Fraction``):
+``"1/2"``, ``"0.2"`` and ``"1e-3"`` are parsed exactly and never evaluated as code, so
+that an evaluation at any ``dps`` starts from the exact input.
+
+>>> parse_number("1/2", "gamma")
+Fraction(1, 2)
+>>> parse_noise("1:1/2,6:1/2")
+((Fraction(1, 1), Fraction(1, 2)), (Fraction(6, 1), Fraction(1, 2)))
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import mpmath as mp
+
+__all__ = [
+    "BadParameter",
+    "Model",
+    "parse_number",
+    "parse_noise",
+    "BASES",
+    "ISOTROPIC",
+]
+
+BASES = ("diagonal", "rotational")
+ISOTROPIC = ((Fraction(1), Fraction(1)),)
+
+
+class BadParameter(ValueError):
+    """Invalid user input; ``str(err)`` is a one-line message naming the parameter."""
+
+    def __init__(self, name: str, message: str):
+        self.name = name
+        super().__init__(f"{name}: {message}")
+
+
+def parse_number(text: str, name: str) -> Fraction:
+    """Parse ``text`` exactly as a finite rational number (``1/2``, ``0.2``, ``1e-3``).
+
+    Raises :class:`BadParameter` naming ``name`` for anything else (``nan``, ``inf``,
+    ``1/0``, words).
+
+    >>> parse_number("1e-3", "lam")
+    Fraction(1, 1000)
+    >>> parse_number("nan", "theta")
+    Traceback (most recent call last):
+    ...
+    numerics.model.BadParameter: theta: expected a finite number such as 0.2, 1/2 or 1e-3, got 'nan'
+    """
+    if isinstance(text, Fraction):
+        return text
+    if isinstance(text, int) and not isinstance(text, bool):
+        return Fraction(text)
+    try:
+        return Fraction(str(text).strip())
+    except ZeroDivisionError:
+        raise BadParameter(name, f"division by zero in {text!r}") from None
+    except (ValueError, TypeError):
+        raise BadParameter(
+            name, f"expected a finite number such as 0.2, 1/2 or 1e-3, got {text!r}"
+        ) from None
+
+
+def parse_noise(text: str) -> tuple[tuple[Fraction, Fraction], ...]:
+    """Parse a discrete bulk law ``s1:w1,s2:w2,...`` into exact ``(s, w)`` atoms.
+
+    Atoms need ``s > 0`` and ``w > 0``; the weights must sum to exactly 1. Repeated
+    values of ``s`` are merged.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise BadParameter("noise", "expected atoms 's1:w1,s2:w2,...', got an empty value")
+    atoms: dict[Fraction, Fraction] = {}
+    for item in text.split(","):
+        parts = item.split(":")
+        if len(parts) != 2:
+            raise BadParameter("noise", f"expected an atom 's:w', got {item.strip()!r}")
+        s = parse_number(parts[0], "noise")
+        w = parse_number(parts[1], "noise")
+        if s <= 0:
+            raise BadParameter("noise", f"variances must be > 0, got s = {s}")
+        if w <= 0:
+            raise BadParameter("noise", f"weights must be > 0, got w = {w}")
+        atoms[s] = atoms.get(s, Fraction(0)) + w
+    if sum(atoms.values()) != 1:
+        raise BadParameter("noise", f"weights must sum to 1, they sum to {sum(atoms.values())}")
+    return tuple(sorted(atoms.items()))
+
+
+def _positive(value: Fraction, name: str, *, allow_zero: bool = False) -> Fraction:
+    value = parse_number(value, name)
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise BadParameter(name, f"must be {bound}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Model:
+    """Spiked population ``Σ = Σ₀ + θ v vᵀ`` observed with aspect ratio ``γ = d/n`` and ridge ``λ``.
+
+    ``noise`` is the bulk law ``ν = Σ_i w_i δ_{s_i}`` of the eigenvalues of ``Σ₀`` as exact
+    ``(s_i, w_i)`` pairs, ``basis`` is ``"diagonal"`` (heteroscedastic coordinates) or
+    ``"rotational"`` (Haar eigenbasis). All numbers are exact rationals.
+
+    >>> Model(gamma="1/2", lam="0.2").isotropic
+    True
+    """
+
+    gamma: Fraction
+    lam: Fraction
+    theta: Fraction = Fraction(0)
+    noise: tuple[tuple[Fraction, Fraction], ...] = field(default=ISOTROPIC)
+    basis: str = "diagonal"
+
+    def __post_init__(self):
+        object.__setattr__(self, "gamma", _positive(self.gamma, "gamma"))
+        object.__setattr__(self, "lam", _positive(self.lam, "lam"))
+        object.__setattr__(self, "theta", _positive(self.theta, "theta", allow_zero=True))
+        noise = self.noise
+        if isinstance(noise, str):
+            noise = parse_noise(noise)
+        else:
+            noise = parse_noise(",".join(f"{s}:{w}" for s, w in noise))
+        object.__setattr__(self, "noise", noise)
+        if self.basis not in BASES:
+            raise BadParameter("basis", f"expected one of {', '.join(BASES)}, got {self.basis!r}")
+
+    @property
+    def isotropic(self) -> bool:
+        """True when the bulk is ``Σ₀ = I`` (the law ``δ₁``)."""
+        return self.noise == ISOTROPIC
+
+    def mp(self, name: str) -> mp.mpf:
+        """The parameter ``name`` as an ``mpf`` at the current working precision."""
+        value = getattr(self, name)
+        return mp.mpf(value.numerator) / value.denominator
+
+    def atoms(self) -> list[tuple[mp.mpf, mp.mpf]]:
+        """The bulk law as ``mpf`` pairs ``(s, w)`` at the current working precision."""
+        return [(mp.mpf(s.numerator) / s.denominator, mp.mpf(w.numerator) / w.denominator)
+                for s, w in self.noise]
+
+    def as_dict(self) -> dict:
+        """Exact parameters as strings, for JSON output."""
+        return {
+            "gamma": str(self.gamma),
+            "lam": str(self.lam),
+            "theta": str(self.theta),
+            "noise": ",".join(f"{s}:{w}" for s, w in self.noise),
+            "basis": self.basis,
+        }
