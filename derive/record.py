@@ -1,0 +1,86 @@
+"""Recording derivations as readable Markdown/LaTeX.
+
+A derivation function is decorated with :func:`recorded`: it receives a
+:class:`Derivation` and calls :meth:`Derivation.step` for each operation SymPy performs,
+in order. Its result and its steps are computed once per process and cached; a caller that
+passes ``doc=`` gets the steps appended to its own document, each derivation at most once.
+
+>>> import sympy as sp
+>>> doc = Derivation("Example")
+>>> doc.step("A step with an equation.", sp.Eq(sp.Symbol("y"), 2))
+>>> "y = 2" in doc.markdown()
+True
+"""
+from __future__ import annotations
+
+import functools
+
+import sympy as sp
+
+__all__ = ["Derivation", "recorded"]
+
+
+class Derivation:
+    """An ordered list of steps (prose plus an optional displayed formula)."""
+
+    def __init__(self, title: str, intro: str = ""):
+        self.title = title
+        self.intro = intro
+        self._items: list[tuple[str, str]] = []  # (key, markdown)
+        self._seen: set[str] = set()
+        self._key = ""
+
+    def section(self, heading: str, text: str = "") -> None:
+        """Start a new section (a Markdown ``##`` heading)."""
+        body = f"## {heading}\n" + (f"\n{text}\n" if text else "")
+        self._items.append((self._key, body))
+
+    def step(self, text: str, expr=None) -> None:
+        """Record one step: ``text`` (Markdown with inline ``$…$``) and a displayed formula."""
+        body = text.strip() + "\n"
+        if expr is not None:
+            body += f"\n$$\n{_latex(expr)}\n$$\n"
+        self._items.append((self._key, body))
+
+    def extend(self, items: list[tuple[str, str]]) -> None:
+        """Append recorded steps, skipping derivations this document already holds."""
+        fresh = [(key, body) for key, body in items if key not in self._seen]
+        self._items.extend(fresh)
+        self._seen.update(key for key, _ in fresh)
+
+    def markdown(self) -> str:
+        """The document as Markdown (LaTeX between ``$$``)."""
+        parts = [f"# {self.title}\n"]
+        if self.intro:
+            parts.append(self.intro.strip() + "\n")
+        parts.extend(body for _, body in self._items)
+        return "\n".join(parts)
+
+
+def _latex(expr) -> str:
+    if isinstance(expr, (list, tuple)):
+        return r" \\ ".join(_latex(e) for e in expr).join([r"\begin{gathered}", r"\end{gathered}"])
+    if isinstance(expr, str):
+        return expr
+    return sp.latex(expr)
+
+
+def recorded(func):
+    """Cache ``func(*args, doc=...)`` and replay its recorded steps into callers' documents."""
+    cache: dict = {}
+
+    @functools.wraps(func)
+    def wrapper(*args, doc: Derivation | None = None):
+        if args not in cache:
+            key = f"{func.__module__}.{func.__qualname__}{args!r}"
+            own = Derivation(func.__name__)
+            own._key = key
+            result = func(*args, doc=own)
+            own._items = [(k or key, body) for k, body in own._items]
+            cache[args] = (result, own._items)
+        result, items = cache[args]
+        if doc is not None:
+            doc.extend(items)
+        return result
+
+    return wrapper

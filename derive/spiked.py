@@ -1,0 +1,163 @@
+r"""Rank-one spike ``Σ = I + θ v vᵀ`` over the isotropic bulk: BBP threshold, outliers, overlaps.
+
+One mechanism serves both estimators. PCA reads (E3)–(E4) for ``S`` itself (``D̄ = 1``, no
+shift); SSR reads them for ``T = D̄^{1/2}(S + λ)D̄^{1/2}`` with ``D̄ = m I`` and shift ``λm``
+(the eigenvalues of ``Â`` are ``1 − 1/t``). For each, SymPy
+
+1. solves the (E3) equation for the spectral parameter as a function of ``δ`` and finds the
+   upper bulk edge where that function is stationary (``δ ∈ (−1, 0)``, matched against the
+   discriminant edge of :func:`derive.isotropic.mp_edges`);
+2. solves (E3) and (E4) jointly for the outlier ``(u*, δ*)``;
+3. equates ``δ*(θ)`` with the edge value of ``δ``: the BBP threshold ``θ_c``;
+4. computes the squared overlap as minus the residue of ``vᵀ(T − u)^{-1} v`` at ``u*``, with
+   ``δ'(u)`` from implicit differentiation of (E3).
+
+>>> from derive.symbols import gamma
+>>> threshold("pca")
+sqrt(gamma)
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.equations import ISOTROPIC, sample_covariance, spike_secular
+from derive.isotropic import mp_edges, ssr_map, stieltjes_m
+from derive.record import recorded
+from derive.symbols import delta, gamma, lam, m, s, theta, u, z
+
+__all__ = ["METHODS", "secular_system", "outlier_spectral", "threshold", "outlier", "overlap", "edge_delta"]
+
+METHODS = ("pca", "ssr")
+
+
+def _tidy(expr):
+    """Rationalise and simplify (``(γ − γ^{3/2})/(√γ − γ)`` becomes ``√γ``)."""
+    return sp.simplify(sp.radsimp(expr))
+
+
+def _setting(method):
+    """Spectral symbol, scale ``D̄`` and shift of (E3)–(E4) for ``method``."""
+    if method == "pca":
+        return z, 1, 0
+    if method == "ssr":
+        return u, m, lam * m
+    raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
+
+
+@recorded
+def secular_system(method: str, *, doc):
+    r"""``(F, G, f)``: numerators of (E3) and (E4), and ``f`` with ``vᵀ(T − u)^{-1}v ≍ 1/f(u)``."""
+    spectral, scale, shift = _setting(method)
+    name = "S" if method == "pca" else "T"
+    doc.section(f"{method.upper()}: outlier, threshold and overlap",
+                "PCA works with $S$ ($\\bar D = 1$, no shift); SSR with $T = \\bar D^{1/2}(S+\\lambda)\\bar D^{1/2}$, "
+                "$\\bar D = mI$, shift $\\lambda m$, whose eigenvalues $t$ give those of $\\hat A$ as $1 - 1/t$."
+                if method == "pca" else "")
+    eq, _ = sample_covariance(ISOTROPIC, spectral, scale, shift)
+    secular = spike_secular(ISOTROPIC, spectral, scale, shift)
+    doc.step(rf"(E3) and (E4) for ${name}$ with the isotropic bulk:", [eq, sp.Eq(secular, 0)])
+    C = sp.sympify(scale) * (1 + theta)
+    quadratic = C / (1 + delta) + shift - spectral
+    doc.step(rf"With $C = \bar D^{{1/2}}\Sigma\bar D^{{1/2}} = {sp.latex(scale)}(I + \theta vv^\top)$, the deterministic "
+             rf"equivalent gives $v^\top({name} - {sp.latex(spectral)})^{{-1}}v \asymp 1/f$ with", sp.Eq(sp.Symbol("f"), quadratic))
+    F = sp.numer(sp.together(eq.lhs - eq.rhs))
+    G = sp.numer(sp.together(secular))
+    return F, G, quadratic
+
+
+@recorded
+def edge_delta(method: str, *, doc):
+    r"""``(δ_e, u₊)``: the value of ``δ`` at the upper bulk edge and the edge itself."""
+    spectral, _, _ = _setting(method)
+    F, _, _ = secular_system(method, doc=doc)
+    solved = sp.solve(F, spectral)
+    assert len(solved) == 1
+    inverse = solved[0]
+    doc.step(rf"Solving (E3) for ${sp.latex(spectral)}$ as a function of $\delta$:", sp.Eq(spectral, inverse))
+    critical = sp.solve(sp.diff(inverse, delta), delta)
+    doc.step(rf"The bulk edges are the stationary points of ${sp.latex(spectral)}(\delta)$:",
+             [sp.Eq(delta, c) for c in critical])
+    upper = mp_edges(doc=doc)[1]
+    if method == "ssr":
+        upper = m * (upper + lam)
+    matches = [c for c in critical if sp.simplify(inverse.subs(delta, c) - upper) == 0]
+    assert len(matches) == 1
+    doc.step(rf"The one whose image is the upper edge (SymPy checks ${sp.latex(spectral)}(\delta_e) = "
+             rf"{sp.latex(upper)}$) is", sp.Eq(sp.Symbol(r"\delta_e"), _tidy(matches[0])))
+    return _tidy(matches[0]), upper
+
+
+@recorded
+def outlier_spectral(method: str, *, doc):
+    r"""``(u*, δ*)``: the joint solution of (E3) and (E4) (outlier of ``S`` or of ``T``)."""
+    spectral, _, _ = _setting(method)
+    F, G, _ = secular_system(method, doc=doc)
+    solutions = sp.solve([F, G], [spectral, delta], dict=True)
+    assert len(solutions) == 1
+    star, delta_star = sp.factor(solutions[0][spectral]), solutions[0][delta]
+    doc.step("Solving (E3) and (E4) jointly:", [sp.Eq(sp.Symbol(sp.latex(spectral) + "^*"), star),
+                                                  sp.Eq(sp.Symbol(r"\delta^*"), delta_star)])
+    return star, delta_star
+
+
+@recorded
+def threshold(method: str, *, doc):
+    r"""The BBP threshold ``θ_c``: the spike strength at which the outlier meets the upper edge.
+
+    >>> from derive.symbols import gamma
+    >>> threshold("ssr")
+    sqrt(gamma)
+    """
+    delta_e, _ = edge_delta(method, doc=doc)
+    _, delta_star = outlier_spectral(method, doc=doc)
+    roots = [r for r in map(_tidy, sp.solve(sp.Eq(delta_star, delta_e), theta)) if r.is_positive]
+    assert len(roots) == 1
+    doc.step(r"The outlier meets the edge when $\delta^*(\theta) = \delta_e$; the positive root is the threshold",
+             sp.Eq(sp.Symbol(r"\theta_c"), roots[0]))
+    return roots[0]
+
+
+@recorded
+def outlier(method: str, *, doc):
+    r"""Limit of the top eigenvalue of ``S`` (pca) or of ``Â`` (ssr) for ``θ > θ_c``.
+
+    >>> from derive.symbols import gamma, theta
+    >>> outlier("pca").subs({gamma: sp.Rational(1, 2), theta: 2})
+    15/4
+    """
+    star, _ = outlier_spectral(method, doc=doc)
+    if method == "pca":
+        return star
+    mm = stieltjes_m(doc=doc)
+    location = sp.simplify(1 - 1 / star)
+    doc.step(r"The outlier of $\hat A$ is $1 - 1/u^*$ (with $m = m(\lambda,\gamma)$); it equals the map "
+             r"$a(s)$ of the spectrum applied to the PCA outlier, as SymPy checks:", sp.Eq(sp.Symbol(r"a^*"), location))
+    pca_star, _ = outlier_spectral("pca", doc=doc)
+    amap = ssr_map(doc=doc)
+    assert sp.simplify(location.subs(m, mm) - amap.subs(s, pca_star)) == 0
+    return location.subs(m, mm)
+
+
+@recorded
+def overlap(method: str, *, doc):
+    r"""Limit of ``cos²(v, ·)`` for the top eigenvector of ``S`` (pca) or top right eigenvector of ``Â`` (ssr).
+
+    The spectral projector of the outlier is ``−Res_{u*} (T − u)^{-1}``; with
+    ``vᵀ(T−u)^{-1}v ≍ 1/f(u)`` this is ``−1/f'(u*)``. For SSR, ``D̄ = mI`` is scalar, so the
+    right eigenvector ``r = D̄^{-1/2} y`` is parallel to ``y``.
+
+    >>> from derive.symbols import gamma, theta
+    >>> overlap("pca").subs({gamma: sp.Rational(1, 2), theta: 2})
+    7/10
+    """
+    spectral, _, _ = _setting(method)
+    F, _, f = secular_system(method, doc=doc)
+    star, delta_star = outlier_spectral(method, doc=doc)
+    d_delta = -sp.diff(F, spectral) / sp.diff(F, delta)
+    doc.step(rf"Implicit differentiation of (E3): $\delta'({sp.latex(spectral)}) = -F_{{{sp.latex(spectral)}}}/F_\delta$ with",
+             sp.Eq(sp.Symbol("F"), F))
+    derivative = sp.diff(f, spectral) + sp.diff(f, delta) * d_delta
+    value = sp.factor(sp.simplify(-1 / derivative.subs({spectral: star, delta: delta_star})))
+    doc.step(rf"Minus the residue of $1/f$ at the outlier, $-1/f'({sp.latex(spectral)}^*)$:",
+             sp.Eq(sp.Symbol(r"|\langle v, \hat v\rangle|^2"), value))
+    return value
