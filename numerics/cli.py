@@ -1,0 +1,460 @@
+"""The ``ssr`` command line (SPEC §4).
+
+::
+
+    ssr eval QUANTITY [--gamma G] [--lam L] [--theta T] [--at A]
+                      [--noise S1:W1,S2:W2,...] [--basis diagonal|rotational]
+                      [--method ssr|pca] [--dps N] [--json]
+    ssr simulate QUANTITY [same parameters] --d D [--seeds K] [--seed S] [--json]
+    ssr verify [--quick] [--report DIR]
+    ssr derive [--check]
+
+Defaults: ``--gamma 1/2`` and ``--lam 1/5`` (the isotropic checkpoint of SPEC §3),
+``--theta 0``, ``--noise 1:1``, ``--basis diagonal``, ``--method ssr``, ``--dps 30``;
+``simulate`` also ``--seeds 10`` and ``--seed 0``.
+
+Numbers are parsed exactly by :func:`numerics.model.parse_number`, never evaluated as code.
+Bad input exits with status 2 after printing exactly one line
+``ssr: error: <parameter>: <message>`` on stderr (no usage block, no traceback); an
+unexpected failure prints one line ``ssr: internal error: <type>: <message>`` and exits
+with status 1 (set ``SSR_TRACEBACK=1`` to see the traceback instead).
+
+The modules doing the work (``numerics.theory``, ``numerics.simulate``, ``numerics.verify``,
+``derive.documents``) are imported inside the commands, so ``ssr --help`` works on its own.
+
+>>> _parse_int("30", "dps", 1, 1000)
+30
+>>> _parse_int("2.5", "dps", 1, 1000)
+Traceback (most recent call last):
+...
+numerics.model.BadParameter: dps: expected an integer in [1, 1000], got '2.5'
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+
+import mpmath as mp
+
+from numerics.model import BASES, BadParameter, Model, parse_number
+
+__all__ = ["main"]
+
+QUANTITIES = (
+    "m",
+    "train-error",
+    "gen-error",
+    "edges",
+    "density",
+    "threshold",
+    "outlier",
+    "overlap",
+)
+METHODS = ("ssr", "pca")
+
+_DEFAULTS = {
+    "gamma": "1/2",
+    "lam": "1/5",
+    "theta": "0",
+    "noise": "1:1",
+    "basis": "diagonal",
+    "method": "ssr",
+    "dps": "30",
+    "seeds": "10",
+    "seed": "0",
+}
+_DPS_RANGE = (1, 1000)
+_D_RANGE = (2, 20000)
+_SEEDS_RANGE = (2, 10000)
+_FLOAT_DIGITS = 17  # significant digits that identify a binary64 float exactly
+
+_QUANTITY_HELP = """\
+quantities (theory limits; `simulate` estimates the same at finite d):
+  m            lim (1/d) tr R,  R = (S + lam I)^-1
+  train-error  lim E_train
+  gen-error    lim E_gen
+  edges        [lower, upper] edges of the bulk of the spectrum of A (pca: of S)
+  density      density of the continuous spectrum of A at --at A
+  threshold    the spike threshold theta_c
+  outlier      limit of the top eigenvalue of A (pca: of S); the upper edge below theta_c
+  overlap      limit of cos^2(v, top right eigenvector of A) (pca: of S)
+
+numbers are exact: 1/2, 0.2 and 1e-3 are accepted; write a signed value as --theta=-1
+or --theta -1."""
+
+_HINTS = {
+    "QUANTITY": f"choose from {', '.join(QUANTITIES)}",
+    "COMMAND": "choose from eval, simulate, verify, derive",
+}
+
+
+class _UsageError(Exception):
+    """Bad command-line input, reported as ``ssr: error: <name>: <message>``."""
+
+    def __init__(self, name: str, message: str):
+        self.name = name
+        super().__init__(f"{name}: {message}")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line naming the parameter (no usage block)."""
+
+    def error(self, message):
+        raise _usage_error(message)
+
+
+def _usage_error(message: str) -> _UsageError:
+    """Translate an argparse message into a :class:`_UsageError` naming the parameter."""
+    message = " ".join(message.split())
+    match = re.fullmatch(r"argument (\S+): (.*)", message)
+    if match:
+        name = match.group(1).split("/")[-1].lstrip("-")
+        text = match.group(2)
+        if name in _HINTS and text.startswith("invalid choice"):
+            value = re.search(r"invalid choice: (\S+)", text)
+            text = f"invalid choice {value.group(1) if value else ''} ({_HINTS[name]})"
+        return _UsageError(name, text)
+    match = re.fullmatch(r"the following arguments are required: (.*)", message)
+    if match:
+        first, *rest = [token.strip() for token in match.group(1).split(",")]
+        name = first.lstrip("-")
+        text = f"missing required argument {first}"
+        if name in _HINTS:
+            text += f" ({_HINTS[name]})"
+        if rest:
+            text += f"; also missing: {', '.join(rest)}"
+        return _UsageError(name, text)
+    match = re.fullmatch(r"unrecognized arguments: (.*)", message)
+    if match:
+        tokens = match.group(1).split()
+        if tokens[0].startswith("-"):
+            return _UsageError(tokens[0].split("=")[0].lstrip("-"),
+                               f"unrecognized option {match.group(1)!r}")
+        return _UsageError("arguments", f"unexpected extra arguments {match.group(1)!r}")
+    return _UsageError("arguments", message)
+
+
+def _parse_int(text: str, name: str, low: int, high: int | None = None) -> int:
+    """Parse a decimal integer in ``[low, high]`` (``high=None``: no upper bound)."""
+    bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
+    expected = f"expected an integer {bounds}, got {text!r}"
+    if not re.fullmatch(r"\s*[+-]?[0-9]{1,100}\s*", str(text)):
+        raise BadParameter(name, expected)
+    value = int(text)
+    if value < low or (high is not None and value > high):
+        raise BadParameter(name, expected)
+    return value
+
+
+def _choice(value: str, name: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise BadParameter(name, f"invalid choice {value!r} (choose from {', '.join(choices)})")
+    return value
+
+
+def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("quantity", metavar="QUANTITY",
+                        help=f"one of {', '.join(QUANTITIES)} (see below)")
+    parser.add_argument("--gamma", metavar="G", default=_DEFAULTS["gamma"],
+                        help="aspect ratio d/n > 0 (default: 1/2)")
+    parser.add_argument("--lam", metavar="L", default=_DEFAULTS["lam"],
+                        help="ridge lambda > 0 (default: 1/5)")
+    parser.add_argument("--theta", metavar="T", default=_DEFAULTS["theta"],
+                        help="spike strength >= 0 (default: 0, no spike)")
+    parser.add_argument("--at", metavar="A", default=None,
+                        help="the point at which `density` is evaluated (required for density)")
+    parser.add_argument("--noise", metavar="S1:W1,...", default=_DEFAULTS["noise"],
+                        help="bulk law: variances s_i > 0 with weights w_i > 0 summing to 1 "
+                             "(default: 1:1, isotropic)")
+    parser.add_argument("--basis", metavar="{diagonal,rotational}", default=_DEFAULTS["basis"],
+                        help="eigenbasis of the bulk covariance (default: diagonal)")
+    parser.add_argument("--method", metavar="{ssr,pca}", default=_DEFAULTS["method"],
+                        help="estimator (default: ssr)")
+    parser.add_argument("--dps", metavar="N", default=_DEFAULTS["dps"],
+                        help="decimal digits of working precision and of the printed value, "
+                             "an integer in [1, 1000] (default: 30)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object on stdout")
+
+
+def _parser() -> _Parser:
+    common = dict(allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="ssr",
+        description="Random-matrix theory of masked self-supervised ridge regression (SSR).",
+        **common,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    evaluate = commands.add_parser(
+        "eval", help="evaluate a theory limit to --dps digits",
+        description="Evaluate the large-d limit of QUANTITY to --dps significant digits.",
+        epilog=_QUANTITY_HELP, **common)
+    _add_model_arguments(evaluate)
+    evaluate.set_defaults(run=_cmd_eval)
+
+    simulate = commands.add_parser(
+        "simulate", help="estimate a quantity by Monte Carlo at finite d",
+        description="Estimate QUANTITY at finite d (n = d/gamma) by averaging independent "
+                    "replicas; prints the mean and its standard error.",
+        epilog=_QUANTITY_HELP, **common)
+    _add_model_arguments(simulate)
+    simulate.add_argument("--d", metavar="D", required=True,
+                          help=f"dimension, an integer in [{_D_RANGE[0]}, {_D_RANGE[1]}]")
+    simulate.add_argument("--seeds", metavar="K", default=_DEFAULTS["seeds"],
+                          help=f"number of replicas, an integer in "
+                               f"[{_SEEDS_RANGE[0]}, {_SEEDS_RANGE[1]}] (default: 10)")
+    simulate.add_argument("--seed", metavar="S", default=_DEFAULTS["seed"],
+                          help="base seed, an integer >= 0 (default: 0)")
+    simulate.set_defaults(run=_cmd_simulate)
+
+    verify = commands.add_parser(
+        "verify", help="run the verification battery",
+        description="Check theory against independent oracles and simulation.", **common)
+    verify.add_argument("--quick", action="store_true", help="a fast subset of the checks")
+    verify.add_argument("--report", metavar="DIR", default=None,
+                        help="write a report into DIR")
+    verify.set_defaults(run=_cmd_verify)
+
+    derive = commands.add_parser(
+        "derive", help="regenerate the Markdown derivations",
+        description="Write the derivations in derivations/ from the SymPy code.", **common)
+    derive.add_argument("--check", action="store_true",
+                        help="only check that derivations/ is up to date")
+    derive.set_defaults(run=_cmd_derive)
+    return parser
+
+
+def _join_signed_values(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """Turn ``--theta -1/2`` into ``--theta=-1/2`` so argparse does not take it for an option.
+
+    argparse only recognises ``-1`` and ``-0.5`` as values; ``-1/2``, ``-1e-3`` or ``-inf``
+    would be reported as a missing value instead of the out-of-range number they are.
+    """
+    known = set()
+    takes_value = set()
+    for sub in [parser, *_subparsers(parser)]:
+        for action in sub._actions:
+            known.update(action.option_strings)
+            if action.option_strings and action.nargs is None:
+                takes_value.update(action.option_strings)
+    out: list[str] = []
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        following = argv[index + 1] if index + 1 < len(argv) else None
+        if (token in takes_value and following is not None and following.startswith("-")
+                and following != "--" and following.split("=")[0] not in known):
+            out.append(f"{token}={following}")
+            index += 2
+        else:
+            out.append(token)
+            index += 1
+    return out
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    return [sub for action in parser._actions
+            if isinstance(action, argparse._SubParsersAction)
+            for sub in action.choices.values()]
+
+
+def _model_inputs(args) -> tuple[str, Model, str, object, int]:
+    """Validate the parameters shared by ``eval`` and ``simulate``."""
+    quantity = _choice(args.quantity, "QUANTITY", QUANTITIES)
+    method = _choice(args.method, "method", METHODS)
+    basis = _choice(args.basis, "basis", BASES)
+    model = Model(gamma=args.gamma, lam=args.lam, theta=args.theta, noise=args.noise,
+                  basis=basis)
+    at = None if args.at is None else parse_number(args.at, "at")
+    if quantity == "density" and at is None:
+        raise BadParameter("at", "QUANTITY density needs the point --at A")
+    if quantity != "density" and at is not None:
+        raise BadParameter("at", f"only used by QUANTITY density, not by {quantity}")
+    dps = _parse_int(args.dps, "dps", *_DPS_RANGE)
+    return quantity, model, method, at, dps
+
+
+def _params(model: Model, method: str, at) -> dict:
+    params = model.as_dict()
+    params["method"] = method
+    params["at"] = None if at is None else str(at)
+    return params
+
+
+def _describe(params: dict) -> str:
+    return ", ".join(f"{key}={value}" for key, value in params.items() if value is not None)
+
+
+def _nstr(value, dps: int):
+    """``value`` (an mpf or a list of them) as decimal strings with ``dps`` digits."""
+    with mp.workdps(dps):
+        if isinstance(value, (list, tuple)):
+            return [mp.nstr(item, dps) for item in value]
+        return mp.nstr(value, dps)
+
+
+def _float_repr(value):
+    """A float or a 1-d array of floats as ``repr`` strings (full binary64 precision)."""
+    if getattr(value, "ndim", 0) == 0 and not isinstance(value, (list, tuple)):
+        return repr(float(value))
+    return [repr(float(item)) for item in value]
+
+
+def _show(text) -> str:
+    return f"[{', '.join(text)}]" if isinstance(text, list) else text
+
+
+def _cmd_eval(args) -> int:
+    quantity, model, method, at, dps = _model_inputs(args)
+    from numerics import theory
+
+    theory.check_supported(model)
+    try:
+        value = theory.evaluate(quantity, model, method=method, at=at, dps=dps)
+    except theory.ConvergenceError as err:
+        raise _UsageError(quantity, str(err)) from None
+    text = _nstr(value, dps)
+    params = _params(model, method, at)
+    if args.json:
+        print(json.dumps({"quantity": quantity, "value": text, "dps": dps, "params": params}))
+    else:
+        print(f"{quantity} = {_show(text)} (dps={dps}; {_describe(params)})")
+    return 0
+
+
+class _Progress:
+    """``progress`` callback of the simulation: one self-overwriting line on a terminal."""
+
+    def __init__(self, stream, total: int):
+        self.stream = stream
+        self.total = total
+        self.start = time.monotonic()
+        self.width = 0
+
+    def __call__(self, done, total=None, *_):
+        total = self.total if total is None else total
+        elapsed = time.monotonic() - self.start
+        eta = _duration(elapsed / done * (total - done)) if done else "?"
+        line = f"ssr simulate: replica {done}/{total}, elapsed {_duration(elapsed)}, ETA {eta}"
+        self.stream.write("\r" + line.ljust(self.width))
+        self.stream.flush()
+        self.width = max(self.width, len(line))
+
+    def close(self):
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m{seconds:02d}s" if hours else f"{minutes}m{seconds:02d}s"
+
+
+def _cmd_simulate(args) -> int:
+    quantity, model, method, at, dps = _model_inputs(args)
+    d = _parse_int(args.d, "d", *_D_RANGE)
+    seeds = _parse_int(args.seeds, "seeds", *_SEEDS_RANGE)
+    seed = _parse_int(args.seed, "seed", 0)
+    from numerics import theory
+    from numerics.simulate import simulate
+
+    theory.check_supported(model)
+    progress = None
+    if not args.json and sys.stderr.isatty():
+        progress = _Progress(sys.stderr, seeds)
+    try:
+        result = simulate(quantity, model, d=d, seeds=seeds, method=method, at=at, seed=seed,
+                          progress=progress)
+    except BadParameter as err:
+        if err.name == "quantity":  # the positional is called QUANTITY on the command line
+            raise _UsageError("QUANTITY", str(err).split(": ", 1)[1]) from None
+        raise
+    except ValueError as err:
+        raise _UsageError(*_split_name(str(err), "simulate")) from None
+    finally:
+        if progress is not None:
+            progress.close()
+    digits = min(dps, _FLOAT_DIGITS)
+    mean = _float_repr(result.mean)
+    stderr = _float_repr(result.stderr)
+    with mp.workprec(53):  # a binary64 float converts exactly at 53 bits
+        exact = [mp.mpf(item) for item in mean] if isinstance(mean, list) else mp.mpf(mean)
+    value = _nstr(exact, digits)
+    params = _params(model, method, at)
+    if args.json:
+        print(json.dumps({
+            "quantity": quantity, "value": value, "dps": digits, "params": params,
+            "mean": mean, "stderr": stderr, "d": int(result.d), "n": int(result.n),
+            "seeds": int(result.seeds), "seed": int(result.seed),
+        }))
+    else:
+        print(f"{quantity} = {_show(mean)} +/- {_show(_short(stderr))} "
+              f"(d={result.d}, n={result.n}, seeds={result.seeds}, seed={result.seed}; "
+              f"{_describe(params)})")
+    return 0
+
+
+def _short(stderr):
+    """Standard errors to two significant digits, for the human-readable line."""
+    if isinstance(stderr, list):
+        return [f"{float(item):.2g}" for item in stderr]
+    return f"{float(stderr):.2g}"
+
+
+def _split_name(message: str, default: str) -> tuple[str, str]:
+    """Split ``"name: text"``; messages without a leading parameter name get ``default``."""
+    match = re.fullmatch(r"([A-Za-z_][\w-]*): (.*)", message, flags=re.DOTALL)
+    return (match.group(1), match.group(2)) if match else (default, message)
+
+
+def _cmd_verify(args) -> int:
+    from numerics import verify
+
+    return int(verify.run(quick=args.quick, report=args.report))
+
+
+def _cmd_derive(args) -> int:
+    from derive import documents
+
+    return int(documents.write_all(check=args.check))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def main(argv=None) -> int:
+    """Run the ``ssr`` command line on ``argv`` (default ``sys.argv[1:]``); return the status."""
+    argv = sys.argv[1:] if argv is None else [str(item) for item in argv]
+    try:
+        parser = _parser()
+        args = parser.parse_args(_join_signed_values(argv, parser))
+        return args.run(args)
+    except SystemExit as exit_:  # --help, or a delegate calling sys.exit
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except (_UsageError, BadParameter) as err:
+        print(f"ssr: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ssr: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if os.environ.get("SSR_TRACEBACK"):
+            raise
+        print(f"ssr: internal error: {type(err).__name__}: {_one_line(err)} "
+              f"(rerun with SSR_TRACEBACK=1 for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

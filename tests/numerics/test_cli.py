@@ -1,0 +1,437 @@
+"""The ``ssr`` command line: argument handling, error reporting and output shape.
+
+The numerical work (``numerics.theory.evaluate``, ``numerics.simulate.simulate``) is replaced
+by fakes here; its agreement with the mathematics is tested in the modules' own tests.
+"""
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import subprocess
+import sys
+import types
+from dataclasses import dataclass
+from fractions import Fraction
+from importlib.metadata import entry_points
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import derive
+import numerics
+from numerics import cli
+from numerics.model import BadParameter
+
+# Digits of pi from mpmath at dps=60: mp.nstr(mp.pi / 10, 40) and mp.nstr(2 * mp.pi / 10, 40).
+PI_TENTH_40 = "0.3141592653589793238462643383279502884197"
+TWO_PI_TENTH_40 = "0.6283185307179586476925286766559005768394"
+
+
+def _significant_digits(text: str) -> int:
+    mantissa = text.lstrip("+-").split("e")[0].replace(".", "")
+    return len(mantissa.lstrip("0"))
+
+
+def _module(name: str, monkeypatch, fallback):
+    """The real module ``name`` if it imports, else ``fallback()`` installed in its place."""
+    try:
+        return importlib.import_module(name)
+    except Exception:
+        module = fallback()
+        package, _, leaf = name.rpartition(".")
+        monkeypatch.setitem(sys.modules, name, module)
+        monkeypatch.setattr(sys.modules[package], leaf, module, raising=False)
+        return module
+
+
+def _fake_theory() -> types.ModuleType:
+    """Stand-in following the contract of ``numerics.theory`` (used until it exists)."""
+    module = types.ModuleType("numerics.theory")
+
+    class ConvergenceError(RuntimeError):
+        pass
+
+    def check_supported(model):
+        if not model.isotropic:
+            raise BadParameter("noise", "non-isotropic bulks are not supported yet")
+
+    module.ConvergenceError = ConvergenceError
+    module.check_supported = check_supported
+    module.QUANTITIES = cli.QUANTITIES
+    return module
+
+
+@pytest.fixture
+def theory(monkeypatch):
+    """``numerics.theory`` with ``evaluate`` replaced by a recording fake; returns the calls."""
+    module = _module("numerics.theory", monkeypatch, _fake_theory)
+    calls = []
+
+    def evaluate(quantity, model, *, method="ssr", at=None, dps=30):
+        calls.append(dict(quantity=quantity, model=model, method=method, at=at, dps=dps))
+        with mp.workdps(dps):
+            x = mp.pi / 10
+            return [x, 2 * x] if quantity == "edges" else x
+
+    monkeypatch.setattr(module, "evaluate", evaluate, raising=False)
+    return types.SimpleNamespace(module=module, calls=calls)
+
+
+@dataclass
+class _Result:
+    mean: object
+    stderr: object
+    values: object
+    d: int
+    n: int
+    seeds: int
+    seed: int
+
+
+@pytest.fixture
+def simulation(monkeypatch, theory):
+    """``numerics.simulate`` with ``simulate`` replaced by a recording fake; returns the calls."""
+    module = _module("numerics.simulate", monkeypatch,
+                     lambda: types.ModuleType("numerics.simulate"))
+    calls = []
+
+    def simulate(quantity, model, *, d, seeds=10, method="ssr", at=None, seed=0, progress=None):
+        calls.append(dict(quantity=quantity, model=model, d=d, seeds=seeds, method=method,
+                          at=at, seed=seed, progress=progress))
+        for k in range(1, seeds + 1):
+            if progress is not None:
+                progress(k, seeds)
+        n = int(d / model.gamma)
+        if quantity == "edges":
+            return _Result(np.array([0.125, 0.75]), np.array([0.001, 0.002]),
+                           np.zeros((seeds, 2)), d, n, seeds, seed)
+        return _Result(0.1, 0.0123456789, np.zeros(seeds), d, n, seeds, seed)
+
+    monkeypatch.setattr(module, "simulate", simulate, raising=False)
+    return types.SimpleNamespace(module=module, calls=calls)
+
+
+def _run(argv, capsys):
+    status = cli.main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+BAD_INPUT = [
+    (["eval", "m", "--gamma", "-1"], "gamma"),
+    (["eval", "m", "--gamma", "-1/2"], "gamma"),
+    (["eval", "m", "--gamma", "0"], "gamma"),
+    (["eval", "m", "--gamma", "1/0"], "gamma"),
+    (["eval", "m", "--gamma", "abc"], "gamma"),
+    (["eval", "m", "--gamma", "__import__('os').getcwd()"], "gamma"),
+    (["eval", "m", "--gamma"], "gamma"),
+    (["eval", "m", "--lam", "0"], "lam"),
+    (["eval", "m", "--lam", "-1e-3"], "lam"),
+    (["eval", "m", "--theta", "nan"], "theta"),
+    (["eval", "m", "--theta", "inf"], "theta"),
+    (["eval", "m", "--theta", "-1"], "theta"),
+    (["eval", "m", "--dps", "0"], "dps"),
+    (["eval", "m", "--dps", "-3"], "dps"),
+    (["eval", "m", "--dps", "abc"], "dps"),
+    (["eval", "m", "--dps", "2.5"], "dps"),
+    (["eval", "m", "--dps", "1001"], "dps"),
+    (["eval", "m", "--dps", "1_0"], "dps"),
+    (["eval", "foo"], "QUANTITY"),
+    (["eval"], "QUANTITY"),
+    (["eval", "m", "--basis", "foo"], "basis"),
+    (["eval", "m", "--method", "foo"], "method"),
+    (["eval", "m", "--noise", "1:0.5"], "noise"),
+    (["eval", "m", "--noise", "1"], "noise"),
+    (["eval", "m", "--noise", "0:1"], "noise"),
+    (["eval", "m", "--noise", "2:1"], "noise"),
+    (["eval", "density"], "at"),
+    (["eval", "density", "--at", "x"], "at"),
+    (["eval", "m", "--at", "1"], "at"),
+    (["eval", "m", "--zz", "3"], "zz"),
+    (["eval", "m", "--json=1"], "json"),
+    (["simulate", "m"], "d"),
+    (["simulate", "m", "--d", "1"], "d"),
+    (["simulate", "m", "--d", "20001"], "d"),
+    (["simulate", "m", "--d", "10.5"], "d"),
+    (["simulate", "m", "--d", "100", "--seeds", "1"], "seeds"),
+    (["simulate", "m", "--d", "100", "--seeds", "10001"], "seeds"),
+    (["simulate", "m", "--d", "100", "--seed", "-1"], "seed"),
+    (["simulate", "m", "--d", "100", "--gamma", "0"], "gamma"),
+    (["simulate", "m", "--d", "100", "--noise", "2:1"], "noise"),
+    (["simulate", "density", "--d", "100"], "at"),
+    (["simulate", "foo", "--d", "100"], "QUANTITY"),
+    (["verify", "--quick=yes"], "quick"),
+    ([], "COMMAND"),
+    (["foo"], "COMMAND"),
+]
+
+
+@pytest.mark.parametrize("argv, name", BAD_INPUT,
+                         ids=[" ".join(argv) or "<none>" for argv, _ in BAD_INPUT])
+def test_bad_input_exits_2_with_one_line_naming_the_parameter(argv, name, capsys, simulation,
+                                                              theory):
+    status, out, err = _run(argv, capsys)
+    assert status == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1 and err.endswith("\n")
+    assert err.startswith(f"ssr: error: {name}: ")
+    assert "Traceback" not in err and "usage:" not in err
+    assert simulation.calls == [] and theory.calls == []
+
+
+def test_bad_input_calls_no_solver(capsys, theory):
+    status, _, _ = _run(["eval", "m", "--lam", "0"], capsys)
+    assert status == 2 and theory.calls == []
+
+
+@pytest.mark.parametrize("command", [["eval", "m"], ["simulate", "m", "--d", "100"]])
+def test_general_noise_is_reported_as_not_supported_yet(command, capsys, simulation, theory):
+    status, _, err = _run([*command, "--noise", "1:1/2,6:1/2"], capsys)
+    assert status == 2
+    assert err.startswith("ssr: error: noise: ") and "not supported yet" in err
+    assert theory.calls == [] and simulation.calls == []
+
+
+def test_signed_values_reach_the_number_parser(capsys, theory):
+    status, _, err = _run(["eval", "m", "--theta", "-1/2"], capsys)
+    assert status == 2
+    assert err == "ssr: error: theta: must be >= 0, got -1/2\n"
+
+
+def test_messages_are_specific(capsys, theory):
+    _, _, err = _run(["eval", "foo"], capsys)
+    assert err == ("ssr: error: QUANTITY: invalid choice 'foo' (choose from m, train-error, "
+                   "gen-error, edges, density, threshold, outlier, overlap)\n")
+    _, _, err = _run(["eval", "m", "--dps", "2.5"], capsys)
+    assert err == "ssr: error: dps: expected an integer in [1, 1000], got '2.5'\n"
+    _, _, err = _run(["eval", "m", "--noise", "1:0.5"], capsys)
+    assert err == "ssr: error: noise: weights must sum to 1, they sum to 1/2\n"
+
+
+def test_eval_json_shape(capsys, theory):
+    status, out, err = _run(["eval", "gen-error", "--dps", "40", "--json"], capsys)
+    assert status == 0 and err == ""
+    assert len(out.splitlines()) == 1
+    data = json.loads(out)
+    assert set(data) == {"quantity", "value", "dps", "params"}
+    assert data["quantity"] == "gen-error"
+    assert data["dps"] == 40
+    assert data["value"] == PI_TENTH_40
+    assert _significant_digits(data["value"]) == 40
+    assert data["params"] == {"gamma": "1/2", "lam": "1/5", "theta": "0", "noise": "1:1",
+                              "basis": "diagonal", "method": "ssr", "at": None}
+
+
+def test_eval_parses_numbers_exactly_and_forwards_them(capsys, theory):
+    status, out, _ = _run(["eval", "density", "--gamma", "0.2", "--lam", "1e-3",
+                           "--theta", "3/2", "--at", "0.25", "--basis", "rotational",
+                           "--method", "pca", "--dps", "12", "--json"], capsys)
+    assert status == 0
+    (call,) = theory.calls
+    assert call["quantity"] == "density" and call["method"] == "pca" and call["dps"] == 12
+    assert call["at"] == Fraction(1, 4)
+    model = call["model"]
+    assert (model.gamma, model.lam, model.theta) == (Fraction(1, 5), Fraction(1, 1000),
+                                                    Fraction(3, 2))
+    assert model.basis == "rotational"
+    params = json.loads(out)["params"]
+    assert params == {"gamma": "1/5", "lam": "1/1000", "theta": "3/2", "noise": "1:1",
+                      "basis": "rotational", "method": "pca", "at": "1/4"}
+
+
+def test_eval_edges_is_a_list_of_strings(capsys, theory):
+    status, out, _ = _run(["eval", "edges", "--dps", "40", "--json"], capsys)
+    assert status == 0
+    assert json.loads(out)["value"] == [PI_TENTH_40, TWO_PI_TENTH_40]
+
+
+@pytest.mark.parametrize("dps", [1, 5, 30, 100])
+def test_eval_value_has_dps_significant_digits(dps, capsys, theory):
+    _, out, _ = _run(["eval", "m", "--dps", str(dps), "--json"], capsys)
+    assert _significant_digits(json.loads(out)["value"]) == dps
+
+
+def test_eval_leaves_global_precision_alone(capsys, theory):
+    before = mp.mp.dps
+    _run(["eval", "m", "--dps", "200", "--json"], capsys)
+    assert mp.mp.dps == before
+
+
+def test_eval_human_readable_line(capsys, theory):
+    status, out, err = _run(["eval", "gen-error"], capsys)
+    assert status == 0 and err == ""
+    assert out == ("gen-error = 0.314159265358979323846264338328 (dps=30; gamma=1/2, "
+                   "lam=1/5, theta=0, noise=1:1, basis=diagonal, method=ssr)\n")
+    _, out, _ = _run(["eval", "edges", "--dps", "3"], capsys)
+    assert out.startswith("edges = [0.314, 0.628] (dps=3;")
+
+
+def test_convergence_failure_is_one_line_exit_2(capsys, theory, monkeypatch):
+    def failing(*args, **kwargs):
+        raise theory.module.ConvergenceError("no convergence: residual 1e-5 > tol 1e-28")
+
+    monkeypatch.setattr(theory.module, "evaluate", failing)
+    status, out, err = _run(["eval", "outlier", "--theta", "2"], capsys)
+    assert status == 2 and out == ""
+    assert err == "ssr: error: outlier: no convergence: residual 1e-5 > tol 1e-28\n"
+
+
+def test_internal_error_is_one_line_exit_1(capsys, theory, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero\nsecond line")
+
+    monkeypatch.setattr(theory.module, "evaluate", broken)
+    monkeypatch.delenv("SSR_TRACEBACK", raising=False)
+    status, out, err = _run(["eval", "m"], capsys)
+    assert status == 1 and out == ""
+    assert len(err.splitlines()) == 1
+    assert err.startswith("ssr: internal error: ZeroDivisionError: division by zero second line")
+    monkeypatch.setenv("SSR_TRACEBACK", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["eval", "m"])
+
+
+def test_simulate_json_shape(capsys, simulation):
+    status, out, err = _run(["simulate", "gen-error", "--d", "100", "--seeds", "5",
+                             "--seed", "7", "--json"], capsys)
+    assert status == 0 and err == ""
+    assert len(out.splitlines()) == 1
+    data = json.loads(out)
+    assert set(data) == {"quantity", "value", "dps", "params", "mean", "stderr",
+                         "d", "n", "seeds", "seed"}
+    assert data["mean"] == repr(0.1) and data["stderr"] == repr(0.0123456789)
+    assert float(data["value"]) == 0.1 and data["dps"] == 17
+    assert (data["d"], data["n"], data["seeds"], data["seed"]) == (100, 200, 5, 7)
+    assert data["params"]["gamma"] == "1/2" and data["params"]["at"] is None
+    (call,) = simulation.calls
+    assert (call["d"], call["seeds"], call["seed"]) == (100, 5, 7)
+    assert call["progress"] is None
+
+
+def test_simulate_edges_and_at_forwarded(capsys, simulation):
+    status, out, _ = _run(["simulate", "edges", "--d", "50", "--json"], capsys)
+    assert status == 0
+    data = json.loads(out)
+    assert data["mean"] == ["0.125", "0.75"] and data["stderr"] == ["0.001", "0.002"]
+    assert [float(v) for v in data["value"]] == [0.125, 0.75]
+    _run(["simulate", "density", "--d", "50", "--at", "1/3", "--json"], capsys)
+    assert simulation.calls[-1]["at"] == Fraction(1, 3)
+
+
+def test_simulate_human_readable_line(capsys, simulation):
+    status, out, _ = _run(["simulate", "m", "--d", "100", "--seeds", "3"], capsys)
+    assert status == 0
+    assert out == ("m = 0.1 +/- 0.012 (d=100, n=200, seeds=3, seed=0; gamma=1/2, lam=1/5, "
+                   "theta=0, noise=1:1, basis=diagonal, method=ssr)\n")
+
+
+def test_simulate_value_error_names_parameter(capsys, simulation, monkeypatch):
+    def refusing(*args, **kwargs):
+        raise ValueError("d: too small for gamma=1/2 (need n >= 2)")
+
+    monkeypatch.setattr(simulation.module, "simulate", refusing)
+    status, _, err = _run(["simulate", "m", "--d", "2"], capsys)
+    assert status == 2
+    assert err == "ssr: error: d: too small for gamma=1/2 (need n >= 2)\n"
+
+
+def test_simulate_bad_parameter_is_reported_with_the_cli_name(capsys, simulation, monkeypatch):
+    def refusing(quantity, *args, **kwargs):
+        raise BadParameter("quantity", f"{quantity!r} is a limit, it has no finite-d simulation")
+
+    monkeypatch.setattr(simulation.module, "simulate", refusing)
+    status, _, err = _run(["simulate", "threshold", "--d", "100"], capsys)
+    assert status == 2
+    assert err == "ssr: error: QUANTITY: 'threshold' is a limit, it has no finite-d simulation\n"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_simulate_progress_only_on_a_terminal(capsys, simulation, monkeypatch):
+    terminal = _Terminal()
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "stderr", terminal)
+        assert cli.main(["simulate", "m", "--d", "100", "--seeds", "3"]) == 0
+        shown = terminal.getvalue()
+        assert "replica 1/3" in shown and "replica 3/3" in shown and "ETA" in shown
+        assert shown.endswith("\r")  # the progress line is erased at the end
+        assert cli.main(["simulate", "m", "--d", "100", "--seeds", "3", "--json"]) == 0
+        assert simulation.calls[-1]["progress"] is None
+    assert cli.main(["simulate", "m", "--d", "100", "--seeds", "3"]) == 0
+    assert simulation.calls[-1]["progress"] is None
+    assert capsys.readouterr().err == ""
+
+
+def test_verify_and_derive_delegate(monkeypatch, capsys):
+    seen = {}
+
+    def run(quick, report):
+        seen["verify"] = (quick, report)
+        return 3
+
+    def write_all(check):
+        seen["derive"] = check
+        return 4
+
+    verify = types.ModuleType("numerics.verify")
+    verify.run = run
+    documents = types.ModuleType("derive.documents")
+    documents.write_all = write_all
+    monkeypatch.setitem(sys.modules, "numerics.verify", verify)
+    monkeypatch.setattr(numerics, "verify", verify, raising=False)
+    monkeypatch.setitem(sys.modules, "derive.documents", documents)
+    monkeypatch.setattr(derive, "documents", documents, raising=False)
+    assert cli.main(["verify", "--quick", "--report", "out"]) == 3
+    assert cli.main(["derive", "--check"]) == 4
+    assert seen == {"verify": (True, "out"), "derive": True}
+    seen.clear()
+    assert cli.main(["verify"]) == 3 and seen["verify"] == (False, None)
+
+
+def test_help_works_without_the_numerical_modules(monkeypatch, capsys):
+    for name in ("numerics.theory", "numerics.simulate", "numerics.verify", "derive.documents"):
+        monkeypatch.setitem(sys.modules, name, None)  # makes any import of them fail
+    assert cli.main(["--help"]) == 0
+    assert "simulate" in capsys.readouterr().out
+    assert cli.main(["eval", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(quantity in out for quantity in cli.QUANTITIES) and "1/5" in out
+
+
+def test_quantities_match_theory():
+    try:
+        theory = importlib.import_module("numerics.theory")
+    except Exception:
+        pytest.skip("numerics.theory is not importable yet")
+    assert tuple(theory.QUANTITIES) == cli.QUANTITIES
+
+
+def test_console_script_is_declared():
+    (script,) = [ep for ep in entry_points(group="console_scripts") if ep.name == "ssr"]
+    assert script.value == "numerics.cli:main"
+
+
+@pytest.mark.parametrize("argv, name", [
+    (["eval", "m", "--gamma", "-1"], "gamma"),
+    (["simulate", "m", "--d", "1"], "d"),
+])
+def test_subprocess_bad_input(argv, name):
+    proc = subprocess.run([sys.executable, "-m", "numerics.cli", *argv],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1
+    assert proc.stderr.startswith(f"ssr: error: {name}: ")
+    assert "Traceback" not in proc.stderr
+
+
+def test_subprocess_help():
+    proc = subprocess.run([sys.executable, "-m", "numerics.cli", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert "eval" in proc.stdout and "derive" in proc.stdout
