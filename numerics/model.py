@@ -11,6 +11,7 @@ Fraction(1, 2)
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -54,8 +55,12 @@ def parse_number(text: str, name: str) -> Fraction:
         return text
     if isinstance(text, int) and not isinstance(text, bool):
         return Fraction(text)
+    text = str(text).strip()
+    if len(text) > 100 or any(abs(int(e)) > 1000 for e in re.findall(r"[eE]\s*([+-]?\d{1,5})", text)) \
+            or re.search(r"[eE][+-]?\d{6}", text):
+        raise BadParameter(name, f"number out of range (exponent beyond ±1000): {text[:40]!r}")
     try:
-        return Fraction(str(text).strip())
+        return Fraction(text)
     except ZeroDivisionError:
         raise BadParameter(name, f"division by zero in {text!r}") from None
     except (ValueError, TypeError):

@@ -1,0 +1,299 @@
+"""Monte Carlo estimates, at finite ``d``, of the quantities of SPEC §4.
+
+A replica draws ``X ∈ R^{n×d}`` with rows i.i.d. ``N(0, Σ)``, ``Σ = Σ₀ + θ v vᵀ`` (SPEC §2),
+``n = round(d/γ)``, and evaluates the finite-``d`` version of a quantity with the estimators of
+:mod:`numerics.estimator`. :func:`simulate` averages independent replicas and reports the
+standard error of the mean.
+
+Seeding: replica ``k`` (``k = 0, …, seeds−1``) uses its own generator
+``np.random.default_rng([seed, k])``, so a replica does not depend on how many others are run,
+and the draws are reproducible bit for bit. The computed values are reproducible bit for bit
+on a fixed platform (same numpy / BLAS build and thread count).
+
+>>> from numerics.model import Model
+>>> res = simulate("m", Model(gamma="1/2", lam="1/5"), d=40, seeds=3)
+>>> res.values.shape, res.n
+((3,), 80)
+"""
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from numerics import estimator as est
+from numerics.model import BadParameter, Model, parse_number
+
+__all__ = [
+    "QUANTITIES",
+    "METHODS",
+    "SimulationResult",
+    "atom_counts",
+    "sample",
+    "simulate",
+]
+
+QUANTITIES = ("m", "train-error", "gen-error", "edges", "density", "threshold", "outlier", "overlap")
+METHODS = ("ssr", "pca")
+_SSR_ONLY = ("m", "train-error", "gen-error")
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """Mean and standard error over ``seeds`` independent replicas at dimension ``d``.
+
+    ``values`` holds the per-replica values, shape ``(seeds,)`` (or ``(seeds, 2)`` for
+    ``edges``); ``mean`` and ``stderr = std(values, ddof=1)/sqrt(seeds)`` are floats (or
+    length-2 arrays ``[lower, upper]`` for ``edges``). ``n`` is the number of samples per
+    replica and ``seed`` the base seed (replica ``k`` used ``default_rng([seed, k])``).
+    """
+
+    quantity: str
+    mean: float | np.ndarray
+    stderr: float | np.ndarray
+    values: np.ndarray
+    d: int
+    n: int
+    seeds: int
+    seed: int
+
+
+def _sample_size(model: Model, d: int) -> int:
+    """``n = round(d/γ)`` computed exactly (ties to even, Python's ``round``), at least 1."""
+    return max(1, round(Fraction(d) / model.gamma))
+
+
+def _count(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise BadParameter(name, f"expected an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise BadParameter(name, f"must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def atom_counts(noise, d: int) -> tuple[int, ...]:
+    """How many of the ``d`` eigenvalues of ``Σ₀`` equal each atom ``s_i`` of the law ``ν``.
+
+    Largest-remainder (Hamilton) rounding of the exact ``w_i d``: every atom gets
+    ``⌊w_i d⌋``, and the ``d − Σ⌊w_i d⌋`` remaining slots go to the largest fractional parts
+    (ties to the earlier atom, atoms being sorted by ``s``). The counts sum to ``d`` and each
+    is within 1 of ``w_i d``.
+
+    >>> atom_counts(((1, Fraction(1, 3)), (2, Fraction(2, 3))), 10)
+    (3, 7)
+    """
+    d = _count(d, "d", 1)
+    exact = [Fraction(w) * d for _, w in noise]
+    counts = [int(x) for x in exact]  # floor: x >= 0
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - counts[i]), i))
+    for i in order[: d - sum(counts)]:
+        counts[i] += 1
+    return tuple(counts)
+
+
+def _bulk_variances(model: Model, d: int) -> np.ndarray:
+    """The eigenvalues of ``Σ₀``: atom ``s_i`` repeated ``atom_counts`` times, in order of ``s``."""
+    counts = atom_counts(model.noise, d)
+    return np.repeat([float(s) for s, _ in model.noise], counts)
+
+
+def _haar(d: int, rng: np.random.Generator) -> np.ndarray:
+    """A Haar-distributed ``d×d`` orthogonal matrix: ``Q`` of a Gaussian ``QR`` with ``diag R > 0``."""
+    Q, Rq = np.linalg.qr(rng.standard_normal((d, d)))
+    return Q * np.where(np.diag(Rq) < 0, -1.0, 1.0)
+
+
+def sample(model: Model, d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One data set ``(X, Σ, v)`` from the spiked model ``Σ = Σ₀ + θ v vᵀ`` (SPEC §2).
+
+    ``X`` is ``n×d`` with ``n = round(d/γ)`` (at least 1) and rows i.i.d. ``N(0, Σ)``.
+    ``Σ₀ = diag(σ²)`` (diagonal basis) or ``O diag(σ²) Oᵀ`` with ``O`` Haar-orthogonal
+    (rotational basis), the ``σ²`` laid out by :func:`atom_counts`. ``v`` is uniform on the
+    unit sphere and independent of ``Σ₀``. Rows are drawn as ``x = Σ₀^{1/2} z + √θ ξ v``
+    with ``z ~ N(0, I_d)``, ``ξ ~ N(0, 1)`` independent, whose covariance is exactly ``Σ``.
+
+    Draws from ``rng``, in this order: ``v`` (``d`` normals), ``O`` (``d²`` normals; only in
+    the rotational basis with at least two distinct atoms — for ``Σ₀ = sI`` the rotation
+    drops out), ``z`` (``n×d``), ``ξ`` (``n``; only if ``θ > 0``).
+
+    >>> import numpy as np
+    >>> X, Sigma, v = sample(Model(gamma=2, lam=1, theta=1), 6, np.random.default_rng(0))
+    >>> X.shape, Sigma.shape, round(float(v @ v), 12)
+    ((3, 6), (6, 6), 1.0)
+    """
+    if not isinstance(model, Model):
+        raise TypeError(f"model: expected a numerics.model.Model, got {type(model).__name__}")
+    d = _count(d, "d", 1)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
+    n = _sample_size(model, d)
+    theta = float(model.theta)
+    variances = _bulk_variances(model, d)
+
+    v = rng.standard_normal(d)
+    v /= np.linalg.norm(v)
+    rotate = model.basis == "rotational" and len(model.noise) > 1
+    O = _haar(d, rng) if rotate else None
+
+    X = rng.standard_normal((n, d))
+    X *= np.sqrt(variances)
+    if rotate:
+        X = X @ O.T
+        Sigma = (O * variances) @ O.T
+        Sigma = (Sigma + Sigma.T) / 2
+    else:
+        Sigma = np.diag(variances)
+    if theta > 0:
+        X += np.sqrt(theta) * np.outer(rng.standard_normal(n), v)
+        Sigma += theta * np.outer(v, v)
+    return X, Sigma, v
+
+
+def _bulk_edges(values: np.ndarray, n: int, spiked: bool) -> np.ndarray:
+    """``[lower, upper]`` of the continuous bulk among the ascending eigenvalues ``values``.
+
+    For ``d > n`` only the top ``n`` eigenvalues form the continuous bulk (the ``d − n`` null
+    directions of ``S`` give the atom); with a spike the largest eigenvalue is dropped (it is
+    the outlier above threshold; below threshold the next one converges to the same edge).
+    """
+    d = values.shape[0]
+    bulk = values[max(0, d - n):]
+    if spiked:
+        bulk = bulk[:-1]
+    if bulk.shape[0] < 2:
+        raise BadParameter(
+            "d", f"the bulk has {bulk.shape[0]} eigenvalue(s) at d = {d}, n = {n}; increase d"
+        )
+    return np.array([bulk[0], bulk[-1]])
+
+
+def _kernel_density(values: np.ndarray, at: float, edges: np.ndarray) -> float:
+    """Gaussian-kernel density ``(1/d) Σ_i φ_h(at − a_i)`` with ``h = (upper − lower) d^{-1/2} / 2``.
+
+    The sum runs over all ``d`` eigenvalues, so the continuous part keeps its mass
+    (``1/γ`` when ``γ > 1``); evaluate away from the atom and the outlier by several ``h``.
+    Bias ``O(h²)`` (``h ~ d^{-1/2}``) plus ``O(1/d)`` finite-size effects; the kernel
+    smooths the square-root edges, so the gap to the limit shrinks with ``d``.
+    """
+    d = values.shape[0]
+    h = (edges[1] - edges[0]) * d ** -0.5 * 0.5
+    z = (at - values) / h
+    return float(np.exp(-0.5 * z * z).sum() / (d * h * np.sqrt(2 * np.pi)))
+
+
+def _replica(quantity: str, method: str, model: Model, d: int, at, rng) -> float | np.ndarray:
+    """The finite-``d`` value of ``quantity`` on one sample drawn from ``rng``."""
+    X, Sigma, v = sample(model, d, rng)
+    n = X.shape[0]
+    lam = float(model.lam)
+    if method == "pca":
+        if quantity == "overlap":
+            _, r = est.pca_top(X)
+            return float((v @ r) ** 2)
+        spectrum = est.pca_spectrum(X)
+    else:
+        _, R = est._precision(X, lam)
+        if quantity == "m":
+            return float(np.trace(R) / d)
+        if quantity in ("train-error", "gen-error"):
+            A = est._ssr_from_precision(R)
+            return est.train_error(X, A) if quantity == "train-error" else est.gen_error(A, Sigma)
+        if quantity == "overlap":
+            _, r = est._top_vector_from_precision(R)
+            return float((v @ r) ** 2)
+        spectrum = est._spectrum_from_precision(R)
+    if quantity == "outlier":
+        return float(spectrum[-1])
+    edges = _bulk_edges(spectrum, n, model.theta > 0)
+    if quantity == "edges":
+        return edges
+    return _kernel_density(spectrum, at, edges)
+
+
+def simulate(
+    quantity: str,
+    model: Model,
+    *,
+    d: int,
+    seeds: int = 10,
+    method: str = "ssr",
+    at=None,
+    seed: int = 0,
+    progress: Callable[[int, int], object] | None = None,
+) -> SimulationResult:
+    """Finite-``d`` Monte Carlo estimate of ``quantity`` (SPEC §4) for ``model``.
+
+    Runs ``seeds ≥ 2`` independent replicas of dimension ``d ≥ 2`` (``n = round(d/γ)``);
+    replica ``k`` uses ``np.random.default_rng([seed, k])``, so results are reproducible bit
+    for bit and replica ``k`` is the same whatever ``seeds`` is. ``λ = model.lam``.
+
+    Finite-``d`` versions: ``m = (1/d) tr R``; ``train-error``, ``gen-error`` (with the true
+    ``Σ``) of ``Â``; ``edges`` of the bulk of the spectrum of ``Â`` (``pca``: of ``S``) without
+    the ``d − n`` null directions and, when ``θ > 0``, without the largest eigenvalue;
+    ``density`` at ``at`` by a Gaussian kernel (bandwidth ``(upper − lower) d^{-1/2}/2``,
+    bias ``O(1/d)``); ``outlier`` = largest eigenvalue; ``overlap = cos²(v, r)`` with ``r`` the
+    top right eigenvector of ``Â`` (``pca``: top eigenvector of ``S``). ``threshold`` is a
+    limit and has no finite-``d`` version.
+
+    ``progress(done, seeds)``, if given, is called after each replica with the number of
+    replicas finished so far (``1, …, seeds``).
+
+    Bad input raises :class:`~numerics.model.BadParameter` (a ``ValueError``) naming the
+    parameter.
+
+    >>> from numerics.model import Model
+    >>> res = simulate("edges", Model(gamma="1/2", lam="1/5"), d=30, seeds=2, method="pca")
+    >>> res.values.shape, res.mean.shape
+    ((2, 2), (2,))
+    >>> simulate("threshold", Model(gamma=1, lam=1), d=30)
+    Traceback (most recent call last):
+    ...
+    numerics.model.BadParameter: quantity: 'threshold' is a limit, it has no finite-d simulation
+    """
+    if quantity not in QUANTITIES:
+        raise BadParameter("quantity", f"expected one of {', '.join(QUANTITIES)}, got {quantity!r}")
+    if method not in METHODS:
+        raise BadParameter("method", f"expected one of {', '.join(METHODS)}, got {method!r}")
+    if quantity == "threshold":
+        raise BadParameter("quantity", "'threshold' is a limit, it has no finite-d simulation")
+    if method == "pca" and quantity in _SSR_ONLY:
+        raise BadParameter("method", f"{quantity!r} is only defined for ssr, got method 'pca'")
+    if not isinstance(model, Model):
+        raise TypeError(f"model: expected a numerics.model.Model, got {type(model).__name__}")
+    d = _count(d, "d", 2)
+    seeds = _count(seeds, "seeds", 2)
+    seed = _count(seed, "seed", 0)
+    if quantity == "density":
+        if at is None:
+            raise BadParameter("at", "the density needs a point, e.g. --at 0.5")
+        at = float(parse_number(at, "at")) if isinstance(at, str) else at
+        if isinstance(at, bool) or not isinstance(at, numbers.Real) or not np.isfinite(float(at)):
+            raise BadParameter("at", f"expected a finite real number, got {at!r}")
+        at = float(at)
+    if progress is not None and not callable(progress):
+        raise TypeError("progress: expected a callable progress(done, seeds) or None")
+
+    values = []
+    for k in range(seeds):
+        rng = np.random.default_rng([seed, k])
+        values.append(_replica(quantity, method, model, d, at, rng))
+        if progress is not None:
+            progress(k + 1, seeds)
+    values = np.array(values, dtype=float)
+    mean = values.mean(axis=0)
+    stderr = values.std(axis=0, ddof=1) / np.sqrt(seeds)
+    if values.ndim == 1:
+        mean, stderr = float(mean), float(stderr)
+    return SimulationResult(
+        quantity=quantity,
+        mean=mean,
+        stderr=stderr,
+        values=values,
+        d=d,
+        n=_sample_size(model, d),
+        seeds=seeds,
+        seed=seed,
+    )
