@@ -42,6 +42,10 @@ class Derivation:
             body += f"\n$$\n{_latex(expr)}\n$$\n"
         self._items.append((self._key, body))
 
+    def assume(self, other: "Derivation") -> None:
+        """Treat the derivations recorded in ``other`` as known: they will not be repeated here."""
+        self._seen.update(key for key, _ in other._items)
+
     def extend(self, items: list[tuple[str, str]]) -> None:
         """Append recorded steps, skipping derivations this document already holds."""
         fresh = [(key, body) for key, body in items if key not in self._seen]
@@ -76,7 +80,6 @@ def recorded(func):
             own = Derivation(func.__name__)
             own._key = key
             result = func(*args, doc=own)
-            own._items = [(k or key, body) for k, body in own._items]
             cache[args] = (result, own._items)
         result, items = cache[args]
         if doc is not None:

@@ -9,7 +9,7 @@ import pytest
 
 from numerics.estimator import fit_ssr, gen_error, pca_spectrum, ssr_spectrum, train_error
 from numerics.model import BadParameter, Model
-from numerics.simulate import QUANTITIES, _haar, atom_counts, sample, simulate
+from numerics.simulate import _soft_edge, QUANTITIES, _haar, atom_counts, sample, simulate
 
 HETERO = "1:1/3,4:1/2,9:1/6"
 
@@ -188,9 +188,12 @@ def test_simulate_values_match_estimator():
     assert np.isclose(first("gen-error"), gen_error(A, Sigma), rtol=1e-10, atol=0)
     assert np.isclose(first("outlier"), a[-1], rtol=1e-10, atol=0)
     assert np.isclose(first("outlier", "pca"), s[-1], rtol=1e-10, atol=0)
-    # γ = 3: only the top n = 15 eigenvalues form the bulk; θ > 0: drop the largest
-    np.testing.assert_allclose(first("edges"), [a[d - n], a[-2]], rtol=1e-10)
-    np.testing.assert_allclose(first("edges", "pca"), [s[d - n], s[-2]], rtol=1e-10)
+    # γ = 3: only the top n = 15 eigenvalues form the bulk; θ > 0: drop the largest;
+    # each edge is the Tracy–Widom-centred estimate from the eigenvalues nearest to it
+    for method, spectrum in (("ssr", a), ("pca", s)):
+        bulk = spectrum[d - n:-1]
+        np.testing.assert_allclose(first("edges", method),
+                                   [_soft_edge(bulk, d), _soft_edge(bulk[::-1], d)], rtol=1e-10)
     # overlap: cos² of v with the top right eigenvector of Â / top eigenvector of S
     values, vectors = np.linalg.eig(A)
     r = vectors[:, np.argmax(values.real)].real
@@ -210,7 +213,21 @@ def test_edges_without_spike_and_atom():
     res = simulate("edges", model, d=30, seeds=2, seed=0, method="pca")
     X, _, _ = sample(model, 30, np.random.default_rng([0, 0]))
     s = pca_spectrum(X)
-    np.testing.assert_allclose(res.values[0], [s[0], s[-1]], rtol=1e-12)
+    np.testing.assert_allclose(res.values[0], [_soft_edge(s, 30), _soft_edge(s[::-1], 30)], rtol=1e-12)
+    # the centring moves each edge outwards from the extreme eigenvalue
+    assert res.values[0][0] <= s[0] and res.values[0][1] >= s[-1]
+
+
+@pytest.mark.parametrize("seed", [0, 17, 42])
+def test_soft_edges_are_unbiased_at_the_stderr_scale(seed):
+    # Oracle: Marchenko–Pastur edges (1 ± √γ)² (Marchenko & Pastur 1967). The raw extreme
+    # eigenvalue is biased by E[TW₁](Cd)^{-2/3}, as large as its fluctuation; the centred
+    # estimate must land within 4 standard errors over seeds.
+    gamma = 0.5
+    res = simulate("edges", Model(gamma="1/2", lam=1), d=300, seeds=12, seed=seed, method="pca")
+    oracle = np.array([(1 - np.sqrt(gamma)) ** 2, (1 + np.sqrt(gamma)) ** 2])
+    z = (res.mean - oracle) / res.stderr
+    assert np.all(np.abs(z) < 4), z
 
 
 def test_density_integrates_to_one():
