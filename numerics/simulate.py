@@ -262,7 +262,8 @@ def simulate(
 
     Finite-``d`` versions: ``m = (1/d) tr R``; ``train-error``, ``gen-error`` (with the true
     ``Σ``) of ``Â``; ``edges`` of the bulk of the spectrum of ``Â`` (``pca``: of ``S``) without
-    the ``d − n`` null directions and, when ``θ > 0``, without the largest eigenvalue;
+    the ``d − n`` null directions and, when ``θ > 0``, without the largest eigenvalue, each
+    edge a Tracy–Widom-centred estimate from the eigenvalues nearest to it (:func:`_soft_edge`);
     ``density`` at ``at`` by a Gaussian kernel (bandwidth ``(upper − lower) d^{-1/2}/2``,
     bias ``O(1/d)``); ``outlier`` = largest eigenvalue; ``overlap = cos²(v, r)`` with ``r`` the
     top right eigenvector of ``Â`` (``pca``: top eigenvector of ``S``). ``threshold`` is a
