@@ -294,8 +294,8 @@ def _nstr(value, dps: int):
     """``value`` (an mpf or a list of them) as decimal strings with ``dps`` digits."""
     with mp.workdps(dps):
         if isinstance(value, (list, tuple)):
-            return [mp.nstr(item, dps) for item in value]
-        return mp.nstr(value, dps)
+            return [mp.nstr(item, dps, strip_zeros=False) for item in value]
+        return mp.nstr(value, dps, strip_zeros=False)
 
 
 def _float_repr(value):

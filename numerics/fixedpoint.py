@@ -59,7 +59,7 @@ def newton(equations, start, *, what: str, tol, maxsteps: int = 200):
     """
     multi = isinstance(start, (tuple, list))
     try:
-        root = mp.findroot(equations, start, tol=tol**2, maxsteps=maxsteps, verify=False)
+        root = mp.findroot(equations, start, tol=max(tol**2, 16 * mp.eps), maxsteps=maxsteps, verify=False)
     except (ZeroDivisionError, ValueError, OverflowError) as err:
         raise ConvergenceError(f"{what} ({type(err).__name__})", mp.inf, tol) from None
     values = list(root) if multi else [root]
@@ -189,7 +189,7 @@ class Spectral:
         """``∫ t dμ_T(t)``: the limit of ``(1/d) tr T`` (= ``Σ w (c + shift)``)."""
         return mp.fsum(w * (c + sh) for w, _, c, sh in self.terms)
 
-    def solve(self, u, start=None):
+    def solve(self, u, start=None, tol=None):
         """δ(u) for complex ``u`` with ``Im u ≥ 0``, by continuation from ``u + i·Y`` (``Y`` large).
 
         The physical branch is the one continued from ``|u| → ∞`` (``δ → 0``); on it
@@ -203,10 +203,11 @@ class Spectral:
                 for level in [u + 1j * height * mp.mpf(3) ** -j for j in range(40)]:
                     delta = newton(lambda d: self.equation(d, level), delta, tol=mp.mpf(10) ** -12,
                                    what=f"(E3) continuation for delta(u) at u = {mp.nstr(level, 8)}")
-        delta = newton(lambda d: self.equation(d, u), delta, tol=_tol(),
+        tol = _tol() if tol is None else tol
+        delta = newton(lambda d: self.equation(d, u), delta, tol=tol,
                        what=f"(E3) fixed point for delta(u) at u = {mp.nstr(u, 8)}")
-        if mp.im(self.g(delta, u)) < -_tol():
-            raise ConvergenceError("(E3) branch check Im g(u) >= 0", -mp.im(self.g(delta, u)), _tol())
+        if mp.im(self.g(delta, u)) < -tol:
+            raise ConvergenceError("(E3) branch check Im g(u) >= 0", -mp.im(self.g(delta, u)), tol)
         return delta
 
     def real_outside(self, u):
@@ -246,6 +247,9 @@ def density(model: Model, at, *, method: str = "ssr", dps: int = 30):
         value = mp.mpf(at.numerator) / at.denominator if hasattr(at, "numerator") else mp.mpf(at)
         if method == "ssr" and value >= 1:
             return mp.mpf(0)
+        lower, upper = edges(model, method=method, dps=dps)
+        if not lower < value < upper:
+            return mp.mpf(0)  # outside the continuous bulk (e.g. at the atom for γ > 1)
         t = _from_a(method, value)
         rho = max(mp.mpf(0), mp.im(system.g(system.solve(t), t)) / mp.pi)
         if rho < mp.mpf(10) ** (-(dps + 2)):
@@ -254,22 +258,35 @@ def density(model: Model, at, *, method: str = "ssr", dps: int = 30):
 
 
 def _edge(system: Spectral, outside, inside):
-    """Polish the bulk edge between a real point ``outside`` the bulk and a point ``inside``.
+    """The bulk edge met when walking on the real axis from ``outside`` the bulk towards ``inside``.
 
-    Bisection in double-ish precision on "(E3) has a real solution" (``Im g(t+i0) = 0``),
-    then Newton on the edge system ``{equation = 0, ∂_δ equation = 0}`` at full precision.
+    The physical branch of (E3) is real outside the bulk, with ``∂_δ equation < 0`` (it is
+    ``−1`` far away and vanishes only at an edge, where two real roots merge). Starting from
+    the branch value at ``outside`` (complex continuation from ``+i∞``), we step towards
+    ``inside``, halving the step whenever the real root is lost, jumps, or changes the sign of
+    ``∂_δ equation``; then Newton on ``{equation = 0, ∂_δ equation = 0}`` polishes the edge at
+    full precision.
     """
-    low, high = mp.mpf(outside), mp.mpf(inside)
     with mp.workdps(20):
-        for _ in range(36):
-            mid = (low + high) / 2
-            if mp.im(system.g(system.solve(mid), mid)) > mp.mpf(10) ** -8:
-                high = mid
+        loose = mp.mpf(10) ** -12
+        u = mp.mpf(outside)
+        delta = mp.re(system.solve(u, tol=mp.mpf(10) ** -10))
+        step = (mp.mpf(inside) - u) / 8
+        while abs(step) > mp.mpf(10) ** -9 * (1 + abs(u)):
+            trial = u + step
+            try:
+                candidate = newton(lambda d: system.equation(d, trial), delta, tol=loose, maxsteps=40,
+                                   what="(E3) real branch")
+                accepted = (system.d_equation(candidate, trial) < 0
+                            and abs(candidate - delta) < (1 + abs(delta)) / 4)
+            except ConvergenceError:
+                accepted = False
+            if accepted:
+                u, delta = trial, candidate
             else:
-                low = mid
-        start_delta = mp.re(system.solve(low))
-    delta, t = newton(lambda d, u: [system.equation(d, u), system.d_equation(d, u)],
-                      (start_delta, low), tol=_tol(), what="(E3) bulk edge system")
+                step /= 2
+    delta, t = newton(lambda d, v: [system.equation(d, v), system.d_equation(d, v)],
+                      (delta, u), tol=_tol(), what="(E3) bulk edge system")
     return delta, t
 
 
@@ -298,8 +315,14 @@ def _edges_t(model: Model, method: str, dps: int):
             atom, inside = mp.mpf(0), total
         far = 4 * inside + 4
         upper_delta, upper = _edge(system, far, inside)
-        low_start = (atom + (inside - atom) / 1000) if gamma > 1 else min(mp.mpf(0), inside - far)
-        lower_delta, lower = _edge(system, low_start, inside)
+        if gamma == 1:
+            # hard edge: the smallest eigenvalue of S tends to 0, where δ(u) diverges
+            if len(system.terms) != 1:
+                raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for the isotropic bulk only")
+            lower_delta, lower = mp.inf, system.terms[0][3]
+        else:
+            low_start = (atom + (inside - atom) / 1000) if gamma > 1 else min(mp.mpf(0), inside - far)
+            lower_delta, lower = _edge(system, low_start, inside)
         result_t = [lower, upper]
         return (lower_delta, upper_delta), [+_to_a(method, t) for t in result_t]
 
@@ -328,12 +351,15 @@ def _outlier(model: Model, method: str, dps: int):
             return +upper_a, None, system
         # scan (E4) along the real continuation above the edge for a sign change, then Newton
         far = 8 * abs(upper) + 8 * system.theta * max(D for _, D, _, _ in system.terms) + 8
-        grid = [upper + (far - upper) * mp.mpf(j) ** 2 / 200 ** 2 for j in range(1, 201)]
+        # geometric grid from far above the edge down to 10^-24 of the distance: an outlier at
+        # distance ε above the edge has θ − θ_c ~ √ε, so this resolves θ down to ~1e-12·θ_c
+        steps = 240
+        grid = [upper + (far - upper) * mp.mpf(10) ** (-mp.mpf(j) / 10) for j in range(steps + 1)]
         previous = None
-        with mp.workdps(20):
-            for t in reversed(grid):
+        with mp.workdps(40):
+            for t in grid:
                 delta = system.real_outside(t) if previous is None else newton(
-                    lambda d: system.equation(d, t), previous[1], tol=mp.mpf(10) ** -15,
+                    lambda d: system.equation(d, t), previous[1], tol=mp.mpf(10) ** -33,
                     what="(E3) real continuation")
                 value = system.secular(delta, t)
                 if previous is not None and mp.sign(value) != mp.sign(previous[2]):

@@ -78,7 +78,10 @@ def _compiled(quantity: str, method: str):
 
 
 def _exact(value):
-    return mp.mpf(value.numerator) / value.denominator
+    """An ``mpf`` at the working precision: exactly rounded for a ``Fraction``."""
+    if hasattr(value, "numerator") and hasattr(value, "denominator"):
+        return mp.mpf(value.numerator) / value.denominator
+    return mp.mpf(value)
 
 
 def _closed(quantity, model, method, at):
