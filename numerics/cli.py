@@ -5,7 +5,7 @@
     ssr eval QUANTITY [--gamma G] [--lam L] [--theta T] [--at A]
                       [--noise S1:W1,S2:W2,...] [--basis diagonal|rotational]
                       [--method ssr|pca] [--dps N] [--json]
-    ssr simulate QUANTITY [same parameters] --d D [--seeds K] [--seed S] [--json]
+    ssr simulate QUANTITY [same parameters] --d D [--seeds K] [--seed S] [--extrapolate] [--json]
     ssr verify [--quick] [--report DIR]
     ssr derive [--check]
 
@@ -210,6 +210,8 @@ def _parser() -> _Parser:
                                f"[{_SEEDS_RANGE[0]}, {_SEEDS_RANGE[1]}] (default: 10)")
     simulate.add_argument("--seed", metavar="S", default=_DEFAULTS["seed"],
                           help="base seed, an integer >= 0 (default: 0)")
+    simulate.add_argument("--extrapolate", action="store_true",
+                          help="Richardson-extrapolate in 1/d from d and d/2 (removes the O(1/d) bias)")
     simulate.set_defaults(run=_cmd_simulate)
 
     verify = commands.add_parser(
@@ -373,7 +375,7 @@ def _cmd_simulate(args) -> int:
         progress = _Progress(sys.stderr, seeds)
     try:
         result = simulate(quantity, model, d=d, seeds=seeds, method=method, at=at, seed=seed,
-                          progress=progress)
+                          progress=progress, extrapolate=args.extrapolate)
     except BadParameter as err:
         if err.name == "quantity":  # the positional is called QUANTITY on the command line
             raise _UsageError("QUANTITY", str(err).split(": ", 1)[1]) from None
@@ -394,11 +396,12 @@ def _cmd_simulate(args) -> int:
         print(json.dumps({
             "quantity": quantity, "value": value, "dps": digits, "params": params,
             "mean": mean, "stderr": stderr, "d": int(result.d), "n": int(result.n),
-            "seeds": int(result.seeds), "seed": int(result.seed),
+            "seeds": int(result.seeds), "seed": int(result.seed), "extrapolate": bool(args.extrapolate),
         }))
     else:
         print(f"{quantity} = {_show(mean)} +/- {_show(_short(stderr))} "
-              f"(d={result.d}, n={result.n}, seeds={result.seeds}, seed={result.seed}; "
+              f"(d={result.d}, n={result.n}, seeds={result.seeds}, seed={result.seed}"
+              f"{', Richardson d & d/2' if args.extrapolate else ''}; "
               f"{_describe(params)})")
     return 0
 

@@ -67,7 +67,8 @@ def simulation(monkeypatch, theory):
     module = importlib.import_module("numerics.simulate")
     calls = []
 
-    def simulate(quantity, model, *, d, seeds=10, method="ssr", at=None, seed=0, progress=None):
+    def simulate(quantity, model, *, d, seeds=10, method="ssr", at=None, seed=0, progress=None,
+                 extrapolate=False):
         calls.append(dict(quantity=quantity, model=model, d=d, seeds=seeds, method=method,
                           at=at, seed=seed, progress=progress))
         for k in range(1, seeds + 1):
@@ -270,10 +271,11 @@ def test_simulate_json_shape(capsys, simulation):
     assert len(out.splitlines()) == 1
     data = json.loads(out)
     assert set(data) == {"quantity", "value", "dps", "params", "mean", "stderr",
-                         "d", "n", "seeds", "seed"}
+                         "d", "n", "seeds", "seed", "extrapolate"}
     assert data["mean"] == repr(0.1) and data["stderr"] == repr(0.0123456789)
     assert float(data["value"]) == 0.1 and data["dps"] == 17
     assert (data["d"], data["n"], data["seeds"], data["seed"]) == (100, 200, 5, 7)
+    assert data["extrapolate"] is False
     assert data["params"]["gamma"] == "1/2" and data["params"]["at"] is None
     (call,) = simulation.calls
     assert (call["d"], call["seeds"], call["seed"]) == (100, 5, 7)
