@@ -75,8 +75,6 @@ def _tol():
 
 
 def _atoms(model: Model):
-    if model.basis != "diagonal" and not model.isotropic:
-        raise BadParameter("basis", "the rotational basis is not supported yet")
     return model.atoms()
 
 
@@ -122,10 +120,21 @@ def kappa_value(model: Model, *, dps: int = 30):
 
 
 def gen_error(model: Model, *, dps: int = 30):
-    """Diagonal basis: ``lim E_gen = κ ∫ s dν`` (``(E2)`` with ``D̄ = R̄``)."""
+    r"""``lim E_gen = lim tr(D^{-1} RΣR D^{-1})/d`` from (E2) ``RΣR ≍ κ R̄ΣR̄``.
+
+    Diagonal basis (``D ≍ R̄``): ``κ ∫ s dν``. Rotational basis (``D ≍ m̄ I``):
+    ``κ ∫ s R̄(s)² dν / m̄²`` with ``R̄(s) = 1/(s/(1+δ)+λ)``.
+    """
     kap = kappa_value(model, dps=dps)
     with mp.workdps(dps + GUARD):
-        return kap * mp.fsum(w * s for s, w in _atoms(model))
+        atoms = _atoms(model)
+        if model.basis == "diagonal":
+            return kap * mp.fsum(w * s for s, w in atoms)
+        lam = model.mp("lam")
+        delta = _delta(model, lam)
+        resolvent = [(s, w, 1 / (s / (1 + delta) + lam)) for s, w in atoms]
+        mbar = mp.fsum(w * r for _, w, r in resolvent)
+        return kap * mp.fsum(w * s * r * r for s, w, r in resolvent) / mbar**2
 
 
 def train_error(model: Model, *, dps: int = 30):
@@ -136,6 +145,12 @@ def train_error(model: Model, *, dps: int = 30):
     """
     with mp.workdps(dps + GUARD):
         lam = model.mp("lam")
+        if model.basis == "rotational":
+            # D ≍ m̄ I: E_train = (1/d) tr(R − λR²)/m̄² = (m̄ + λ ∂_λ m̄)/m̄²
+            mbar = _m(model, lam)
+            with mp.workdps(2 * (dps + GUARD)):
+                slope = mp.diff(lambda t: _m(model, t), lam)
+            return (mbar + lam * slope) / mbar**2
         delta = _delta(model, lam)
         with mp.workdps(2 * (dps + GUARD)):
             slope = mp.diff(lambda t: _delta(model, t), lam)
@@ -159,6 +174,9 @@ class Spectral:
         if method == "ssr":
             delta = _delta(model, lam)
             scales = [1 / (s / (1 + delta) + lam) for s, _ in atoms]
+            if model.basis == "rotational":  # R_kk → m̄ on every coordinate
+                mbar = mp.fsum(w * D for (_, w), D in zip(atoms, scales))
+                scales = [mbar] * len(atoms)
             shifts = [lam * D for D in scales]
         elif method == "pca":
             scales = [mp.mpf(1)] * len(atoms)
@@ -166,6 +184,17 @@ class Spectral:
         else:
             raise BadParameter("method", f"expected ssr or pca, got {method!r}")
         self.terms = [(w, D, D * s, shift) for (s, w), D, shift in zip(atoms, scales, shifts)]
+
+    def perturbed(self, epsilon) -> "Spectral":
+        """The system for ``T + ε D̄^{-1}`` (shift ``λD̄ + ε/D̄`` on each atom)."""
+        other = object.__new__(Spectral)
+        other.__dict__.update(self.__dict__)
+        other.terms = [(w, D, c, sh + epsilon / D) for w, D, c, sh in self.terms]
+        return other
+
+    def cross_form(self, delta, u):
+        """``aᵀ(C₀/(1+δ) + λD̄ − u)^{-1} w`` with ``a = D̄^{-1/2}v``, ``w = D̄^{1/2}v``: ``Σ w_i/(c_i/(1+δ)+shift_i−u)``."""
+        return self.g(delta, u)
 
     def equation(self, delta, u):
         return self.gamma * mp.fsum(w * c / (c / (1 + delta) + sh - u) for w, _, c, sh in self.terms) - delta
@@ -374,24 +403,39 @@ def _outlier(model: Model, method: str, dps: int):
 
 
 def overlap(model: Model, *, method: str = "ssr", dps: int = 30):
-    r"""Squared overlap of ``v`` with the top eigenvector, ``−Res_{u*} vᵀ(T−u)^{-1}v = −1/f'(u*)``.
+    r"""Squared overlap ``cos²(v, r)`` of ``v`` with the top (right) eigenvector; 0 when ``θ ≤ θ_c``.
 
-    ``f(u) = c(1+θ)/(1+δ(u)) + shift − u`` for a scalar ``D̄`` (isotropic bulk), with
-    ``δ'(u)`` from :func:`mpmath.diff` of the (E3) solver. Zero when ``θ ≤ θ_c``.
+    Let ``y`` be the top eigenvector of ``T`` (ssr; ``r = D̄^{-1/2}y`` is the top right
+    eigenvector of ``Â``) or of ``S`` (pca, ``D̄ = 1``). Then
+    ``cos²(v, r) = (vᵀD̄^{-1/2}y)² / (yᵀD̄^{-1}y)``:
+
+    - numerator: ``yyᵀ = −Res_{u*}(T − u)^{-1}`` and, by Sherman–Morrison on the deterministic
+      equivalent ``(C₀/(1+δ) + θ/(1+δ) wwᵀ + λD̄ − u)^{-1}``,
+      ``(aᵀy)² = θ/(1+δ*) · (aᵀG₀w)² / h'(u*)`` with ``a = D̄^{-1/2}v``, ``w = D̄^{1/2}v``,
+      ``h`` the left side of (E4) and ``G₀`` the spike-free resolvent (averaged over ``ν``);
+    - denominator: a trace against the random eigenvector, which no fixed-vector equivalent
+      gives; by Hellmann–Feynman it is the derivative ``du*/dε`` of the outlier of
+      ``T + ε D̄^{-1}`` (a deterministic shift, so (E3)–(E4) still apply).
+
+    ``h'`` and ``du*/dε`` come from :func:`mpmath.diff` of the solvers.
     """
-    if not model.isotropic:
-        raise BadParameter("noise", "the overlap for a general bulk is not supported yet")
     _, star, system = _outlier(model, method, dps)
     if star is None:
         return mp.mpf(0)
     with mp.workdps(dps + GUARD):
         delta_star, t_star = star
-        (w, D, c, shift), = system.terms
 
-        def f(t):
+        def h(t):
             delta = newton(lambda d: system.equation(d, t), delta_star, tol=_tol(), what="(E3) near the outlier")
-            return c * (1 + system.theta) / (1 + delta) + shift - t
+            return system.secular(delta, t)
+
+        def location(epsilon):
+            shifted = system.perturbed(epsilon)
+            return newton(lambda d, v: [shifted.equation(d, v), shifted.secular(d, v)], (delta_star, t_star),
+                          tol=_tol(), what="(E4) outlier of T + eps D^-1")[1]
 
         with mp.workdps(2 * (dps + GUARD)):
-            slope = mp.diff(f, t_star)
-        return -1 / slope
+            slope = mp.diff(h, t_star)
+            trace = mp.diff(location, 0)
+        numerator = system.theta / (1 + delta_star) * system.cross_form(delta_star, t_star) ** 2 / slope
+        return numerator / trace
