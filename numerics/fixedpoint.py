@@ -300,7 +300,7 @@ def _edge(system: Spectral, outside, inside):
         loose = mp.mpf(10) ** -12
         u = mp.mpf(outside)
         delta = mp.re(system.solve(u, tol=mp.mpf(10) ** -10))
-        step = (mp.mpf(inside) - u) / 8
+        step = (mp.mpf(inside) - u) / 64
         while abs(step) > mp.mpf(10) ** -9 * (1 + abs(u)):
             trial = u + step
             try:
@@ -350,10 +350,36 @@ def _edges_t(model: Model, method: str, dps: int):
                 raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for the isotropic bulk only")
             lower_delta, lower = mp.inf, system.terms[0][3]
         else:
-            low_start = (atom + (inside - atom) / 1000) if gamma > 1 else min(mp.mpf(0), inside - far)
-            lower_delta, lower = _edge(system, low_start, inside)
+            lower_delta, lower = _edge(system, _below_main_bulk(system, gamma, atom, inside, far), inside)
         result_t = [lower, upper]
         return (lower_delta, upper_delta), [+_to_a(method, t) for t in result_t]
+
+
+def _below_main_bulk(system: Spectral, gamma, atom, inside, far):
+    """A real point below the bulk that comes from the non-zero eigenvalues of ``S``.
+
+    ``γ ≤ 1``: far below everything. ``γ > 1``: the ``d − n`` null directions of ``S`` give
+    ``T`` the part ``λ P D̄ P`` (``P`` the null projector). With a scalar ``D̄`` (isotropic,
+    rotational, PCA) it is an atom at ``λD̄`` and any point just above it will do. Otherwise it
+    is a continuous component inside ``[λ min D̄, λ max D̄]``: scan down from ``inside`` for a
+    gap of zero density between it and the main bulk; without a gap the two merge and
+    ``edges`` is not defined.
+    """
+    if gamma <= 1:
+        return min(mp.mpf(0), inside - far)
+    shifts = [sh for _, _, _, sh in system.terms]
+    if max(shifts) - min(shifts) <= mp.eps * max(shifts):
+        return atom + (inside - atom) / 1000
+    with mp.workdps(20):
+        low = min(shifts)
+        delta = system.solve(inside, tol=mp.mpf(10) ** -10)
+        for j in range(1, 401):  # march down just above the real axis, continuing the branch
+            u = inside - (inside - low) * mp.mpf(j) / 400
+            delta = system.solve(u + 1j * mp.mpf(10) ** -12, start=delta, tol=mp.mpf(10) ** -10)
+            if mp.im(system.g(delta, u)) < mp.mpf(10) ** -9:
+                return u
+    raise BadParameter("gamma", "for gamma > 1 the null-space part of the spectrum merges with the bulk "
+                                "(no gap between them); the bulk edges are not defined")
 
 
 def threshold(model: Model, *, method: str = "ssr", dps: int = 30):
