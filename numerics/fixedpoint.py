@@ -276,10 +276,11 @@ def density(model: Model, at, *, method: str = "ssr", dps: int = 30):
         value = mp.mpf(at.numerator) / at.denominator if hasattr(at, "numerator") else mp.mpf(at)
         if method == "ssr" and value >= 1:
             return mp.mpf(0)
-        lower, upper = edges(model, method=method, dps=dps)
-        if not lower < value < upper:
-            return mp.mpf(0)  # outside the continuous bulk (e.g. at the atom for γ > 1)
         t = _from_a(method, value)
+        shifts = [sh for _, _, _, sh in system.terms]
+        scalar = max(shifts) - min(shifts) <= mp.eps * max(abs(s) for s in shifts + [mp.mpf(1)])
+        if model.gamma > 1 and scalar and abs(t - shifts[0]) <= mp.mpf(10) ** -dps * (1 + abs(t)):
+            return mp.mpf(0)  # the atom of T at λD̄ (γ > 1) carries no continuous density
         rho = max(mp.mpf(0), mp.im(system.g(system.solve(t), t)) / mp.pi)
         if rho < mp.mpf(10) ** (-(dps + 2)):
             rho = mp.mpf(0)
