@@ -315,7 +315,6 @@ def _cmd_eval(args) -> int:
     quantity, model, method, at, dps = _model_inputs(args)
     from numerics import theory
 
-    theory.check_supported(model)
     try:
         value = theory.evaluate(quantity, model, method=method, at=at, dps=dps)
     except theory.ConvergenceError as err:
@@ -366,10 +365,8 @@ def _cmd_simulate(args) -> int:
     d = _parse_int(args.d, "d", *_D_RANGE)
     seeds = _parse_int(args.seeds, "seeds", *_SEEDS_RANGE)
     seed = _parse_int(args.seed, "seed", 0)
-    from numerics import theory
     from numerics.simulate import simulate
 
-    theory.check_supported(model)
     progress = None
     if not args.json and sys.stderr.isatty():
         progress = _Progress(sys.stderr, seeds)

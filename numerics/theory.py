@@ -36,10 +36,14 @@ ROUTES = ("closed", "fixed-point")
 _SSR_ONLY = ("m", "train-error", "gen-error")
 
 
-def check_supported(model: Model) -> None:
-    """Raise :class:`BadParameter` for models this version cannot evaluate (non-isotropic bulks)."""
-    if not model.isotropic:
-        raise BadParameter("noise", "general bulks are not supported yet (only --noise 1:1, the isotropic model)")
+def check_supported(model: Model, route: str = "closed") -> None:
+    """Raise :class:`BadParameter` when ``route`` cannot evaluate ``model``.
+
+    Closed forms exist for the isotropic bulk only; the fixed-point route takes any discrete law.
+    """
+    if route == "closed" and not model.isotropic:
+        raise BadParameter("route", "closed forms exist for the isotropic bulk (--noise 1:1) only; "
+                                    "use the fixed-point route")
 
 
 def closed_form(quantity: str, method: str = "ssr", part: str = "above"):
