@@ -228,7 +228,7 @@ class Spectral:
         delta = mp.mpc(0) if start is None else mp.mpc(start)
         if start is None:
             height = max(mp.mpf(1), 4 * abs(self.mean()))
-            with mp.workdps(20):
+            with mp.workdps(max(mp.mp.dps, 25)):
                 for level in [u + 1j * height * mp.mpf(3) ** -j for j in range(40)]:
                     delta = newton(lambda d: self.equation(d, level), delta, tol=mp.mpf(10) ** -12,
                                    what=f"(E3) continuation for delta(u) at u = {mp.nstr(level, 8)}")
@@ -294,7 +294,7 @@ def _edge(system: Spectral, outside, inside):
     ``−1`` far away and vanishes only at an edge, where two real roots merge). Starting from
     the branch value at ``outside`` (complex continuation from ``+i∞``), we step towards
     ``inside``, halving the step whenever the real root is lost, jumps, or changes the sign of
-    ``∂_δ equation``; then Newton on ``{equation = 0, ∂_δ equation = 0}`` polishes the edge at
+    ``∂_δ equation``, and never stepping past half the distance to a pole of (E3); then Newton on ``{equation = 0, ∂_δ equation = 0}`` polishes the edge at
     full precision.
     """
     with mp.workdps(20):
@@ -303,6 +303,10 @@ def _edge(system: Spectral, outside, inside):
         delta = mp.re(system.solve(u, tol=mp.mpf(10) ** -10))
         step = (mp.mpf(inside) - u) / 64
         while abs(step) > mp.mpf(10) ** -9 * (1 + abs(u)):
+            # never step past half the distance to a pole c/(1+δ) + shift of (E3): each
+            # component of the support sits around one, so no component can be jumped over
+            reach = min(abs(c / (1 + delta) + sh - u) for _, _, c, sh in system.terms) / 2
+            step = mp.sign(step) * min(abs(step), reach)
             trial = u + step
             try:
                 candidate = newton(lambda d: system.equation(d, trial), delta, tol=loose, maxsteps=40,
@@ -313,8 +317,9 @@ def _edge(system: Spectral, outside, inside):
                 accepted = False
             if accepted:
                 u, delta = trial, candidate
+                step *= 2  # grow again after a success (the reach and the halving keep it safe)
             else:
-                step /= 2
+                step /= 4
     delta, t = newton(lambda d, v: [system.equation(d, v), system.d_equation(d, v)],
                       (delta, u), tol=_tol(), what="(E3) bulk edge system")
     return delta, t
@@ -370,7 +375,7 @@ def _below_main_bulk(system: Spectral, gamma, atom, inside, far):
         return min(mp.mpf(0), inside - far)
     shifts = [sh for _, _, _, sh in system.terms]
     if max(shifts) - min(shifts) <= mp.eps * max(shifts):
-        return atom + (inside - atom) / 1000
+        return atom + (inside - atom) * mp.mpf(10) ** -5
     with mp.workdps(20):
         low = min(shifts)
         delta = system.solve(inside, tol=mp.mpf(10) ** -10)

@@ -1,0 +1,550 @@
+r"""An algebraic solver of (E1)–(E4) for a discrete law, independent of :mod:`numerics.fixedpoint`.
+
+:mod:`numerics.fixedpoint` follows one branch of each self-consistent equation by Newton
+iterations and continuation. This module never iterates on a branch: for a law
+``ν = Σ_i w_i δ_{s_i}`` with ``K`` atoms every equation becomes a *polynomial* once its
+denominators are cleared, all its roots are computed at once (:func:`mpmath.polyroots`), the
+physical root is *selected* by a stated criterion, curves are located through discriminants and
+resultants, and derivatives come from implicit differentiation of the polynomials
+(analytic partial derivatives, a linear solve), never from finite differences.
+
+**(E1).** With ``x = 1 + δ`` nothing changes but the variable; we keep ``δ``:
+``F(δ, λ) = numer(together(δ − γ Σ w_i s_i/(s_i/(1+δ)+λ)))`` has degree ``K + 1`` in ``δ`` and
+exact rational coefficients (SymPy, ``γ``, ``λ``, ``s_i``, ``w_i`` exact). The positive root is
+unique: ``φ(δ) = γ Σ w s (1+δ)/(s + λ(1+δ))`` is increasing and strictly concave on ``δ > −1``
+with ``φ(0) > 0`` and ``φ`` bounded by ``γ E[s]/λ``, so ``φ(δ) − δ`` is positive at 0, concave,
+and changes sign exactly once on ``(0, ∞)``. ``δ'(λ) = −∂_λF/∂_δF`` at the root.
+
+**(E3).** Per atom the spectral system has the terms ``(w_i, D̄_i, c_i = D̄_i s_i, h_i)``
+(ssr: ``D̄_i = 1/(s_i/(1+δ_λ)+λ)``, or ``m̄`` on every atom in the rotational basis, ``h_i = λD̄_i``;
+pca: ``D̄_i = 1``, ``h_i = 0``). With ``x = 1 + δ(u)``, multiplying
+``δ = γ Σ w c/(c/x + h − u)`` by ``Π(x, u) = Π_i (c_i + (h_i − u) x)`` gives
+
+    P(x, u) = (x − 1) Π(x, u) − γ x Σ_i w_i c_i Π_{j≠i}(c_j + (h_j − u) x),
+
+of degree ``K + 1`` in ``x``, whose coefficients are polynomials in ``u``. ``P`` is built once in
+SymPy with symbols for ``c_i, h_i, w_i, γ``; the numerical ``c_i, h_i`` (algebraic numbers,
+computed at ``dps + GUARD`` digits) are then substituted as the exact binary rationals of their
+``mpf`` values, so discriminants and resultants are computed exactly (over ``QQ``) for a
+system perturbed by ``10^{−(dps+GUARD)}`` only. ``g(x, u) = Σ w x/(c + (h − u) x)`` is the
+limit of ``(1/d) tr (T − u)^{-1}``.
+
+**Density.** At real ``u`` take all roots ``x`` of ``P(·, u)``. ``P`` has real coefficients and
+``g(x̄, u) = conj g(x, u)``, so non-real roots come in pairs with opposite ``Im g``. The Stieltjes
+transform of the limit law is the root with ``Im g ≥ 0`` continued from ``Im u > 0``, where it is
+the unique solution with ``Im g > 0`` (Silverstein & Choi 1995); we take the root with the
+largest ``Im g`` (for real ``u`` outside the support every root has ``Im g = 0`` and the
+density is 0). ``ρ_T = Im g/π``; ``ρ_Â(a) = ρ_T(u)/(1−a)²`` for ``u = 1/(1−a)``.
+
+**Edges.** The number of non-real roots of ``P(·, u)`` can change only where two roots merge,
+i.e. at zeros of ``disc(u) = Res_x(P, ∂_xP)`` (which also vanishes where the leading coefficient
+``Π(h_i − u)`` does). So between consecutive real zeros of ``disc`` the density is either
+identically positive or identically 0: the support is the union of the intervals whose
+midpoint has positive density. ``disc`` is made square-free over ``QQ`` before
+:func:`mpmath.polyroots`. For ``γ > 1`` the ``d − n`` null directions of ``S`` carry mass
+``1 − 1/γ`` at ``T = λD̄`` restricted to them: an atom when ``D̄`` is scalar (rotational, pca,
+isotropic), else a continuous component inside ``[λ min D̄, λ max D̄]`` (see
+``fixedpoint._below_main_bulk``). The *main bulk* is the union of the support components left
+after removing the lowest ones whose masses (quadrature of the density) add up to ``1 − 1/γ``;
+when no such split exists the two parts merge and the edges are not defined.
+
+**Threshold.** At the upper edge ``u₊`` the physical root ``x₊`` is a double root of ``P``, the
+root of ``∂_xP(·, u₊)`` (simple there) that annihilates ``P``. (E4) is
+``h(x, u) = 1 + θ Σ w D̄/(c + (h − u) x) = 0``, so ``θ_c = −x₊/q(x₊, u₊)`` with
+``q = Σ w D̄ x/(c + (h − u) x)``.
+
+**Outlier.** Clearing ``Π`` in (E4): ``Q(x, u) = Π(x, u) + θ Σ_i w_i D̄_i Π_{j≠i}``. The outlier
+``u*`` is a real zero of ``Res_x(P, Q)`` above ``u₊`` whose common root ``x*`` is the physical
+one: real, ``x > 0``, every ``c_i/x + h_i − u < 0`` (the deterministic equivalent of
+``(T − u)^{-1}`` is negative definite above the spectrum) and ``∂_δ(E3) < 0`` (the branch
+continued from ``u = +∞``, ``x → 1⁻``, never meets ``∂_δ(E3) = 0`` above ``u₊``).
+
+**Overlap.** The formula of ``fixedpoint.overlap``:
+``cos² = θ/x* · g(x*, u*)² / h'(u*) / (du*/dε)``, where ``h' = (∂_uQ + ∂_xQ · x')/Π`` at ``Q = 0``
+with ``x' = −∂_uP/∂_xP``, and ``du*/dε`` (the outlier of ``T + εD̄^{-1}``: ``h_i → h_i + ε/D̄_i``)
+solves the linear system ``J (x', u')ᵀ = −(∂_εP, ∂_εQ)ᵀ`` with the Jacobian ``J`` of
+``(P, Q)`` in ``(x, u)``; all partial derivatives are symbolic derivatives of ``P`` and ``Q``.
+
+>>> from numerics.model import Model
+>>> mp.nstr(evaluate("m", Model("1/2", "1/5"), dps=20), 20)
+'1.2169905660283019057'
+>>> mp.nstr(evaluate("outlier", Model("1/2", "1/5", theta=2), method="pca", dps=20), 20)
+'3.75'
+"""
+from __future__ import annotations
+
+import functools
+
+import mpmath as mp
+import sympy as sp
+
+from numerics.model import BadParameter, Model
+
+__all__ = [
+    "GUARD",
+    "AlgebraicError",
+    "e1_polynomial",
+    "delta_ridge",
+    "m_value",
+    "train_error",
+    "gen_error",
+    "spectral_terms",
+    "edges",
+    "density",
+    "threshold",
+    "outlier",
+    "overlap",
+    "evaluate",
+]
+
+GUARD = 30
+
+_DELTA, _LAM, _X, _U = sp.symbols("delta lambda x u")
+
+
+class AlgebraicError(RuntimeError):
+    """A root selection found no (or more than one) admissible root."""
+
+
+def _q(value) -> sp.Rational:
+    """The exact rational value of an ``mpf`` (or ``Fraction``)."""
+    if hasattr(value, "numerator") and hasattr(value, "denominator"):
+        return sp.Rational(value.numerator, value.denominator)
+    man, exp = mp.mpf(value).man_exp
+    return sp.Rational(man) * sp.Integer(2) ** exp
+
+
+def _mpq(value):
+    """An exact ``Fraction``/``Rational`` as an ``mpf`` at the working precision."""
+    return mp.mpf(int(value.numerator)) / int(value.denominator) if hasattr(value, "numerator") \
+        else mp.mpf(int(sp.numer(value))) / int(sp.denom(value))
+
+
+def _roots(coeffs):
+    """All roots of ``Σ coeffs[k] z^(n−k)`` (highest first; tiny leading terms dropped)."""
+    coeffs = [mp.mpmathify(c) for c in coeffs]
+    scale = max(abs(c) for c in coeffs)
+    while coeffs and abs(coeffs[0]) <= mp.eps * 2**10 * scale:
+        coeffs.pop(0)
+    if len(coeffs) <= 1:
+        return []
+    return mp.polyroots(coeffs, maxsteps=400, extraprec=2 * mp.mp.prec, cleanup=True)
+
+
+# --- (E1) ---------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=64)
+def e1_polynomial(noise, gamma) -> sp.Poly:
+    """``F(δ, λ) = numer(together(δ − γ Σ w s/(s/(1+δ)+λ)))`` as an exact ``Poly`` in ``(δ, λ)``.
+
+    ``noise`` are the exact ``(s, w)`` atoms and ``γ`` is exact, so the coefficients are rationals.
+
+    >>> from fractions import Fraction as Fr
+    >>> e1_polynomial(((Fr(1), Fr(1)),), Fr(1, 2)).as_expr()
+    2*delta**2*lambda + 2*delta*lambda + delta - 1
+    """
+    rhs = _q(gamma) * sum(_q(w) * _q(s) / (_q(s) / (1 + _DELTA) + _LAM) for s, w in noise)
+    numerator = sp.numer(sp.together(_DELTA - rhs))
+    poly = sp.Poly(sp.expand(numerator), _DELTA, _LAM, domain="QQ")
+    return poly if poly.LC() > 0 else -poly
+
+
+def _delta(model: Model):
+    """``(δ, δ'(λ))``: the unique positive root of ``F(·, λ)`` and ``−∂_λF/∂_δF`` there."""
+    poly = e1_polynomial(model.noise, model.gamma)
+    lam = _q(model.lam)
+    in_delta = sp.Poly(poly.as_expr().subs(_LAM, lam), _DELTA, domain="QQ")
+    roots = _roots([_mpq(c) for c in in_delta.all_coeffs()])
+    tol = mp.mpf(10) ** (-(mp.mp.dps // 2))
+    positive = [mp.re(r) for r in roots if abs(mp.im(r)) <= tol * (1 + abs(r)) and mp.re(r) > 0]
+    if len(positive) != 1:
+        raise AlgebraicError(f"(E1) polynomial has {len(positive)} positive roots, expected exactly 1")
+    delta = positive[0]
+    values = {_DELTA: delta, _LAM: _mpq(lam)}
+    f_delta = _eval_poly(poly.diff(_DELTA), values)
+    f_lam = _eval_poly(poly.diff(_LAM), values)
+    return delta, -f_lam / f_delta
+
+
+def _eval_poly(poly: sp.Poly, values: dict):
+    """``poly`` at mpmath values of its generators (term by term, exact rational coefficients)."""
+    total = mp.mpf(0)
+    gens = poly.gens
+    for monom, coeff in poly.terms():
+        term = _mpq(coeff)
+        for gen, power in zip(gens, monom):
+            if power:
+                term *= values[gen] ** power
+        total += term
+    return total
+
+
+def delta_ridge(model: Model, *, dps: int = 40):
+    """``δ(λ)``: the positive root of the (E1) polynomial."""
+    with mp.workdps(dps + GUARD):
+        return +_delta(model)[0]
+
+
+def _resolvent(model: Model, delta):
+    lam = model.mp("lam")
+    return [(s, w, 1 / (s / (1 + delta) + lam)) for s, w in model.atoms()]
+
+
+def m_value(model: Model, *, dps: int = 40):
+    """``m = ∫ dν(s)/(s/(1+δ)+λ)``."""
+    with mp.workdps(dps + GUARD):
+        delta, _ = _delta(model)
+        return mp.fsum(w * r for _, w, r in _resolvent(model, delta))
+
+
+def _kappa(model: Model, delta):
+    gamma = model.mp("gamma")
+    inner = mp.fsum(w * (s * r) ** 2 for s, w, r in _resolvent(model, delta))
+    return 1 / (1 - gamma * inner / (1 + delta) ** 2)
+
+
+def gen_error(model: Model, *, dps: int = 40):
+    """Diagonal basis ``κ ∫ s dν``; rotational ``κ ∫ s R̄(s)² dν / m̄²`` (as ``fixedpoint.gen_error``)."""
+    with mp.workdps(dps + GUARD):
+        delta, _ = _delta(model)
+        kappa = _kappa(model, delta)
+        res = _resolvent(model, delta)
+        if model.basis == "diagonal":
+            return kappa * mp.fsum(w * s for s, w, _ in res)
+        mbar = mp.fsum(w * r for _, w, r in res)
+        return kappa * mp.fsum(w * s * r * r for s, w, r in res) / mbar**2
+
+
+def train_error(model: Model, *, dps: int = 40):
+    r"""Diagonal: ``∫ [s/(1+δ) + λ s δ'/(1+δ)²] dν``; rotational: ``(m̄ + λ m̄')/m̄²``.
+
+    ``δ'(λ) = −∂_λF/∂_δF`` (implicit differentiation of the (E1) polynomial) and
+    ``m̄' = ∫ (s δ'/(1+δ)² − 1) R̄(s)² dν``.
+    """
+    with mp.workdps(dps + GUARD):
+        lam = model.mp("lam")
+        delta, slope = _delta(model)
+        x = 1 + delta
+        res = _resolvent(model, delta)
+        if model.basis == "diagonal":
+            return mp.fsum(w * (s / x + lam * s * slope / x**2) for s, w, _ in res)
+        mbar = mp.fsum(w * r for _, w, r in res)
+        mslope = mp.fsum(w * (s * slope / x**2 - 1) * r * r for s, w, r in res)
+        return (mbar + lam * mslope) / mbar**2
+
+
+# --- (E3)–(E4) ----------------------------------------------------------------------------------
+
+def spectral_terms(model: Model, method: str):
+    """Per-atom ``(w, D̄, c = D̄ s, shift)`` at the working precision (ssr or pca)."""
+    atoms = model.atoms()
+    if method == "ssr":
+        lam = model.mp("lam")
+        delta, _ = _delta(model)
+        scales = [1 / (s / (1 + delta) + lam) for s, _ in atoms]
+        if model.basis == "rotational":
+            mbar = mp.fsum(w * D for (_, w), D in zip(atoms, scales))
+            scales = [mbar] * len(atoms)
+        return [(w, D, D * s, lam * D) for (s, w), D in zip(atoms, scales)]
+    if method == "pca":
+        return [(w, mp.mpf(1), s, mp.mpf(0)) for s, w in atoms]
+    raise BadParameter("method", f"expected ssr or pca, got {method!r}")
+
+
+@functools.lru_cache(maxsize=8)
+def _symbolic(k: int):
+    """``P``, ``Q`` and their partial derivatives for ``k`` atoms, in symbols, plus evaluators."""
+    w = sp.symbols(f"w0:{k}")
+    D = sp.symbols(f"D0:{k}")
+    c = sp.symbols(f"c0:{k}")
+    h = sp.symbols(f"h0:{k}")
+    gam, th = sp.symbols("gamma theta")
+    factors = [c[i] + (h[i] - _U) * _X for i in range(k)]
+
+    def others(i):
+        return sp.Mul(*[factors[j] for j in range(k) if j != i])
+
+    pi = sp.Mul(*factors)
+    P = sp.expand((_X - 1) * pi - gam * _X * sum(w[i] * c[i] * others(i) for i in range(k)))
+    Q = sp.expand(pi + th * sum(w[i] * D[i] * others(i) for i in range(k)))
+    args = (_X, _U, gam, th, *w, *D, *c, *h)
+    eps_P = sum(sp.diff(P, h[i]) / D[i] for i in range(k))  # ∂_ε with h_i → h_i + ε/D_i
+    eps_Q = sum(sp.diff(Q, h[i]) / D[i] for i in range(k))
+    exprs = {"P_x": sp.diff(P, _X), "P_u": sp.diff(P, _U), "Q_x": sp.diff(Q, _X), "Q_u": sp.diff(Q, _U),
+             "P_e": eps_P, "Q_e": eps_Q, "Pi": pi}
+    compiled = {name: sp.lambdify(args, e, modules="mpmath") for name, e in exprs.items()}
+    return (P, Q, (gam, th, w, D, c, h)), compiled
+
+
+class _System:
+    """The polynomial (E3)–(E4) system of one model and method at the working precision."""
+
+    def __init__(self, model: Model, method: str):
+        self.model, self.method = model, method
+        self.gamma, self.theta = model.mp("gamma"), model.mp("theta")
+        self.terms = spectral_terms(model, method)
+        k = len(self.terms)
+        (P, Q, (gam, th, w, D, c, h)), self.compiled = _symbolic(k)
+        subs = {gam: _q(model.gamma), th: _q(model.theta)}
+        for i, (wi, Di, ci, hi) in enumerate(self.terms):
+            subs.update({w[i]: _q(wi), D[i]: _q(Di), c[i]: _q(ci), h[i]: _q(hi)})
+        self.P = sp.Poly(P.xreplace(subs), _X, _U, domain="QQ")
+        self._Q_expr = Q.xreplace(subs)
+        self.args = [self.gamma, self.theta] + [t[0] for t in self.terms] + [t[1] for t in self.terms] \
+            + [t[2] for t in self.terms] + [t[3] for t in self.terms]
+        self._P_coeffs = self._coeff_table(self.P)
+        scale = max(abs(t[2]) + abs(t[3]) for t in self.terms)
+        self.tiny = mp.mpf(10) ** (-(mp.mp.dps // 3))
+        self.scale = scale
+
+    @staticmethod
+    def _coeff_table(poly):
+        table = {}
+        for (i, j), coeff in poly.terms():
+            table.setdefault(i, []).append((j, _mpq(coeff)))
+        return table
+
+    @property
+    def Q(self):
+        return sp.Poly(self._Q_expr, _X, _U, domain="QQ")
+
+    def call(self, name, x, u):
+        return self.compiled[name](x, u, *self.args)
+
+    def x_roots(self, u):
+        """All roots ``x`` of ``P(·, u)``."""
+        degree = max(self._P_coeffs)
+        coeffs = [mp.fsum(c * u**j for j, c in self._P_coeffs.get(i, [])) for i in range(degree, -1, -1)]
+        return _roots(coeffs)
+
+    def g(self, x, u):
+        return mp.fsum(w * x / (c + (h - u) * x) for w, _, c, h in self.terms)
+
+    def q(self, x, u):
+        return mp.fsum(w * D * x / (c + (h - u) * x) for w, D, c, h in self.terms)
+
+    def d_equation(self, x, u):
+        """``∂_δ`` of ``γ Σ w c/(c/x + h − u) − δ``."""
+        return self.gamma * mp.fsum(w * c * c / x**2 / (c / x + h - u) ** 2 for w, _, c, h in self.terms) - 1
+
+    def physical_root(self, u):
+        """The root of ``P(·, u)`` with the largest ``Im g`` (the Stieltjes branch), and ``Im g``."""
+        best = None
+        for x in self.x_roots(u):
+            value = mp.im(self.g(x, u))
+            if best is None or value > best[1]:
+                best = (x, value)
+        return best
+
+    def density_t(self, u):
+        if self.scalar and self.model.gamma > 1 and abs(u - self.terms[0][3]) <= self.tiny * (1 + abs(u)):
+            return mp.mpf(0)
+        _, im_g = self.physical_root(u)
+        return max(mp.mpf(0), im_g / mp.pi)
+
+    @property
+    def scalar(self):
+        shifts = [t[3] for t in self.terms]
+        return max(shifts) - min(shifts) <= mp.eps * (1 + max(abs(s) for s in shifts))
+
+    def real_zeros(self, poly_u: sp.Poly):
+        """Distinct real zeros of an exact univariate polynomial in ``u`` (square-free first)."""
+        zeros = []
+        for factor, _ in sp.sqf_list(poly_u)[1]:
+            factor = sp.Poly(factor, _U)
+            if factor.degree() < 1:
+                continue
+            for r in _roots([_mpq(c) for c in factor.all_coeffs()]):
+                if abs(mp.im(r)) <= self.tiny * (1 + abs(r)):
+                    zeros.append(mp.re(r))
+        # a multiple zero of the exact problem may split into a cluster of width ~10^{-dps/m}
+        # after the coefficients are rounded: keep one representative per cluster
+        distinct = []
+        for z in sorted(zeros):
+            if not distinct or z - distinct[-1] > self.tiny * (1 + abs(z)):
+                distinct.append(z)
+        return distinct
+
+
+def _resultant_u(first: sp.Poly, second: sp.Poly) -> sp.Poly:
+    """``Res_x(first, second)`` of two exact polynomials in ``(x, u)``, as a ``Poly`` in ``u``.
+
+    Denominators are cleared first (a constant factor, irrelevant to the zeros) so that SymPy's
+    subresultant algorithm runs over ``ZZ``.
+    """
+    first = first.clear_denoms(convert=True)[1]
+    second = second.clear_denoms(convert=True)[1]
+    return sp.Poly(first.resultant(second).as_expr(), _U, domain="ZZ")
+
+
+@functools.lru_cache(maxsize=128)
+def _support(model: Model, method: str, dps: int):
+    """Support components of the continuous part of ``μ_T`` (``u`` variable), and the main bulk."""
+    with mp.workdps(dps + GUARD):
+        system = _System(model, method)
+        P = system.P
+        disc = _resultant_u(P, P.diff(_X))
+        zeros = system.real_zeros(disc)
+        positive = [system.density_t((lo + hi) / 2) > system.tiny for lo, hi in zip(zeros, zeros[1:])]
+        components = []
+        for (lo, hi), inside in zip(zip(zeros, zeros[1:]), positive):
+            if not inside:
+                continue
+            if components and components[-1][1] == lo:
+                components[-1] = (components[-1][0], hi, components[-1][2] + [lo])
+            else:
+                components.append((lo, hi, []))
+        if not components:
+            raise AlgebraicError("no interval of positive density between the zeros of the discriminant")
+        main = components
+        gamma = model.gamma
+        if gamma == 1 and len(system.terms) > 1:
+            raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for the isotropic bulk only")
+        if gamma > 1 and not system.scalar:
+            with mp.workdps(15):  # masses only need to be told apart: a coarse tanh-sinh rule
+                masses = [mp.quad(system.density_t, [lo, *inner, hi], maxdegree=3) for lo, hi, inner in components]
+            null = 1 - 1 / mp.mpf(gamma.numerator) * gamma.denominator
+            # the split k: the lowest k components carry the null mass 1 − 1/γ. A coarse rule is
+            # enough (the density may have an integrable non-√ singularity at a shift h_i, where
+            # the leading coefficient of P vanishes), as long as the best split is unambiguous.
+            misfit = [abs(mp.fsum(masses[:k + 1]) - null) for k in range(len(masses))]
+            best = min(range(len(masses)), key=lambda k: misfit[k])
+            if misfit[best] > mp.mpf(10) ** -3 or best == len(masses) - 1 \
+                    or any(misfit[k] < mp.mpf(10) ** -2 for k in range(len(masses)) if k != best):
+                raise BadParameter("gamma", "for gamma > 1 the null-space part of the spectrum merges with "
+                                            "the bulk (no gap between them); the bulk edges are not defined")
+            main = components[best + 1:]
+        return system, components, (main[0][0], main[-1][1])
+
+
+def _to_a(method, t):
+    return 1 - 1 / t if method == "ssr" else t
+
+
+def edges(model: Model, *, method: str = "ssr", dps: int = 40):
+    """``[lower, upper]`` edges of the main bulk of ``Â`` (ssr) or ``S`` (pca)."""
+    _, _, (lower, upper) = _support(_bulk(model), method, dps)
+    with mp.workdps(dps + GUARD):
+        return [_to_a(method, lower), _to_a(method, upper)]
+
+
+def _bulk(model: Model) -> Model:
+    return Model(model.gamma, model.lam, 0, model.noise, model.basis)
+
+
+def density(model: Model, at, *, method: str = "ssr", dps: int = 40):
+    """Density of the continuous spectrum at ``at`` (``Â`` for ssr, ``S`` for pca)."""
+    with mp.workdps(dps + GUARD):
+        system = _System(_bulk(model), method)
+        value = _mpq(at) if hasattr(at, "numerator") else mp.mpf(at)
+        if method == "ssr" and value >= 1:
+            return mp.mpf(0)
+        t = 1 / (1 - value) if method == "ssr" else value
+        rho = system.density_t(t)
+        if rho < mp.mpf(10) ** (-(dps + 2)):
+            rho = mp.mpf(0)
+        return rho / (1 - value) ** 2 if method == "ssr" else rho
+
+
+def _edge_root(system: _System, u):
+    """The double root ``x₊`` of ``P(·, u)`` at an edge: the root of ``∂_xP`` where ``|P|`` is least."""
+    dP = system.P.diff(_X)
+    table = system._coeff_table(dP)
+    degree = max(table)
+    coeffs = [mp.fsum(c * u**j for j, c in table.get(i, [])) for i in range(degree, -1, -1)]
+    candidates = [mp.re(r) for r in _roots(coeffs) if abs(mp.im(r)) <= system.tiny * (1 + abs(r))]
+    values = {_X: None, _U: u}
+
+    def residual(x):
+        values[_X] = x
+        return abs(_eval_poly(system.P, values))
+
+    return min(candidates, key=residual)
+
+
+@functools.lru_cache(maxsize=128)
+def _threshold_t(model: Model, method: str, dps: int):
+    system, _, (_, upper) = _support(_bulk(model), method, dps)
+    with mp.workdps(dps + GUARD):
+        x_edge = _edge_root(system, upper)
+        return -x_edge / system.q(x_edge, upper), x_edge, upper
+
+
+def threshold(model: Model, *, method: str = "ssr", dps: int = 40):
+    """``θ_c = −x₊/q(x₊, u₊)`` at the double root ``x₊`` of ``P(·, u₊)``."""
+    with mp.workdps(dps + GUARD):
+        return +_threshold_t(model, method, dps)[0]
+
+
+@functools.lru_cache(maxsize=128)
+def _outlier(model: Model, method: str, dps: int):
+    theta_c, _, upper = _threshold_t(model, method, dps)
+    with mp.workdps(dps + GUARD):
+        if model.mp("theta") <= theta_c:
+            return upper, None, None
+        system = _System(model, method)
+        res = _resultant_u(system.P, system.Q)
+        margin = upper + system.tiny * (1 + abs(upper))
+        found = []
+        for u in system.real_zeros(res):
+            if u <= margin:
+                continue
+            for x in system.x_roots(u):
+                if abs(mp.im(x)) > system.tiny * (1 + abs(x)):
+                    continue
+                x = mp.re(x)
+                if x <= 0 or any(c / x + h - u >= 0 for _, _, c, h in system.terms):
+                    continue
+                if system.d_equation(x, u) >= 0:
+                    continue
+                secular = 1 + model.mp("theta") * mp.fsum(w * D / (c + (h - u) * x) for w, D, c, h in system.terms)
+                if abs(secular) <= system.tiny:
+                    found.append((u, x))
+        if len(found) != 1:
+            raise AlgebraicError(f"(E4): {len(found)} admissible outliers above the edge, expected 1")
+        u, x = found[0]
+        return u, x, system
+
+
+def outlier(model: Model, *, method: str = "ssr", dps: int = 40):
+    """Top eigenvalue of ``Â`` (ssr) or ``S`` (pca): a zero of ``Res_x(P, Q)``; the edge below ``θ_c``."""
+    u, _, _ = _outlier(model, method, dps)
+    with mp.workdps(dps + GUARD):
+        return _to_a(method, u)
+
+
+def overlap(model: Model, *, method: str = "ssr", dps: int = 40):
+    r"""``cos² = θ/x* · g² / h'(u*) / (du*/dε)`` with implicit derivatives of ``(P, Q)``; 0 below ``θ_c``."""
+    u, x, system = _outlier(model, method, dps)
+    if x is None:
+        return mp.mpf(0)
+    with mp.workdps(dps + GUARD):
+        P_x, P_u = system.call("P_x", x, u), system.call("P_u", x, u)
+        Q_x, Q_u = system.call("Q_x", x, u), system.call("Q_u", x, u)
+        P_e, Q_e = system.call("P_e", x, u), system.call("Q_e", x, u)
+        slope = (Q_u - Q_x * P_u / P_x) / system.call("Pi", x, u)  # h'(u*) on the branch x(u)
+        trace = (Q_x * P_e - P_x * Q_e) / (P_x * Q_u - P_u * Q_x)  # du*/dε
+        numerator = system.theta / x * system.g(x, u) ** 2 / slope
+        return numerator / trace
+
+
+_QUANTITIES = {
+    "m": lambda model, method, at, dps: m_value(model, dps=dps),
+    "train-error": lambda model, method, at, dps: train_error(model, dps=dps),
+    "gen-error": lambda model, method, at, dps: gen_error(model, dps=dps),
+    "edges": lambda model, method, at, dps: edges(model, method=method, dps=dps),
+    "density": lambda model, method, at, dps: density(model, at, method=method, dps=dps),
+    "threshold": lambda model, method, at, dps: threshold(model, method=method, dps=dps),
+    "outlier": lambda model, method, at, dps: outlier(model, method=method, dps=dps),
+    "overlap": lambda model, method, at, dps: overlap(model, method=method, dps=dps),
+}
+
+
+def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: int = 40):
+    """``quantity`` (a name of SPEC §4) by the algebraic route, to ``dps`` digits."""
+    if quantity not in _QUANTITIES:
+        raise BadParameter("QUANTITY", f"unknown quantity {quantity!r}")
+    with mp.workdps(dps + GUARD):
+        value = _QUANTITIES[quantity](model, method, at, dps)
+    with mp.workdps(dps):
+        return [+v for v in value] if isinstance(value, list) else +value
