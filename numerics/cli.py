@@ -8,6 +8,9 @@
     ssr simulate QUANTITY [same parameters] --d D [--seeds K] [--seed S] [--extrapolate] [--json]
     ssr verify [--quick] [--report DIR]
     ssr derive [--check]
+    ssr phase [--plane theta-contrast|theta-gamma] [--noise ...] [--gamma G] [--lam L]
+              [--basis diagonal|rotational] [--range LO:HI] [--theta-max T]
+              [--points N[xM]] [--dps D] --out DIR
 
 Defaults: ``--gamma 1/2`` and ``--lam 1/5`` (the isotropic checkpoint of SPEC §3),
 ``--theta 0``, ``--noise 1:1``, ``--basis diagonal``, ``--method ssr``, ``--dps 30``;
@@ -88,8 +91,20 @@ or --theta -1."""
 
 _HINTS = {
     "QUANTITY": f"choose from {', '.join(QUANTITIES)}",
-    "COMMAND": "choose from eval, simulate, verify, derive",
+    "COMMAND": "choose from eval, simulate, verify, derive, phase",
 }
+
+_PHASE_POINTS = "24x16"
+_PHASE_POINTS_RANGE = (2, 400)
+_PHASE_DPS = "15"
+_PHASE_HELP = """\
+planes (theta on the horizontal axis; thresholds do not depend on theta, so they are solved
+once per value of the second axis and only the overlaps are solved per grid point):
+  theta-contrast  second axis c = s2/s1 of the two-atom law w1 d(s1) + w2 d(s2) normalised to
+                  mean 1 (s1 = 1/(w1 + w2 c)); c = 1 is isotropic (both thresholds sqrt(gamma))
+  theta-gamma     second axis gamma (the value 1, a hard edge, is replaced by 1.01)
+regions: none, both, ssr-only (theta_c SSR < theta <= theta_c PCA), pca-only.
+in the rotational basis SSR and PCA have the same threshold (and overlaps)."""
 
 
 class _UsageError(Exception):
@@ -228,6 +243,40 @@ def _parser() -> _Parser:
     derive.add_argument("--check", action="store_true",
                         help="only check that derivations/ is up to date")
     derive.set_defaults(run=_cmd_derive)
+
+    phase = commands.add_parser(
+        "phase", help="map where SSR detects the spike and PCA does not",
+        description="Map a plane of parameters: the thresholds theta_c of SSR and PCA, the "
+                    "regions where each detects the spike, and the overlap gap "
+                    "cos^2(v, SSR) - cos^2(v, PCA). Writes phase.csv, thresholds.csv and "
+                    "phase.png into --out DIR and prints a summary.",
+        epilog=_PHASE_HELP, **common)
+    phase.add_argument("--plane", metavar="{theta-contrast,theta-gamma}", default="theta-contrast",
+                       help="the plane mapped (default: theta-contrast)")
+    phase.add_argument("--noise", metavar="S1:W1,...", default=None,
+                       help="theta-contrast: the weights of a law with at most two atoms (default "
+                            "1/2, 1/2); theta-gamma: the bulk law (default 1:1/2,6:1/2)")
+    phase.add_argument("--gamma", metavar="G", default=None,
+                       help="aspect ratio d/n > 0 for theta-contrast (default: 1/2)")
+    phase.add_argument("--lam", metavar="L", default=_DEFAULTS["lam"],
+                       help="ridge lambda > 0 (default: 1/5)")
+    phase.add_argument("--basis", metavar="{diagonal,rotational}", default=_DEFAULTS["basis"],
+                       help="eigenbasis of the bulk covariance (default: diagonal)")
+    phase.add_argument("--range", metavar="LO:HI", default=None,
+                       help="range of the second axis, geometric grid (default: 1:20 for the "
+                            "contrast, 1/10:3 for gamma)")
+    phase.add_argument("--theta-max", metavar="T", default=None,
+                       help="largest theta of the grid (default: 1.25 x the largest threshold)")
+    phase.add_argument("--points", metavar="N[xM]", default=_PHASE_POINTS,
+                       help=f"N theta values x M values of the second axis, each in "
+                            f"[{_PHASE_POINTS_RANGE[0]}, {_PHASE_POINTS_RANGE[1]}]; "
+                            f"N alone means N x N (default: {_PHASE_POINTS})")
+    phase.add_argument("--dps", metavar="N", default=_PHASE_DPS,
+                       help=f"decimal digits of working precision, an integer in [1, 1000] "
+                            f"(default: {_PHASE_DPS})")
+    phase.add_argument("--out", metavar="DIR", required=True,
+                       help="directory for phase.csv, thresholds.csv and phase.png (created if missing)")
+    phase.set_defaults(run=_cmd_phase)
     return parser
 
 
@@ -426,6 +475,100 @@ def _cmd_derive(args) -> int:
     from derive import documents
 
     return int(documents.write_all(check=args.check))
+
+
+def _parse_points(text: str) -> tuple[int, int]:
+    """``"N"`` or ``"NxM"``: N theta values and M values of the second axis."""
+    low, high = _PHASE_POINTS_RANGE
+    parts = re.split(r"[xX]", str(text).strip())
+    if len(parts) > 2:
+        raise BadParameter("points", f"expected N or NxM with integers in [{low}, {high}], got {text!r}")
+    try:
+        counts = [_parse_int(part, "points", low, high) for part in parts]
+    except BadParameter:
+        raise BadParameter("points", f"expected N or NxM with integers in [{low}, {high}], "
+                                     f"got {text!r}") from None
+    return (counts[0], counts[-1])
+
+
+def _parse_range(text: str) -> tuple:
+    parts = str(text).split(":")
+    if len(parts) != 2:
+        raise BadParameter("range", f"expected LO:HI, got {text!r}")
+    return tuple(parse_number(part, "range") for part in parts)
+
+
+class _PhaseProgress:
+    """``progress`` callback of ``ssr phase``: one self-overwriting line on a terminal."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.start = time.monotonic()
+        self.width = 0
+
+    def __call__(self, stage, done, total):
+        elapsed = time.monotonic() - self.start
+        line = f"ssr phase: {stage} {done}/{total}, elapsed {_duration(elapsed)}"
+        self.stream.write("\r" + line.ljust(self.width))
+        self.stream.flush()
+        self.width = max(self.width, len(line))
+
+    def close(self):
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+
+
+def _cmd_phase(args) -> int:
+    from numerics import phase
+
+    plane = _choice(args.plane, "plane", phase.PLANES)
+    basis = _choice(args.basis, "basis", BASES)
+    if plane == "theta-gamma" and args.gamma is not None:
+        raise BadParameter("gamma", "--plane theta-gamma varies gamma; give its range as --range LO:HI")
+    inputs = dict(
+        gamma=args.gamma if args.gamma is not None else _DEFAULTS["gamma"], lam=args.lam,
+        noise=args.noise, basis=basis,
+        axis_range=None if args.range is None else _parse_range(args.range),
+        theta_max=None if args.theta_max is None else parse_number(args.theta_max, "theta-max"),
+        points=_parse_points(args.points))
+    dps = _parse_int(args.dps, "dps", *_DPS_RANGE)
+    rows = phase.plan(plane, **inputs)
+    out = args.out
+    if not str(out).strip():
+        raise BadParameter("out", "expected a directory, got an empty value")
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise BadParameter("out", f"{out!r} exists and is not a directory")
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as err:
+        raise BadParameter("out", f"cannot create directory {out!r}: {err.strerror or err}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise BadParameter("out", f"directory {out!r} is not writable")
+
+    start = time.monotonic()
+    progress = _PhaseProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        result = phase.phase_map(plane, dps=dps, progress=progress, **inputs)
+    except phase.ThresholdError as err:
+        raise _UsageError("threshold", str(err)) from None
+    finally:
+        if progress is not None:
+            progress.close()
+    paths = [*phase.write_csv(result, out), phase.plot(result, os.path.join(out, "phase.png"))]
+    base = rows.models[0]
+    fixed = f"lam={base.lam}, basis={base.basis}"
+    if plane == "theta-contrast":
+        w1, w2 = rows.weights
+        fixed = (f"gamma={base.gamma}, {fixed}, noise: s1 = 1/({w1} + {w2} c) with weight {w1}, "
+                 f"s2 = c s1 with weight {w2} (mean 1)")
+    else:
+        fixed += f", noise={base.as_dict()['noise']}"
+    print(f"ssr phase: plane {plane}; {fixed}; grid {len(result.thetas)} theta in "
+          f"(0, {result.thetas[-1]}] x {len(result.axis)} {result.axis_name}; dps={dps}")
+    print(phase.summary(result))
+    print(f"wrote {', '.join(paths)} in {_duration(time.monotonic() - start)}")
+    return 0
 
 
 def _one_line(text: str) -> str:
