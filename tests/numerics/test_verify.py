@@ -1,0 +1,150 @@
+"""``numerics.verify``: the registry covers every quantity, and the verifier passes and fails.
+
+The run tests swap the registry for two or three cheap claims at small ``d``; the failing
+cases prove that each criterion (simulation z-score, agreement of the two high-precision
+routes, errors raised by a route) can make ``run`` return non-zero.
+"""
+from __future__ import annotations
+
+import sys
+from fractions import Fraction
+
+import mpmath as mp
+import pytest
+
+from numerics import theory, verify
+from numerics.fixedpoint import ConvergenceError
+from numerics.model import Model
+from numerics.verify import Claim, Size
+
+HALF = Model(gamma="1/2", lam="1/5")
+TWO = Model(gamma="2", lam="1/5")
+CHEAP = [
+    Claim("m", "m(λ,γ)", "m", HALF, quick=Size(60, 8), full=Size(60, 8), extrapolate=True),
+    Claim("gen-error", "E_gen, γ > 1", "gen-error", TWO, quick=Size(60, 4), full=Size(60, 4),
+          extrapolate=True),
+    Claim("density", "density of Â at a = 0", "density", HALF, at=Fraction(0),
+          quick=Size(100, 8), full=Size(100, 8)),
+]
+
+
+def test_registry_covers_every_quantity():
+    assert {claim.quantity for claim in verify.CLAIMS} == set(theory.QUANTITIES)
+    assert len({claim.id for claim in verify.CLAIMS}) == len(verify.CLAIMS)
+
+
+def regimes(quantity, method="ssr"):
+    return {claim.model.gamma < 1 for claim in verify.CLAIMS
+            if claim.quantity == quantity and claim.method == method}
+
+
+def test_registry_covers_both_regimes_and_methods():
+    assert regimes("gen-error") == {True, False}
+    assert regimes("density") == {True, False}
+    assert regimes("edges", "ssr") == regimes("edges", "pca") == {True, False}
+    for quantity in ("threshold", "outlier", "overlap"):
+        assert {c.method for c in verify.CLAIMS if c.quantity == quantity} == {"ssr", "pca"}
+    assert any(c.model.lam <= Fraction(1, 1000) and c.model.gamma < 1 for c in verify.CLAIMS)
+
+
+@pytest.mark.parametrize("claim", verify.CLAIMS, ids=lambda c: c.id)
+def test_claim_is_well_formed(claim):
+    assert claim.model.isotropic and claim.model.basis == "diagonal"
+    assert claim.statement and "\n" not in claim.statement
+    assert (claim.at is not None) == (claim.quantity == "density")
+    if claim.quantity == "threshold":
+        assert claim.quick is None and claim.full is None
+        return
+    assert 300 <= claim.quick.d <= 500 and claim.quick.seeds >= 2
+    assert claim.full.d >= 2000 and claim.full.seeds >= 2
+    assert claim.note
+
+
+@pytest.mark.parametrize("claim", [c for c in verify.CLAIMS if c.quantity in ("outlier", "overlap")],
+                         ids=lambda c: c.id)
+def test_spikes_are_simulated_well_above_threshold(claim):
+    theta_c = theory.evaluate("threshold", claim.model, method=claim.method, dps=20)
+    assert claim.model.mp("theta") > 2 * theta_c
+
+
+def test_agreement_digits():
+    assert verify.agreement_digits(mp.mpf(3), mp.mpf(3)) == verify.DPS
+    assert verify.agreement_digits(mp.mpf(1), mp.mpf("1.001")) == pytest.approx(3.0, abs=0.01)
+    assert verify.agreement_digits([mp.mpf(1), mp.mpf(2)], [mp.mpf(1), mp.mpf("2.02")]) == pytest.approx(2.0, abs=0.01)
+
+
+def test_run_passes_on_cheap_claims(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(verify, "CLAIMS", CHEAP)
+    report = tmp_path / "nested" / "report"
+    assert verify.run(quick=True, report=str(report)) == 0
+    out, err = capsys.readouterr()
+    lines = out.strip().splitlines()
+    assert lines[-1] == "3 passed, 0 failed"
+    rows = [line.split() for line in lines if line.startswith(("m ", "gen-error ", "density "))]
+    assert [row[-1] for row in rows] == ["PASS"] * 3
+    assert "30→60" in rows[0]  # Richardson between d/2 and d for the extrapolated claims
+    assert "FAIL" not in out
+    assert err == ""  # stdout is not a terminal: no progress line
+    page = (report / "index.md").read_text(encoding="utf-8")
+    assert "3 passed, 0 failed" in page and "| m |" in page
+
+
+def test_run_is_reproducible(monkeypatch, capsys):
+    monkeypatch.setattr(verify, "CLAIMS", CHEAP[:1])
+    verify.run(quick=True)
+    first = capsys.readouterr().out
+    verify.run(quick=True)
+    assert capsys.readouterr().out == first
+
+
+def test_run_fails_when_the_theory_is_off_by_ten_percent(monkeypatch, capsys):
+    """Both routes shifted alike: only the simulation can notice, and it does."""
+    original = theory.evaluate
+
+    def wrong(quantity, model, **kwargs):
+        value = original(quantity, model, **kwargs)
+        return [v * mp.mpf("1.1") for v in value] if isinstance(value, list) else value * mp.mpf("1.1")
+
+    monkeypatch.setattr(verify, "CLAIMS", CHEAP[:2])
+    monkeypatch.setattr(theory, "evaluate", wrong)
+    assert verify.run(quick=True) != 0
+    out = capsys.readouterr().out
+    assert out.strip().splitlines()[-1] == "0 passed, 2 failed"
+    assert "FAIL m: |z| =" in out
+
+
+def test_run_fails_when_the_routes_disagree(monkeypatch, capsys):
+    original = theory.evaluate
+
+    def perturbed(quantity, model, *, route=None, **kwargs):
+        value = original(quantity, model, route=route, **kwargs)
+        with mp.workdps(80):
+            return value * (1 + mp.mpf(10) ** -30) if route == "fixed-point" else value
+
+    monkeypatch.setattr(verify, "CLAIMS", CHEAP[:1])
+    monkeypatch.setattr(theory, "evaluate", perturbed)
+    assert verify.run(quick=True) == 1
+    out = capsys.readouterr().out
+    assert "agree to 30.0 < 45 digits" in out
+    assert out.strip().splitlines()[-1] == "0 passed, 1 failed"
+
+
+def test_run_reports_an_error_as_a_failed_claim(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise ConvergenceError("(E1) fixed point for delta", mp.mpf(1), mp.mpf("1e-50"))
+
+    monkeypatch.setattr(verify, "CLAIMS", CHEAP[:1])
+    monkeypatch.setattr(theory, "evaluate", broken)
+    assert verify.run(quick=True) == 1
+    out = capsys.readouterr().out
+    assert "FAIL m: error: ConvergenceError" in out
+    assert out.strip().splitlines()[-1] == "0 passed, 1 failed"
+
+
+def test_progress_on_a_terminal(monkeypatch, capsys):
+    monkeypatch.setattr(verify, "CLAIMS", CHEAP[:1])
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert verify.run(quick=True) == 0
+    err = capsys.readouterr().err
+    assert "ssr verify: [1/1] m" in err and "elapsed" in err and "replica 8/8" in err
+    assert err.endswith("\r")  # the line is erased before the table is printed
