@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from derive import isotropic, spiked
+from derive import heteroscedastic, isotropic, rotational, spiked
 from derive.record import Derivation
 
 __all__ = ["DIRECTORY", "documents", "write_all"]
@@ -55,6 +55,31 @@ def _spiked(doc: Derivation) -> None:
         spiked.overlap(method, doc=doc)
 
 
+def _heteroscedastic(doc: Derivation) -> None:
+    prerequisites = Derivation("prerequisites")
+    _isotropic(prerequisites)
+    _spiked(prerequisites)
+    doc.assume(prerequisites)
+    for method in heteroscedastic.METHODS:
+        heteroscedastic.stieltjes_polynomial(method, doc=doc)
+    for method in heteroscedastic.METHODS:
+        heteroscedastic.edge_equation(method, doc=doc)
+    heteroscedastic.ridgeless_threshold(heteroscedastic.TWO_ATOM, doc=doc)
+    heteroscedastic.ridgeless_advantage(doc=doc)
+    heteroscedastic.large_gamma_threshold(heteroscedastic.TWO_ATOM, doc=doc)
+
+
+def _rotational(doc: Derivation) -> None:
+    prerequisites = Derivation("prerequisites")
+    _isotropic(prerequisites)
+    _spiked(prerequisites)
+    _heteroscedastic(prerequisites)
+    doc.assume(prerequisites)
+    rotational.threshold(heteroscedastic.TWO_ATOM, doc=doc)
+    rotational.gen_error(heteroscedastic.TWO_ATOM, doc=doc)
+    rotational.train_error(heteroscedastic.TWO_ATOM, doc=doc)
+
+
 def documents() -> dict[str, str]:
     """``{file name: Markdown}`` for every derivation document."""
     header = _HEADER.format(version=sp.__version__)
@@ -62,6 +87,10 @@ def documents() -> dict[str, str]:
         "isotropic.md": ("Isotropic bulk: the Marchenko–Pastur transform, the errors and the spectrum of Â",
                          _isotropic),
         "spiked.md": ("Rank-one spike: BBP threshold, outliers and eigenvector overlaps (PCA and SSR)", _spiked),
+        "heteroscedastic.md": ("Heteroscedastic diagonal bulk: spectrum, edges and the ridgeless BBP threshold "
+                               "(PCA and SSR)", _heteroscedastic),
+        "rotational.md": ("Rotational (Haar) eigenbasis: SSR as an affine image of PCA, threshold and errors",
+                          _rotational),
     }
     result = {}
     for name, (title, build) in specs.items():
