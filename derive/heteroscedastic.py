@@ -451,7 +451,7 @@ def edge_equation(method: str, *, doc):
              sp.Eq(sp.Symbol(r"\Delta_{\rm pca}"), Delta))
     by_expr = {f.as_expr(): e for f, e in factors}
     assert constant == 1 and by_expr.pop(z) == 4 and by_expr.pop(gamma) == 2 and len(by_expr) == 1
-    (Q,), = [by_expr]
+    (Q,) = by_expr  # the remaining factor
     leading = sp.Poly(P, g).all_coeffs()[:2]
     assert all(c.subs(z, 0) == 0 for c in leading)
     doc.step(r"The root $z = 0$ is spurious: there the two leading coefficients of $P_{\rm pca}$ in $g$ "
@@ -471,7 +471,7 @@ def edge_equation(method: str, *, doc):
     example = {s1: 1, s2: 6, w: sp.Rational(1, 2), gamma: sp.Rational(1, 2)}
     roots = sp.Poly(Q.subs(example), z).nroots(n=20)
     real = sorted(r for r in roots if r.is_real)
-    assert len(real) in (2, 4)
+    assert len(real) == 4  # the text below says so
     doc.step(r"Example: $\nu = \frac12\delta_1 + \frac12\delta_6$, $\gamma = \frac12$. The roots of $Q$ are",
              [sp.Eq(sp.Symbol(f"z_{j}"), r) for j, r in enumerate(roots)])
     intervals = r" \cup ".join(f"[{sp.latex(real[j])}, {sp.latex(real[j + 1])}]" for j in range(0, len(real), 2))

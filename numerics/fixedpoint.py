@@ -90,7 +90,8 @@ def _delta(model: Model, lam):
     # the positive root is unique (the right side is increasing and concave in δ).
     upper = gamma * mp.fsum(w * s for s, w in atoms) / lam
     start = mp.findroot(residual, (mp.mpf(0), upper), solver="anderson", tol=mp.mpf(10) ** -12, maxsteps=500)
-    return newton(residual, start, what="(E1) fixed point for delta", tol=_tol())
+    # relative tolerance: δ grows like 1/λ for γ > 1 as λ → 0
+    return newton(residual, start, what="(E1) fixed point for delta", tol=_tol() * (1 + abs(start)))
 
 
 def delta_ridge(model: Model, *, dps: int = 30):
