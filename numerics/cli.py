@@ -44,6 +44,7 @@ import time
 import mpmath as mp
 
 from numerics.model import BASES, BadParameter, Model, parse_number
+from numerics.progress import StatusLine
 
 __all__ = ["main"]
 
@@ -377,28 +378,18 @@ def _cmd_eval(args) -> int:
     return 0
 
 
-class _Progress:
+class _Progress(StatusLine):
     """``progress`` callback of the simulation: one self-overwriting line on a terminal."""
 
     def __init__(self, stream, total: int):
-        self.stream = stream
+        super().__init__(stream)
         self.total = total
-        self.start = time.monotonic()
-        self.width = 0
 
     def __call__(self, done, total=None, *_):
         total = self.total if total is None else total
-        elapsed = time.monotonic() - self.start
+        elapsed = self.elapsed
         eta = _duration(elapsed / done * (total - done)) if done else "?"
-        line = f"ssr simulate: replica {done}/{total}, elapsed {_duration(elapsed)}, ETA {eta}"
-        self.stream.write("\r" + line.ljust(self.width))
-        self.stream.flush()
-        self.width = max(self.width, len(line))
-
-    def close(self):
-        if self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
+        self.show(f"ssr simulate: replica {done}/{total}, elapsed {_duration(elapsed)}, ETA {eta}")
 
 
 def _duration(seconds: float) -> str:
@@ -498,25 +489,11 @@ def _parse_range(text: str) -> tuple:
     return tuple(parse_number(part, "range") for part in parts)
 
 
-class _PhaseProgress:
+class _PhaseProgress(StatusLine):
     """``progress`` callback of ``ssr phase``: one self-overwriting line on a terminal."""
 
-    def __init__(self, stream):
-        self.stream = stream
-        self.start = time.monotonic()
-        self.width = 0
-
     def __call__(self, stage, done, total):
-        elapsed = time.monotonic() - self.start
-        line = f"ssr phase: {stage} {done}/{total}, elapsed {_duration(elapsed)}"
-        self.stream.write("\r" + line.ljust(self.width))
-        self.stream.flush()
-        self.width = max(self.width, len(line))
-
-    def close(self):
-        if self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
+        self.show(f"ssr phase: {stage} {done}/{total}, elapsed {_duration(self.elapsed)}")
 
 
 def _cmd_phase(args) -> int:

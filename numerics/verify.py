@@ -62,6 +62,7 @@ import sympy as sp
 from numerics import algebraic, theory
 from numerics import simulate as simulation
 from numerics.model import Model
+from numerics.progress import StatusLine
 
 __all__ = [
     "DPS",
@@ -461,14 +462,12 @@ def _markdown(results: list[Result], quick: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-class _Progress:
+class _Progress(StatusLine):
     """One self-overwriting line on ``stream``: claim id, k/N, replica, elapsed time."""
 
     def __init__(self, stream, total: int):
-        self.stream = stream
+        super().__init__(stream)
         self.total = total
-        self.start = time.monotonic()
-        self.width = 0
         self.label = ""
 
     def claim(self, index: int, claim: Claim) -> None:
@@ -479,15 +478,7 @@ class _Progress:
         self._show(f"{self.label}, replica {done}/{seeds}")
 
     def _show(self, text: str) -> None:
-        line = f"{text}, elapsed {time.monotonic() - self.start:.1f}s"
-        self.stream.write("\r" + line.ljust(self.width))
-        self.stream.flush()
-        self.width = max(self.width, len(line))
-
-    def close(self) -> None:
-        if self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
+        self.show(f"{text}, elapsed {self.elapsed:.1f}s")
 
 
 def run(quick: bool, report: str | None = None) -> int:
