@@ -44,7 +44,7 @@ import time
 import mpmath as mp
 
 from numerics.model import BASES, BadParameter, Model, parse_number
-from numerics.progress import StatusLine
+from numerics.progress import StatusLine, duration as _duration
 
 __all__ = ["main"]
 
@@ -379,25 +379,14 @@ def _cmd_eval(args) -> int:
 
 
 class _Progress(StatusLine):
-    """``progress`` callback of the simulation: one self-overwriting line on a terminal."""
+    """``progress`` callback of the simulation: a bar on a terminal."""
 
     def __init__(self, stream, total: int):
         super().__init__(stream)
         self.total = total
 
     def __call__(self, done, total=None, *_):
-        total = self.total if total is None else total
-        elapsed = self.elapsed
-        eta = _duration(elapsed / done * (total - done)) if done else "?"
-        self.show(f"ssr simulate: replica {done}/{total}, elapsed {_duration(elapsed)}, ETA {eta}")
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, seconds = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m{seconds:02d}s" if hours else f"{minutes}m{seconds:02d}s"
+        self.bar("ssr simulate: replicas", done, self.total if total is None else total)
 
 
 def _cmd_simulate(args) -> int:
@@ -493,7 +482,7 @@ class _PhaseProgress(StatusLine):
     """``progress`` callback of ``ssr phase``: one self-overwriting line on a terminal."""
 
     def __call__(self, stage, done, total):
-        self.show(f"ssr phase: {stage} {done}/{total}, elapsed {_duration(self.elapsed)}")
+        self.bar(f"ssr phase: {stage}", done, total)
 
 
 def _cmd_phase(args) -> int:

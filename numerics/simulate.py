@@ -178,18 +178,22 @@ def _soft_edge(extremes: np.ndarray, d: int) -> float:
     r"""Tracy–Widom-centred estimate of a soft edge from the eigenvalues nearest to it.
 
     ``extremes`` are the eigenvalues ordered from the edge inwards (``λ_1`` first). Near a
-    square-root edge ``ρ(x) ≈ (C/π)√|x₊ − x|`` the k-th eigenvalue sits at
-    ``x₊ ∓ b k^{2/3}`` with ``b = (3π/2)^{2/3} (Cd)^{-2/3}``, and the extreme one fluctuates as
-    ``x₊ ± (Cd)^{-2/3} TW₁``. The raw extreme eigenvalue is therefore biased by
-    ``E[TW₁] (Cd)^{-2/3}``, the same order as its fluctuation (so its z-score against the limit
-    grows like √seeds). We fit ``b`` by least squares on ``k = 3 … ⌈√d⌉ + 3`` and remove that
-    bias: ``x̂₊ = λ_1 ∓ E[TW₁] (2/(3π))^{2/3} b``; the remaining bias is ``o(d^{-2/3})``.
+    square-root edge ``ρ(x) = (C/π)√|x₊ − x| (1 + O(|x₊ − x|))`` the counting function
+    inverts to ``|x₊ − λ_k| = b t_k + c t_k² + …`` with ``t_k = (k − ½)^{2/3}`` and
+    ``b = (3π/2)^{2/3} (Cd)^{-2/3}`` (the ``c`` term is the curvature of the density, relevant
+    when ``C`` is small and the first ``√d`` eigenvalues reach beyond the square-root regime,
+    as at the lower edge of heteroscedastic SSR bulks). The extreme eigenvalue fluctuates as
+    ``x₊ ± (Cd)^{-2/3} TW₁``, so the raw ``λ_1`` is biased by ``E[TW₁] (Cd)^{-2/3}``, the
+    same order as its fluctuation (its z-score against the limit grows like √seeds). We fit
+    ``a + b t + c t²`` by least squares to ``|λ_k − λ_1|`` on ``k = 3 … ⌈√d⌉ + 3`` and remove
+    the bias: ``x̂₊ = λ_1 ∓ E[TW₁] (2/(3π))^{2/3} b``; the remaining bias is ``o(d^{-2/3})``.
     The estimate uses only the data, no theory value.
     """
     k = np.arange(3, min(extremes.shape[0], int(np.ceil(np.sqrt(d))) + 3) + 1)
     distance = np.abs(extremes[k - 1] - extremes[0])
-    design = (k - 0.5) ** (2 / 3)
-    slope = np.polyfit(design, distance, 1)[0]
+    t = (k - 0.5) ** (2 / 3)
+    design = np.column_stack([np.ones_like(t), t, t * t])
+    slope = np.linalg.lstsq(design, distance, rcond=None)[0][1]
     shift = -TRACY_WIDOM_MEAN * (2 / (3 * np.pi)) ** (2 / 3) * slope
     direction = np.sign(extremes[0] - extremes[-1])
     return float(extremes[0] + direction * shift)

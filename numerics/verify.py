@@ -448,49 +448,109 @@ def _escape(cell: str) -> str:
     return cell.replace("|", r"\|")
 
 
-def _markdown(results: list[Result], quick: bool) -> str:
-    """The report page: the same table in Markdown, then each claim's closed form and note."""
-    lines = ["# Verification report", "", _header(quick).replace("\n", "\n\n"), "",
-             "| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
-    lines.extend("| " + " | ".join(_escape(cell) for cell in _row(r)) + " |" for r in results)
-    lines.extend(["", _summary(results), "", "## Closed forms", ""])
-    for r in results:
-        lines.append(f"- `{r.claim.id}` ({r.claim.quantity}, {r.claim.method}): "
-                     f"${r.latex}$" if r.latex else f"- `{r.claim.id}`: {r.reason}")
-        if r.claim.note:
-            lines.append(f"  — {r.claim.note}")
-    return "\n".join(lines) + "\n"
+_REPORT_COLUMNS = ("id", "statement", "params", "closed form", "high-precision value", "digits",
+                   "simulation mean ± stderr", "d", "seeds", "z", "result")
+
+
+def _report_row(result: Result) -> tuple[str, ...]:
+    sim = result.simulation
+    return (
+        f"`{result.claim.id}`",
+        result.claim.statement,
+        result.claim.params(),
+        f"${result.latex}$" if result.latex else "—",
+        _value(result.closed),
+        f"{result.digits:.1f}" if result.closed is not None else "—",
+        _estimated(result),
+        _dimensions(result),
+        "n/a" if sim is None else str(sim.seeds),
+        "n/a" if result.z is None else f"{result.z:+.2f}",
+        "PASS" if result.passed else f"**FAIL**: {result.reason}",
+    )
+
+
+def _seed_lines(quick: bool) -> list[str]:
+    from numerics import report as figures_module
+
+    return [
+        f"- claims: replica k at dimension d draws `numpy.random.default_rng([{_SEED}, k])`; the d/2 run of an "
+        f"extrapolated claim `default_rng([{_SEED + 1}, k])` (k = 0 … K−1, K = the seeds column).",
+        f"- figures: `default_rng([{figures_module.SEED}, figure, point, replica])`, figure = its index in the "
+        "list below (0-based), point = index of the parameter value (or of d), replica = 0 … K−1.",
+        f"- budgets: {'quick' if quick else 'full'} (`numerics.report.{'QUICK' if quick else 'FULL'}`: "
+        f"{figures_module.QUICK if quick else figures_module.FULL}).",
+    ]
+
+
+def report_markdown(results: list[Result], figures: list, quick: bool, *, claims_time: float,
+                    wall: float) -> str:
+    """The report page ``index.md``: summary, claims table, figures, finite-size slopes, seeds, environment.
+
+    Everything but the last section ("Run") is a deterministic function of the seeds.
+    """
+    from numerics import report as figures_module
+
+    flagged = [f for figure in figures for f in figure.flags if f[4]]
+    lines = ["# Verification report", "",
+             f"`ssr verify{' --quick' if quick else ''} --report`: {_summary(results)}"
+             + (f"; finite-size slopes flagged: {', '.join(f[0] for f in flagged)}" if flagged else
+                ("; no finite-size slope contradicts its expected rate" if figures else "")) + ".", "",
+             _header(quick).replace("\n", "\n\n"), "", "## Claims", "",
+             "| " + " | ".join(_REPORT_COLUMNS) + " |", "|" + "---|" * len(_REPORT_COLUMNS)]
+    lines.extend("| " + " | ".join(_escape(cell) for cell in _report_row(r)) + " |" for r in results)
+    lines.extend(["", "Notes on the estimators (measured drift b/σ of a plain mean):", ""])
+    lines.extend(f"- `{r.claim.id}`: {r.claim.note}" for r in results if r.claim.note)
+    if figures:
+        lines.extend(["", "## Figures", ""])
+        for figure in figures:
+            lines.extend([f"### {figure.title}", "", f"![{figure.title}]({figure.png})", "", figure.caption, "",
+                          f"Plotted numbers: [`{figure.csv}`]({figure.csv})"
+                          + (f"; seeds `{figure.seeds}`." if figure.seeds else "."), ""])
+            lines.extend(figure.notes)
+            lines.append("")
+    lines.extend(["## Seeds", "", *_seed_lines(quick), "", "## Run", "", *figures_module.environment(),
+                  f"- wall time: {wall:.1f} s (claims {claims_time:.1f} s, figures {wall - claims_time:.1f} s)", ""])
+    return "\n".join(lines)
 
 
 class _Progress(StatusLine):
-    """One self-overwriting line on ``stream``: claim id, k/N, replica, elapsed time."""
+    """A progress bar on ``stream``: claims (and report figures) done, current item, time left."""
 
     def __init__(self, stream, total: int):
         super().__init__(stream)
         self.total = total
+        self.index = 0
         self.label = ""
 
     def claim(self, index: int, claim: Claim) -> None:
-        self.label = f"ssr verify: [{index}/{self.total}] {claim.id}"
-        self._show(self.label)
+        self.index, self.label = index - 1, f"claim {claim.id}"
+        self(0, 1)
+
+    def figure(self, name: str, done: int, total: int) -> None:
+        self.index, self.label = self.total - total + done, f"figure {name}"
+        self(0, 1)
 
     def __call__(self, done: int, seeds: int) -> None:
-        self._show(f"{self.label}, replica {done}/{seeds}")
-
-    def _show(self, text: str) -> None:
-        self.show(f"{text}, elapsed {self.elapsed:.1f}s")
+        self.bar("ssr verify", self.index + done / seeds, self.total,
+                 f"{self.label}" + (f", replica {done}/{seeds}" if done else ""))
 
 
 def run(quick: bool, report: str | None = None) -> int:
     """Check every claim of :data:`CLAIMS`, print the table and ``N passed, M failed``.
 
     ``quick`` selects the small budgets (``d = 400``, under two minutes on two cores) instead
-    of the full ones (``d = 2000``). ``report``, a directory, receives ``index.md`` (created
-    with its parents if needed). Returns 0 iff every claim passed.
+    of the full ones (``d = 2000``). ``report``, a directory (created with its parents if
+    needed), receives ``index.md``, ``index.html`` and the figures of :mod:`numerics.report`
+    (PNG + CSV each). A progress bar goes to stderr when stdout is a terminal. Returns 0 iff
+    every claim passed.
     """
+    from numerics import report as figures_module
+
+    start = time.monotonic()
     claims = [claim for claim in CLAIMS if not (quick and claim.full_only)]
-    progress = _Progress(sys.stderr, len(claims)) if sys.stdout.isatty() else None
-    results = []
+    steps = len(claims) + (len(figures_module.FIGURES) if report is not None else 0)
+    progress = _Progress(sys.stderr, steps) if sys.stdout.isatty() else None
+    results, figures = [], []
     try:
         for index, claim in enumerate(claims, start=1):
             if progress is not None:
@@ -499,12 +559,23 @@ def run(quick: bool, report: str | None = None) -> int:
                 results.append(check(claim, quick=quick, progress=progress))
             except Exception as error:  # reported as a failed claim, never silently
                 results.append(_failed(claim, error))
+        claims_time = time.monotonic() - start
+        if report is not None:
+            os.makedirs(report, exist_ok=True)
+            budget = figures_module.QUICK if quick else figures_module.FULL
+            figures = figures_module.build_figures(report, budget, progress=None if progress is None else progress.figure)
     finally:
         if progress is not None:
             progress.close()
     print(format_table(results, quick))
     if report is not None:
-        os.makedirs(report, exist_ok=True)
+        wall = time.monotonic() - start
+        text = report_markdown(results, figures, quick, claims_time=claims_time, wall=wall)
         with open(os.path.join(report, "index.md"), "w", encoding="utf-8") as handle:
-            handle.write(_markdown(results, quick))
+            handle.write(text)
+        with open(os.path.join(report, "index.html"), "w", encoding="utf-8") as handle:
+            handle.write(figures_module.render_html(text, "ssr verification report"))
+        flagged = [f for figure in figures for f in figure.flags if f[4]]
+        print(f"report: {os.path.join(report, 'index.md')} (+ index.html, {len(figures)} figures)"
+              + (f"; {len(flagged)} finite-size slope(s) flagged" if flagged else ""))
     return 0 if all(r.passed for r in results) else 1

@@ -1,0 +1,593 @@
+r"""The figures of ``ssr verify --report DIR`` and the report pages around them.
+
+Every figure is a PNG with a CSV beside it holding exactly the plotted numbers, in long format
+``series, x, y, err`` (``err`` is the standard error over seeds of a simulated point, empty for
+a theory curve). Theory comes from :func:`numerics.theory.evaluate` (closed forms for the
+isotropic bulk, the fixed point for general bulks) at ``dps = 15`` (a figure shows ~4 digits);
+simulations draw their samples with :func:`numerics.simulate.sample` from
+``numpy.random.default_rng([SEED, figure, point, replica])`` (:data:`SEED` = 2026, ``figure``
+the index of the figure in :data:`FIGURES`), so rerunning with the same budget reproduces
+every number bit for bit (same platform and BLAS).
+
+The figures (budgets in :data:`FULL` and :data:`QUICK`):
+
+- ``spectrum-*``: histogram of the eigenvalues of ``Â`` of one sample against the limiting
+  density, isotropic with ``γ < 1`` and ``γ > 1`` (the atom of the ``d − n`` null directions
+  at ``a₀ = 1 − 1/(mλ)`` marked with its mass), heteroscedastic, rotational;
+- ``bbp-*``: outlier separation and overlap against ``θ`` across the transition, SSR and PCA;
+- ``errors-vs-lambda``, ``errors-vs-gamma``: ``E_train`` and ``E_gen``, theory and simulation;
+- ``finite-size``: per-replica RMS error ``√(mean_k (x_k − x_∞)²)`` against ``d`` on log–log
+  axes with the least-squares slope, for seven quantities; the expected slope is ``−1`` for
+  normalised traces (bias and fluctuation ``O(1/d)``) and ``−1/2`` for outliers and overlaps
+  (fluctuation ``O(d^{-1/2})``); a fitted slope farther than :data:`SLOPE_TOLERANCE` from it is
+  flagged in the report;
+- ``phase``: the SSR-vs-PCA phase diagram of :mod:`numerics.phase`.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import os
+import platform
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import mpmath as mp
+import numpy as np
+
+from numerics import estimator as est
+from numerics import phase as phase_module
+from numerics import theory
+from numerics.model import Model
+from numerics.simulate import _bulk, sample
+
+__all__ = ["SEED", "SLOPE_TOLERANCE", "FULL", "QUICK", "FIGURES", "Figure", "Budget", "build_figures",
+           "render_html"]
+
+SEED = 2026
+SLOPE_TOLERANCE = 0.25
+_DPS = 15
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Simulation sizes of the figures (``d`` and replicas) and grid sizes of the theory curves."""
+
+    spectrum_d: int
+    sweep_d: int
+    sweep_seeds: int
+    sweep_points: int
+    errors_d: int
+    errors_seeds: int
+    errors_points: int
+    scaling_dims: tuple
+    scaling_seeds: int
+    phase_points: tuple
+    curve_points: int
+
+
+FULL = Budget(spectrum_d=2000, sweep_d=2000, sweep_seeds=3, sweep_points=7, errors_d=1000, errors_seeds=2,
+              errors_points=9, scaling_dims=(250, 500, 1000, 2000), scaling_seeds=12, phase_points=(24, 12),
+              curve_points=80)
+QUICK = Budget(spectrum_d=400, sweep_d=300, sweep_seeds=3, sweep_points=5, errors_d=200, errors_seeds=2,
+               errors_points=5, scaling_dims=(100, 200, 400), scaling_seeds=24, phase_points=(10, 5),
+               curve_points=40)
+
+
+@dataclass
+class Figure:
+    """One written figure: file names (relative to the report folder), caption, table rows."""
+
+    name: str
+    title: str
+    caption: str
+    png: str = ""
+    csv: str = ""
+    seeds: str = ""
+    rows: list = field(default_factory=list)  # (series, x, y, err) as plotted
+    notes: list = field(default_factory=list)  # Markdown lines shown under the figure
+    flags: list = field(default_factory=list)  # finite-size: (name, expected, slope, se, flagged)
+
+
+def _rng(figure: int, point: int, replica: int) -> np.random.Generator:
+    return np.random.default_rng([SEED, figure, point, replica])
+
+
+def _value(quantity: str, model: Model, method: str = "ssr", at=None):
+    value = theory.evaluate(quantity, model, method=method, at=at, dps=_DPS)
+    return [float(v) for v in value] if isinstance(value, list) else float(value)
+
+
+def _decimal(x: float, digits: int = 6) -> Fraction:
+    """``x`` rounded to ``digits`` significant digits, as an exact rational (a model parameter)."""
+    return Fraction(f"{x:.{digits - 1}e}")
+
+
+def _mean_se(values) -> tuple[float, float]:
+    values = np.asarray(values, dtype=float)
+    return float(values.mean()), float(values.std(ddof=1) / np.sqrt(values.size))
+
+
+# ----------------------------------------------------------------------------------------------
+# Drawing
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, figure: Figure, directory: str) -> None:
+    """Write ``figure.name``.png (no timestamp in the metadata) and its CSV."""
+    plt = _pyplot()
+    figure.png = f"{figure.name}.png"
+    figure.csv = f"{figure.name}.csv"
+    fig.savefig(os.path.join(directory, figure.png), dpi=120, metadata={"Software": None})
+    plt.close(fig)
+    with open(os.path.join(directory, figure.csv), "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["series", "x", "y", "err"])
+        for series, x, y, err in figure.rows:
+            writer.writerow([series, repr(float(x)), repr(float(y)), "" if err is None else repr(float(err))])
+
+
+def _params(model: Model) -> str:
+    text = rf"$\gamma={model.gamma}$, $\lambda={model.lam}$"
+    if model.theta:
+        text += rf", $\theta={model.theta}$"
+    if not model.isotropic:
+        law = " + ".join(rf"{w}\,\delta_{{{s}}}" for s, w in model.noise)
+        text += rf", $\nu = {law}$, {model.basis} basis"
+    return text
+
+
+# ----------------------------------------------------------------------------------------------
+# Spectrum of Â against the limiting density
+
+
+def _atom(model: Model):
+    """Location ``a₀ = 1 − 1/(mλ)`` and mass ``1 − 1/γ`` of the atom of ``Â`` (``γ > 1``, isotropic),
+    evaluated from the derived expressions of :func:`derive.isotropic.ssr_atom`."""
+    import sympy as sp
+
+    from derive import isotropic
+    from derive.symbols import gamma, lam
+
+    location, mass = isotropic.ssr_atom()
+    exact = {gamma: sp.Rational(model.gamma.numerator, model.gamma.denominator),
+             lam: sp.Rational(model.lam.numerator, model.lam.denominator)}
+    return float(location.subs(exact).evalf(_DPS)), float(mass.subs(exact).evalf(_DPS))
+
+
+def spectrum(model: Model, key: str, index: int, budget: Budget, directory: str) -> Figure:
+    """Histogram of the spectrum of ``Â`` (one sample, ``d = budget.spectrum_d``) vs the density."""
+    plt = _pyplot()
+    d = budget.spectrum_d
+    X, _, _ = sample(model, d, _rng(index, 0, 0))
+    _, R = est._precision(X, float(model.lam))
+    values = est._spectrum_from_precision(R)
+    n = X.shape[0]
+    lower, upper = _value("edges", model)
+    figure = Figure(f"spectrum-{key}", f"Spectrum of Â: {key}",
+                    f"Eigenvalues of Â for one sample (d = {d}, n = {n}; {_params(model)}), histogram "
+                    "normalised by d (so the continuous part has mass 1/γ when γ > 1), against the "
+                    "limiting density of the continuous part.",
+                    seeds=f"default_rng([{SEED}, {index}, 0, 0])")
+    bulk = _bulk(values, n, False)
+    bins = np.linspace(lower - 0.08 * (upper - lower), upper + 0.08 * (upper - lower), 61)
+    counts, _ = np.histogram(bulk, bins=bins)
+    heights = counts / (d * np.diff(bins))
+    centres = (bins[:-1] + bins[1:]) / 2
+    nodes = np.arange(1, budget.curve_points + 1) / (budget.curve_points + 1)
+    grid = lower + (upper - lower) * (1 - np.cos(np.pi * nodes)) / 2  # dense near the square-root edges
+    density = [_value("density", model, at=_decimal(x)) for x in grid]
+    fig, ax = plt.subplots(figsize=(7, 4.4), constrained_layout=True)
+    ax.bar(centres, heights, width=np.diff(bins), color="tab:blue", alpha=0.45, edgecolor="none",
+           label=f"simulation, d = {d} ({len(bulk)} eigenvalues)")
+    ax.plot([lower, *grid, upper], [0.0, *density, 0.0], color="black", lw=1.8, label="theory density")
+    for x in (lower, upper):
+        ax.axvline(x, color="0.4", lw=0.8, ls=":")
+    figure.rows += [("histogram", c, h, None) for c, h in zip(centres, heights)]
+    figure.rows += [("theory", x, y, None) for x, y in zip([lower, *grid, upper], [0.0, *density, 0.0])]
+    top = 1.15 * max(max(heights), max(density))
+    left_end = bins[0]
+    if model.gamma > 1 and model.isotropic:
+        a0, mass = _atom(model)
+        null = values[: d - n]
+        left_end = min(left_end, a0 - 0.05 * (bins[-1] - a0))
+        ax.annotate("", xy=(a0, 0.8 * top), xytext=(a0, 0.0),
+                    arrowprops=dict(arrowstyle="-|>", color="tab:red", lw=2))
+        ax.plot(null, np.zeros_like(null), "|", color="tab:red", ms=10, alpha=0.3)
+        ax.text(a0 + 0.02 * (bins[-1] - left_end), 0.8 * top,
+                f"atom (Dirac mass) at $a_0 = 1-1/(m\\lambda) = {a0:.4f}$\nmass $1-1/\\gamma = {mass:.3f}$\n"
+                f"simulated: {null.size} of {d} eigenvalues,\nmean {null.mean():.4f} (red ticks)",
+                va="top", fontsize=9, color="tab:red",
+                bbox=dict(boxstyle="round", facecolor="white", edgecolor="tab:red"))
+        figure.rows += [("atom-theory", a0, mass, None), ("atom-simulation", float(null.mean()), null.size / d, None)]
+        figure.notes.append(f"Atom: theory a₀ = {a0:.6f} with mass {mass:.4f}; simulated: {null.size} of {d} "
+                            f"eigenvalues (the null directions of S) at mean {null.mean():.6f}.")
+    ax.set_xlabel(r"eigenvalue $a$ of $\hat A$")
+    ax.set_ylabel(r"density $\rho(a)$ (per unit $a$, mass normalised by $d$)")
+    ax.set_title(f"Spectrum of $\\hat A$: {_params(model)}", fontsize=10)
+    ax.set_xlim(left_end, bins[-1])
+    ax.set_ylim(0, top)
+    ax.legend(loc="upper center" if left_end < bins[0] else "upper left", fontsize=9)
+    _save(fig, figure, directory)
+    return figure
+
+
+# ----------------------------------------------------------------------------------------------
+# Outlier and overlap across the BBP transition
+
+
+def _spike_replica(model: Model, d: int, rng) -> dict:
+    """SSR and PCA top eigenvalue and overlap on one sample."""
+    X, _, v = sample(model, d, rng)
+    _, R = est._precision(X, float(model.lam))
+    a_top, r = est._top_vector_from_precision(R)
+    s_top, u = est.pca_top(X)
+    return {"ssr": (a_top, float((v @ r) ** 2)), "pca": (s_top, float((v @ u) ** 2))}
+
+
+def bbp(base: Model, key: str, theta_max: float, index: int, budget: Budget, directory: str) -> Figure:
+    """Outlier separation and overlap against ``θ``: theory curves and simulated points, SSR and PCA."""
+    plt = _pyplot()
+    critical = {method: float(theory.evaluate("threshold", base, method=method, dps=_DPS)) for method in ("ssr", "pca")}
+    edges = {method: _value("edges", base, method) for method in ("ssr", "pca")}
+
+    def spiked(theta: float) -> Model:
+        return Model(base.gamma, base.lam, theta=_decimal(theta, 4), noise=base.noise, basis=base.basis)
+
+    def separation(method: str, top: float) -> float:
+        lower, upper = edges[method]
+        return (top - upper) / (upper - lower)
+
+    curve = np.linspace(theta_max / budget.curve_points, theta_max, budget.curve_points)
+    points = np.linspace(theta_max / budget.sweep_points, theta_max, budget.sweep_points)
+    figure = Figure(f"bbp-{key}", f"BBP transition: {key}",
+                    "Top eigenvalue (as its distance above the bulk's upper edge x₊, in units of the bulk "
+                    "width x₊ − x₋) and overlap cos²(v, estimate) against θ, SSR (top right eigenvector "
+                    "of Â) and PCA (top eigenvector of S), theory and simulation "
+                    f"(d = {budget.sweep_d}, {budget.sweep_seeds} replicas per point, mean ± stderr; "
+                    f"{_params(base)}).",
+                    seeds=f"default_rng([{SEED}, {index}, point, replica])")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True)
+    styles = {"ssr": dict(color="tab:blue", label="SSR"), "pca": dict(color="tab:orange", label="PCA")}
+    for method in ("ssr", "pca"):
+        outliers = [separation(method, _value("outlier", spiked(t), method)) for t in curve]
+        overlaps = [_value("overlap", spiked(t), method) for t in curve]
+        left.plot(curve, outliers, lw=1.8, **styles[method])
+        right.plot(curve, overlaps, lw=1.8, **styles[method])
+        figure.rows += [(f"{method}-outlier-theory", t, y, None) for t, y in zip(curve, outliers)]
+        figure.rows += [(f"{method}-overlap-theory", t, y, None) for t, y in zip(curve, overlaps)]
+        for ax in (left, right):
+            ax.axvline(critical[method], color=styles[method]["color"], lw=0.9, ls="--")
+    simulated = {key_: [] for key_ in ("ssr", "pca")}
+    for p, theta in enumerate(points):
+        model = spiked(theta)
+        replicas = [_spike_replica(model, budget.sweep_d, _rng(index, p, k)) for k in range(budget.sweep_seeds)]
+        for method in ("ssr", "pca"):
+            top = _mean_se([separation(method, r[method][0]) for r in replicas])
+            cos2 = _mean_se([r[method][1] for r in replicas])
+            simulated[method].append((float(model.theta), top, cos2))
+    for method in ("ssr", "pca"):
+        thetas = [row[0] for row in simulated[method]]
+        tops, cos2 = [row[1] for row in simulated[method]], [row[2] for row in simulated[method]]
+        left.errorbar(thetas, [t[0] for t in tops], yerr=[t[1] for t in tops], fmt="o", ms=4, capsize=3,
+                      color=styles[method]["color"], label=f"{styles[method]['label']} simulation")
+        right.errorbar(thetas, [c[0] for c in cos2], yerr=[c[1] for c in cos2], fmt="o", ms=4, capsize=3,
+                       color=styles[method]["color"], label=f"{styles[method]['label']} simulation")
+        figure.rows += [(f"{method}-outlier-simulation", t, m, s) for t, (m, s) in zip(thetas, tops)]
+        figure.rows += [(f"{method}-overlap-simulation", t, m, s) for t, (m, s) in zip(thetas, cos2)]
+    left.set_xlabel(r"spike strength $\theta$")
+    left.set_ylabel(r"outlier separation $(\lambda_{\max} - x_+)/(x_+ - x_-)$")
+    right.set_xlabel(r"spike strength $\theta$")
+    right.set_ylabel(r"overlap $\cos^2(v, \hat r)$")
+    right.set_ylim(-0.03, 1.0)
+    left.set_title("top eigenvalue above the bulk edge", fontsize=10)
+    right.set_title("overlap with the planted direction", fontsize=10)
+    left.legend(fontsize=8, loc="upper left")
+    right.legend(fontsize=8, loc="upper left",
+                 title=rf"dashed: $\theta_c^{{SSR}}={critical['ssr']:.3f}$, $\theta_c^{{PCA}}={critical['pca']:.3f}$",
+                 title_fontsize=8)
+    fig.suptitle(f"BBP transition, SSR and PCA: {_params(base)}", fontsize=10)
+    figure.notes.append(f"Thresholds: θ_c^SSR = {critical['ssr']:.6f}, θ_c^PCA = {critical['pca']:.6f}.")
+    _save(fig, figure, directory)
+    return figure
+
+
+# ----------------------------------------------------------------------------------------------
+# Errors against λ and γ
+
+
+def _error_replica(model: Model, d: int, rng) -> tuple[float, float]:
+    X, Sigma, _ = sample(model, d, rng)
+    _, R = est._precision(X, float(model.lam))
+    A = est._ssr_from_precision(R)
+    return est.train_error(X, A), est.gen_error(A, Sigma)
+
+
+def errors(axis: str, index: int, budget: Budget, directory: str) -> Figure:
+    """``E_train`` and ``E_gen`` against ``λ`` (``γ = 1/2``) or ``γ`` (``λ = 10⁻²``)."""
+    plt = _pyplot()
+    if axis == "lambda":
+        curve = np.logspace(-3, 1, budget.curve_points)
+        points = np.logspace(-3, 1, budget.errors_points)
+        model_at = lambda x: Model("1/2", _decimal(x, 4))  # noqa: E731
+        label, fixed = r"ridge $\lambda$", r"$\gamma = 1/2$"
+    else:
+        curve = np.logspace(-1, np.log10(4), budget.curve_points)
+        points = np.logspace(-1, np.log10(4), budget.errors_points)
+        model_at = lambda x: Model(_decimal(x, 4), "1/100")  # noqa: E731
+        label, fixed = r"aspect ratio $\gamma = d/n$", r"$\lambda = 10^{-2}$"
+    figure = Figure(f"errors-vs-{axis}", f"Errors against {axis}",
+                    f"Training and generalisation error of Â against {label.split('$')[0].strip() or axis} "
+                    f"({fixed}, isotropic), theory and simulation (d = {budget.errors_d}, "
+                    f"{budget.errors_seeds} replicas per point, mean ± stderr).",
+                    seeds=f"default_rng([{SEED}, {index}, point, replica])")
+    fig, ax = plt.subplots(figsize=(7, 4.6), constrained_layout=True)
+    colours = {"train-error": "tab:green", "gen-error": "tab:red"}
+    names = {"train-error": r"$E_{\mathrm{train}}$", "gen-error": r"$E_{\mathrm{gen}}$"}
+    for quantity in ("train-error", "gen-error"):
+        xs = [float(model_at(x).lam if axis == "lambda" else model_at(x).gamma) for x in curve]
+        ys = [_value(quantity, model_at(x)) for x in curve]
+        ax.plot(xs, ys, color=colours[quantity], lw=1.8, label=f"{names[quantity]} theory")
+        figure.rows += [(f"{quantity}-theory", x, y, None) for x, y in zip(xs, ys)]
+    sims = {"train-error": [], "gen-error": []}
+    for p, x in enumerate(points):
+        model = model_at(x)
+        replicas = [_error_replica(model, budget.errors_d, _rng(index, p, k)) for k in range(budget.errors_seeds)]
+        where = float(model.lam if axis == "lambda" else model.gamma)
+        sims["train-error"].append((where, *_mean_se([r[0] for r in replicas])))
+        sims["gen-error"].append((where, *_mean_se([r[1] for r in replicas])))
+    for quantity, rows in sims.items():
+        ax.errorbar([r[0] for r in rows], [r[1] for r in rows], yerr=[r[2] for r in rows], fmt="o", ms=4,
+                    capsize=3, color=colours[quantity], label=f"{names[quantity]} simulation")
+        figure.rows += [(f"{quantity}-simulation", *row) for row in rows]
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(label)
+    ax.set_ylabel("error (mean squared, per coordinate)")
+    if axis == "gamma":
+        ax.axvline(1.0, color="0.4", lw=0.8, ls=":")
+        ax.text(1.03, 0.97, r"$\gamma = 1$: ridgeless peak", transform=ax.get_xaxis_transform(), va="top", fontsize=8)
+    ax.set_title(f"Errors of masked SSR against {label}: {fixed}", fontsize=10)
+    ax.legend(fontsize=9)
+    _save(fig, figure, directory)
+    return figure
+
+
+# ----------------------------------------------------------------------------------------------
+# Finite-size scaling
+
+#: quantity, method, expected slope of the per-replica RMS error against d.
+SCALING = (("m", "ssr", -1.0), ("train-error", "ssr", -1.0), ("gen-error", "ssr", -1.0),
+           ("outlier", "ssr", -0.5), ("overlap", "ssr", -0.5), ("outlier", "pca", -0.5), ("overlap", "pca", -0.5))
+_SCALING_MODEL = Model("1/2", "1/5", theta=2)
+
+
+def _scaling_replica(model: Model, d: int, rng) -> dict:
+    X, Sigma, v = sample(model, d, rng)
+    _, R = est._precision(X, float(model.lam))
+    A = est._ssr_from_precision(R)
+    a_top, r = est._top_vector_from_precision(R)
+    s_top, u = est.pca_top(X)
+    return {("m", "ssr"): float(np.trace(R) / d), ("train-error", "ssr"): est.train_error(X, A),
+            ("gen-error", "ssr"): est.gen_error(A, Sigma), ("outlier", "ssr"): a_top,
+            ("overlap", "ssr"): float((v @ r) ** 2), ("outlier", "pca"): s_top,
+            ("overlap", "pca"): float((v @ u) ** 2)}
+
+
+def fit_slope(dims, rms, err=None) -> tuple[float, float]:
+    r"""Least-squares slope of ``log rms`` against ``log d`` and its standard error.
+
+    The standard error propagates the errors ``err`` of the points (``σ_log = err/rms``):
+    ``se² = 1/Σ w_i (x_i − x̄_w)²`` with ``w = 1/σ_log²`` and ``x = log d``; without ``err`` it
+    comes from the residuals (zero for points exactly on a line).
+
+    >>> slope, se = fit_slope([100, 200, 400], [1e-2, 5e-3, 2.5e-3])
+    >>> round(slope, 12), round(se, 12)
+    (-1.0, 0.0)
+    >>> round(fit_slope([100, 400], [1.0, 0.5], err=[0.1, 0.05])[1], 4)  # √2·0.1/log 4
+    0.102
+    """
+    x, y = np.log(np.asarray(dims, dtype=float)), np.log(np.asarray(rms, dtype=float))
+    slope, intercept = np.polyfit(x, y, 1)
+    if err is None:
+        dof = max(x.size - 2, 1)
+        se = np.sqrt(np.sum((y - slope * x - intercept) ** 2) / dof / np.sum((x - x.mean()) ** 2))
+    else:
+        weights = (np.asarray(rms, dtype=float) / np.asarray(err, dtype=float)) ** 2
+        centre = np.sum(weights * x) / np.sum(weights)
+        se = 1 / np.sqrt(np.sum(weights * (x - centre) ** 2))
+    return float(slope), float(se)
+
+
+def contradicts(slope: float, se: float, expected: float) -> bool:
+    """A fitted slope contradicts the expected rate when it is off by more than
+    :data:`SLOPE_TOLERANCE` *and* by more than three standard errors.
+
+    >>> contradicts(-0.9, 0.05, -1.0), contradicts(-0.5, 0.05, -1.0), contradicts(-0.5, 0.3, -1.0)
+    (False, True, False)
+    """
+    gap = abs(slope - expected)
+    return gap > SLOPE_TOLERANCE and gap > 3 * se
+
+
+def finite_size(index: int, budget: Budget, directory: str) -> Figure:
+    """Per-replica RMS error against ``d`` (log–log) with fitted and expected slopes."""
+    plt = _pyplot()
+    model = _SCALING_MODEL
+    limits = {(q, meth): _value(q, model, meth) for q, meth, _ in SCALING}
+    dims = budget.scaling_dims
+    per_d = []
+    for p, d in enumerate(dims):
+        per_d.append([_scaling_replica(model, d, _rng(index, p, k)) for k in range(budget.scaling_seeds)])
+    figure = Figure("finite-size", "Finite-size scaling",
+                    f"Root-mean-square error of one replica, √(mean over replicas of (x_d − x_∞)²), against d "
+                    f"({budget.scaling_seeds} replicas per d; {_params(model)}, isotropic), log–log, with "
+                    "least-squares slopes (± stderr propagated from the points). Expected: −1 for normalised traces (m, E_train, E_gen: bias and "
+                    "fluctuation O(1/d)), −1/2 for outliers and overlaps (fluctuation O(d^-1/2)); a slope is flagged when it is "
+                    f"off by more than {SLOPE_TOLERANCE} and by more than 3 stderr. Error bars: delta-method "
+                    "stderr of the RMS.",
+                    seeds=f"default_rng([{SEED}, {index}, d-index, replica])")
+    fig, ax = plt.subplots(figsize=(7.6, 5.2), constrained_layout=True)
+    table = ["| quantity | expected slope | fitted slope ± se | RMS error at d = " + ", ".join(map(str, dims)) +
+             " | flag |", "|---|---|---|---|---|"]
+    markers = "osD^v<>"
+    for (quantity, method, expected), marker in zip(SCALING, markers):
+        limit = limits[(quantity, method)]
+        rms, err = [], []
+        for replicas in per_d:
+            squares = np.array([(r[(quantity, method)] - limit) ** 2 for r in replicas])
+            value = float(np.sqrt(squares.mean()))
+            rms.append(value)
+            err.append(float(squares.std(ddof=1) / np.sqrt(squares.size) / (2 * value)) if value > 0 else 0.0)
+        slope, se = fit_slope(dims, rms, err)
+        flagged = contradicts(slope, se, expected)
+        name = f"{quantity} ({method})"
+        fitted = np.exp(np.polyval(np.polyfit(np.log(dims), np.log(rms), 1), np.log(dims)))
+        points = ax.errorbar(dims, rms, yerr=err, fmt=marker, ms=6, capsize=2, mfc="none" if method == "pca" else None,
+                             label=f"{name}: slope {slope:+.2f} ± {se:.2f} (expected {expected:+.1f})"
+                                   f"{'  FLAGGED' if flagged else ''}")
+        ax.plot(dims, fitted, color=points[0].get_color(), lw=1.1, ls="--" if method == "pca" else "-")
+        figure.rows += [(f"{quantity}-{method}-rms", d, y, e) for d, y, e in zip(dims, rms, err)]
+        figure.rows += [(f"{quantity}-{method}-fit", d, y, None) for d, y in zip(dims, fitted)]
+        table.append(f"| {name} | {expected:+.1f} | {slope:+.3f} ± {se:.3f} | "
+                     + ", ".join(f"{v:.2e}" for v in rms)
+                     + f" | {'**FLAGGED**: contradicts the expected rate' if flagged else 'ok'} |")
+        figure.flags.append((name, expected, slope, se, flagged))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(dims, [str(d) for d in dims])
+    ax.minorticks_off()
+    ax.set_xlabel(r"dimension $d$ ($n = d/\gamma$)")
+    ax.set_ylabel(r"RMS error $\sqrt{\langle (x_d - x_\infty)^2 \rangle}$")
+    ax.set_title(f"Finite-size scaling: {_params(model)}", fontsize=10)
+    ax.legend(fontsize=7.5, loc="lower left")
+    figure.notes += ["", *table]
+    _save(fig, figure, directory)
+    return figure
+
+
+# ----------------------------------------------------------------------------------------------
+# Phase diagram
+
+
+def phase(index: int, budget: Budget, directory: str) -> Figure:
+    """The SSR-vs-PCA phase diagram (θ against the contrast of ½δ_{s₁} + ½δ_{s₂}, γ = 1/2)."""
+    result = phase_module.phase_map("theta-contrast", dps=_DPS, points=budget.phase_points)
+    figure = Figure("phase", "SSR vs PCA phase diagram",
+                    "Detection regions and overlap gap of SSR and PCA in the (θ, contrast) plane "
+                    "(diagonal basis, γ = 1/2, λ = 1/5; theory only, fixed point at dps 15).")
+    figure.png = "phase.png"
+    phase_module.plot(result, os.path.join(directory, figure.png))
+    for i, y in enumerate(result.axis):
+        figure.rows.append(("theta_c-ssr", float(y), float(result.theta_c_ssr[i]), None))
+        figure.rows.append(("theta_c-pca", float(y), float(result.theta_c_pca[i]), None))
+    grid, _ = phase_module.write_csv(result, directory)
+    os.replace(grid, os.path.join(directory, "phase-grid.csv"))
+    os.replace(os.path.join(directory, "thresholds.csv"), os.path.join(directory, "phase-thresholds.csv"))
+    figure.csv = "phase.csv"
+    with open(os.path.join(directory, figure.csv), "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["series", "x", "y", "err"])
+        for i, y in enumerate(result.axis):
+            for j, t in enumerate(result.thetas):
+                writer.writerow(["overlap-gap", repr(float(t)), repr(float(y)), repr(float(result.gap(i, j)))])
+        for series, x, y, _ in figure.rows:
+            writer.writerow([series, repr(y), repr(x), ""])
+    figure.notes.append(phase_module.summary(result).replace("\n", "  \n"))
+    figure.notes.append("CSV: `phase.csv` holds the plotted numbers (series overlap-gap: x = θ, y = contrast, "
+                        "err column = the gap; threshold curves: x = θ_c, y = contrast); the full grid with "
+                        "both overlaps and regions is in `phase-grid.csv`, thresholds in `phase-thresholds.csv`.")
+    return figure
+
+
+#: (name, builder) in order; the builder takes (figure index, budget, directory).
+FIGURES = (
+    ("spectrum-isotropic-gamma<1", lambda i, b, o: spectrum(Model("1/2", "1/5"), "isotropic-gamma-half", i, b, o)),
+    ("spectrum-isotropic-gamma>1", lambda i, b, o: spectrum(Model("2", "1/5"), "isotropic-gamma-two", i, b, o)),
+    ("spectrum-heteroscedastic", lambda i, b, o: spectrum(Model("1/2", "1/5", noise="1:1/2,6:1/2"),
+                                                          "heteroscedastic", i, b, o)),
+    ("spectrum-rotational", lambda i, b, o: spectrum(Model("1/2", "1/5", noise="1:1/2,6:1/2", basis="rotational"),
+                                                     "rotational", i, b, o)),
+    ("bbp-isotropic", lambda i, b, o: bbp(Model("1/2", "1/5"), "isotropic", 2.5, i, b, o)),
+    ("bbp-heteroscedastic", lambda i, b, o: bbp(Model("1/2", "1/5", noise="1:1/2,6:1/2"), "heteroscedastic",
+                                                7.0, i, b, o)),
+    ("errors-vs-lambda", lambda i, b, o: errors("lambda", i, b, o)),
+    ("errors-vs-gamma", lambda i, b, o: errors("gamma", i, b, o)),
+    ("finite-size", lambda i, b, o: finite_size(i, b, o)),
+    ("phase", lambda i, b, o: phase(i, b, o)),
+)
+
+
+def build_figures(directory: str, budget: Budget, progress=None) -> list[Figure]:
+    """Draw every figure of :data:`FIGURES` into ``directory``; ``progress(name, done, total)``."""
+    os.makedirs(directory, exist_ok=True)
+    figures = []
+    for index, (name, builder) in enumerate(FIGURES):
+        if progress is not None:
+            progress(name, index, len(FIGURES))
+        figures.append(builder(index, budget, directory))
+    if progress is not None:
+        progress("done", len(FIGURES), len(FIGURES))
+    return figures
+
+
+# ----------------------------------------------------------------------------------------------
+# HTML
+
+
+def render_html(markdown_text: str, title: str) -> str:
+    r"""``index.html`` from ``index.md``: Markdown via ``markdown`` (tables), ``$…$`` kept as TeX.
+
+    Math spans are set aside before the Markdown pass (so ``_`` and ``*`` inside them are not
+    read as emphasis) and come back HTML-escaped inside ``<span class="math">``.
+
+    >>> page = render_html("# T\n\nvalue $a_1 * b_2$ and *x*", "T")
+    >>> "<span class=\"math\">$a_1 * b_2$</span>" in page, "<em>x</em>" in page
+    (True, True)
+    """
+    import markdown
+
+    spans = []
+
+    def keep(match):
+        spans.append(match.group(0))
+        return f"MATHSPAN{len(spans) - 1}END"
+
+    protected = re.sub(r"\$[^$\n]+\$", keep, markdown_text)
+    body = markdown.markdown(protected, extensions=["tables"])
+    body = re.sub(r"MATHSPAN(\d+)END", lambda m: f'<span class="math">{html.escape(spans[int(m.group(1))])}</span>', body)
+    style = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;line-height:1.4}"
+             "table{border-collapse:collapse;font-size:0.85em}td,th{border:1px solid #bbb;padding:3px 6px}"
+             "img{max-width:100%}.math{font-family:serif;color:#333}")
+    return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{html.escape(title)}"
+            f"</title>\n<style>{style}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+
+
+def environment() -> list[str]:
+    """Markdown lines: Python, platform and the versions of the numerical packages."""
+    import importlib.metadata as metadata
+
+    lines = [f"- Python {platform.python_version()} on {platform.system()} {platform.machine()}"]
+    for package in ("ssr-rmt", "numpy", "scipy", "sympy", "mpmath", "matplotlib", "markdown"):
+        try:
+            lines.append(f"- {package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            lines.append(f"- {package} (not installed)")
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('num_threads')} threads)"
+                for i in threadpool_info() if i.get("user_api") == "blas"]
+        lines.append(f"- BLAS: {', '.join(blas) or 'unknown'}")
+    except ImportError:
+        pass
+    return lines
