@@ -185,7 +185,9 @@ def spectrum(model: Model, key: str, index: int, budget: Budget, directory: str)
     centres = (bins[:-1] + bins[1:]) / 2
     nodes = np.arange(1, budget.curve_points + 1) / (budget.curve_points + 1)
     grid = lower + (upper - lower) * (1 - np.cos(np.pi * nodes)) / 2  # dense near the square-root edges
-    density = [_value("density", model, at=_decimal(x)) for x in grid]
+    grid = [_decimal(x) for x in grid]  # exact points; the CSV holds float(point)
+    density = [_value("density", model, at=x) for x in grid]
+    grid = [float(x) for x in grid]
     fig, ax = plt.subplots(figsize=(7, 4.4), constrained_layout=True)
     ax.bar(centres, heights, width=np.diff(bins), color="tab:blue", alpha=0.45, edgecolor="none",
            label=f"simulation, d = {d} ({len(bulk)} eigenvalues)")
@@ -487,25 +489,15 @@ def phase(index: int, budget: Budget, directory: str) -> Figure:
                     "(diagonal basis, γ = 1/2, λ = 1/5; theory only, fixed point at dps 15).")
     figure.png = "phase.png"
     phase_module.plot(result, os.path.join(directory, figure.png))
+    grid, thresholds = phase_module.write_csv(result, directory)
+    figure.csv = os.path.basename(grid)
     for i, y in enumerate(result.axis):
         figure.rows.append(("theta_c-ssr", float(y), float(result.theta_c_ssr[i]), None))
         figure.rows.append(("theta_c-pca", float(y), float(result.theta_c_pca[i]), None))
-    grid, _ = phase_module.write_csv(result, directory)
-    os.replace(grid, os.path.join(directory, "phase-grid.csv"))
-    os.replace(os.path.join(directory, "thresholds.csv"), os.path.join(directory, "phase-thresholds.csv"))
-    figure.csv = "phase.csv"
-    with open(os.path.join(directory, figure.csv), "w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["series", "x", "y", "err"])
-        for i, y in enumerate(result.axis):
-            for j, t in enumerate(result.thetas):
-                writer.writerow(["overlap-gap", repr(float(t)), repr(float(y)), repr(float(result.gap(i, j)))])
-        for series, x, y, _ in figure.rows:
-            writer.writerow([series, repr(y), repr(x), ""])
-    figure.notes.append(phase_module.summary(result).replace("\n", "  \n"))
-    figure.notes.append("CSV: `phase.csv` holds the plotted numbers (series overlap-gap: x = θ, y = contrast, "
-                        "err column = the gap; threshold curves: x = θ_c, y = contrast); the full grid with "
-                        "both overlaps and regions is in `phase-grid.csv`, thresholds in `phase-thresholds.csv`.")
+    figure.notes += ["```", phase_module.summary(result), "```",
+                     f"`{figure.csv}`: one row per grid point (θ, contrast, both thresholds, both overlaps, "
+                     f"region, overlap gap = the colour of the map); `{os.path.basename(thresholds)}`: the "
+                     "threshold curves."]
     return figure
 
 

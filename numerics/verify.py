@@ -476,7 +476,7 @@ def _seed_lines(quick: bool) -> list[str]:
         f"- claims: replica k at dimension d draws `numpy.random.default_rng([{_SEED}, k])`; the d/2 run of an "
         f"extrapolated claim `default_rng([{_SEED + 1}, k])` (k = 0 … K−1, K = the seeds column).",
         f"- figures: `default_rng([{figures_module.SEED}, figure, point, replica])`, figure = its index in the "
-        "list below (0-based), point = index of the parameter value (or of d), replica = 0 … K−1.",
+        "Figures section (0-based), point = index of the parameter value (or of d), replica = 0 … K−1.",
         f"- budgets: {'quick' if quick else 'full'} (`numerics.report.{'QUICK' if quick else 'FULL'}`: "
         f"{figures_module.QUICK if quick else figures_module.FULL}).",
     ]
@@ -567,7 +567,6 @@ def run(quick: bool, report: str | None = None) -> int:
     finally:
         if progress is not None:
             progress.close()
-    print(format_table(results, quick))
     if report is not None:
         wall = time.monotonic() - start
         text = report_markdown(results, figures, quick, claims_time=claims_time, wall=wall)
@@ -578,4 +577,5 @@ def run(quick: bool, report: str | None = None) -> int:
         flagged = [f for figure in figures for f in figure.flags if f[4]]
         print(f"report: {os.path.join(report, 'index.md')} (+ index.html, {len(figures)} figures)"
               + (f"; {len(flagged)} finite-size slope(s) flagged" if flagged else ""))
+    print(format_table(results, quick))
     return 0 if all(r.passed for r in results) else 1

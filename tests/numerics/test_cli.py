@@ -328,7 +328,8 @@ def test_simulate_progress_only_on_a_terminal(capsys, simulation, monkeypatch):
         patch.setattr(sys, "stderr", terminal)
         assert cli.main(["simulate", "m", "--d", "100", "--seeds", "3"]) == 0
         shown = terminal.getvalue()
-        assert "replica 1/3" in shown and "replica 3/3" in shown and "ETA" in shown
+        assert "ssr simulate: replicas [" in shown and " 1/3," in shown and " 3/3," in shown
+        assert "left ~" in shown and "#" * 20 in shown  # a full bar at the end
         assert shown.endswith("\r")  # the progress line is erased at the end
         assert cli.main(["simulate", "m", "--d", "100", "--seeds", "3", "--json"]) == 0
         assert simulation.calls[-1]["progress"] is None

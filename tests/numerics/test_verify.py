@@ -76,7 +76,10 @@ def test_agreement_digits():
 
 
 def test_run_passes_on_cheap_claims(monkeypatch, capsys, tmp_path):
+    from numerics import report as figures
+
     monkeypatch.setattr(verify, "CLAIMS", CHEAP)
+    monkeypatch.setattr(figures, "FIGURES", figures.FIGURES[6:7])  # errors vs λ only (the real report: test_report)
     report = tmp_path / "nested" / "report"
     assert verify.run(quick=True, report=str(report)) == 0
     out, err = capsys.readouterr()
@@ -88,7 +91,9 @@ def test_run_passes_on_cheap_claims(monkeypatch, capsys, tmp_path):
     assert "FAIL" not in out
     assert err == ""  # stdout is not a terminal: no progress line
     page = (report / "index.md").read_text(encoding="utf-8")
-    assert "3 passed, 0 failed" in page and "| m |" in page
+    assert "3 passed, 0 failed" in page and "| `m` |" in page
+    assert (report / "index.html").exists() and (report / "errors-vs-lambda.png").exists()
+
 
 
 def test_run_is_reproducible(monkeypatch, capsys):
@@ -148,7 +153,7 @@ def test_progress_on_a_terminal(monkeypatch, capsys):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     assert verify.run(quick=True) == 0
     err = capsys.readouterr().err
-    assert "ssr verify: [1/1] m" in err and "elapsed" in err and "replica 8/8" in err
+    assert "ssr verify [" in err and "claim m" in err and "replica 8/8" in err and "left ~" in err
     assert err.endswith("\r")  # the line is erased before the table is printed
 
 
