@@ -4,7 +4,7 @@ Shown only on a terminal: the commands create a :class:`StatusLine` when their o
 a TTY and ``--json`` is off, and pass ``None`` otherwise, so logs and pipes stay clean.
 
 >>> import io
->>> line = StatusLine(io.StringIO(), clock=iter([0.0, 0.0, 30.0]).__next__)
+>>> line = StatusLine(io.StringIO(), clock=iter([0.0, 30.0]).__next__)
 >>> line.bar("ssr verify: m", 1, 4)
 >>> line.stream.getvalue().strip()
 'ssr verify: m [#####---------------] 1/4, elapsed 30.0s, left ~1m30s'

@@ -67,10 +67,10 @@ class Budget:
     curve_points: int
 
 
-FULL = Budget(spectrum_d=2000, sweep_d=2000, sweep_seeds=3, sweep_points=7, errors_d=1000, errors_seeds=2,
+FULL = Budget(spectrum_d=2000, sweep_d=2000, sweep_seeds=4, sweep_points=7, errors_d=1000, errors_seeds=2,
               errors_points=9, scaling_dims=(250, 500, 1000, 2000), scaling_seeds=12, phase_points=(24, 12),
               curve_points=80)
-QUICK = Budget(spectrum_d=400, sweep_d=300, sweep_seeds=3, sweep_points=5, errors_d=200, errors_seeds=2,
+QUICK = Budget(spectrum_d=400, sweep_d=300, sweep_seeds=6, sweep_points=5, errors_d=200, errors_seeds=2,
                errors_points=5, scaling_dims=(100, 200, 400), scaling_seeds=24, phase_points=(10, 5),
                curve_points=40)
 
@@ -183,8 +183,10 @@ def spectrum(model: Model, key: str, index: int, budget: Budget, directory: str)
     counts, _ = np.histogram(bulk, bins=bins)
     heights = counts / (d * np.diff(bins))
     centres = (bins[:-1] + bins[1:]) / 2
-    nodes = np.arange(1, budget.curve_points + 1) / (budget.curve_points + 1)
-    grid = lower + (upper - lower) * (1 - np.cos(np.pi * nodes)) / 2  # dense near the square-root edges
+    half = budget.curve_points // 2
+    nodes = np.arange(1, half + 1) / (half + 1)
+    grid = np.union1d(lower + (upper - lower) * (1 - np.cos(np.pi * nodes)) / 2,  # dense near the edges
+                      np.linspace(lower, upper, budget.curve_points - half + 2)[1:-1])  # and inside
     grid = [_decimal(x) for x in grid]  # exact points; the CSV holds float(point)
     density = [_value("density", model, at=x) for x in grid]
     grid = [float(x) for x in grid]
