@@ -41,8 +41,6 @@ def rows(law: str, gamma: str, lam: str, basis: str, d: int, seeds: int, seed: i
     for (quantity, method), model in [(case, base) for case in BULK] + [(case, spiked) for case in SPIKE]:
         if only and quantity not in only:
             continue
-        if basis == "rotational" and quantity in ("edges", "density") and method == "ssr":
-            continue
         at = None
         if quantity == "density":
             lower, upper = evaluate("edges", model, method=method, route="fixed-point", dps=15)

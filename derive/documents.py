@@ -80,8 +80,11 @@ def _rotational(doc: Derivation) -> None:
     rotational.train_error(heteroscedastic.TWO_ATOM, doc=doc)
 
 
-def documents() -> dict[str, str]:
-    """``{file name: Markdown}`` for every derivation document."""
+def documents(progress=None) -> dict[str, str]:
+    """``{file name: Markdown}`` for every derivation document.
+
+    ``progress(name, done, total)``, if given, is called before each document and at the end.
+    """
     header = _HEADER.format(version=sp.__version__)
     specs = {
         "isotropic.md": ("Isotropic bulk: the Marchenko–Pastur transform, the errors and the spectrum of Â",
@@ -93,17 +96,27 @@ def documents() -> dict[str, str]:
                           _rotational),
     }
     result = {}
-    for name, (title, build) in specs.items():
+    for index, (name, (title, build)) in enumerate(specs.items()):
+        if progress is not None:
+            progress(name, index, len(specs))
         doc = Derivation(title, header)
         build(doc)
         result[name] = doc.markdown()
+    if progress is not None:
+        progress("done", len(specs), len(specs))
     return result
 
 
-def write_all(check: bool = False, directory: Path = DIRECTORY) -> int:
-    """Write the documents into ``directory``; with ``check``, only compare. Returns an exit status."""
+def write_all(check: bool = False, directory: Path = DIRECTORY, progress=None) -> int:
+    """Write the documents into ``directory``; with ``check``, only compare. Returns an exit status.
+
+    ``progress`` is passed to :func:`documents`.
+    """
     stale = []
-    for name, text in documents().items():
+    texts = documents(progress)
+    if progress is not None and hasattr(progress, "close"):
+        progress.close()
+    for name, text in texts.items():
         path = Path(directory) / name
         if check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:

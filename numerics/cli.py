@@ -451,10 +451,22 @@ def _cmd_verify(args) -> int:
     return int(verify.run(quick=args.quick, report=args.report))
 
 
+class _DeriveProgress(StatusLine):
+    """``progress`` callback of ``ssr derive``: a bar on a terminal."""
+
+    def __call__(self, name, done, total):
+        self.bar("ssr derive", done, total, f"deriving {name}" if done < total else "")
+
+
 def _cmd_derive(args) -> int:
     from derive import documents
 
-    return int(documents.write_all(check=args.check))
+    progress = _DeriveProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        return int(documents.write_all(check=args.check, progress=progress))
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 def _parse_points(text: str) -> tuple[int, int]:

@@ -64,6 +64,8 @@ class StatusLine:
                   f"{', ' + detail if detail else ''}, elapsed {duration(elapsed)}, left ~{left}")
 
     def close(self) -> None:
+        """Erase the line (once; later calls do nothing)."""
         if self.width:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
+            self.width = 0

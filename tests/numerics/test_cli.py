@@ -345,8 +345,9 @@ def test_verify_and_derive_delegate(monkeypatch, capsys):
         seen["verify"] = (quick, report)
         return 3
 
-    def write_all(check):
+    def write_all(check, progress=None):
         seen["derive"] = check
+        seen["derive-progress"] = progress
         return 4
 
     verify = types.ModuleType("numerics.verify")
@@ -359,9 +360,28 @@ def test_verify_and_derive_delegate(monkeypatch, capsys):
     monkeypatch.setattr(derive, "documents", documents, raising=False)
     assert cli.main(["verify", "--quick", "--report", "out"]) == 3
     assert cli.main(["derive", "--check"]) == 4
-    assert seen == {"verify": (True, "out"), "derive": True}
+    assert seen == {"verify": (True, "out"), "derive": True, "derive-progress": None}  # not a terminal
     seen.clear()
     assert cli.main(["verify"]) == 3 and seen["verify"] == (False, None)
+
+
+def test_derive_shows_a_progress_bar_on_a_terminal(monkeypatch):
+    def write_all(check, progress=None):
+        for done, name in enumerate(["isotropic.md", "spiked.md"]):
+            progress(name, done, 2)
+        progress("done", 2, 2)
+        return 0
+
+    documents = types.ModuleType("derive.documents")
+    documents.write_all = write_all
+    monkeypatch.setitem(sys.modules, "derive.documents", documents)
+    monkeypatch.setattr(derive, "documents", documents, raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main(["derive"]) == 0
+    shown = terminal.getvalue()
+    assert "ssr derive [" in shown and "deriving spiked.md" in shown and " 2/2" in shown
+    assert shown.endswith("\r")
 
 
 def test_help_works_without_the_numerical_modules(monkeypatch, capsys):
