@@ -34,7 +34,12 @@ Three regimes occur (measured with the estimators of :mod:`numerics.simulate`, s
   the order of its fluctuation (``z ≈ −0.95·√K`` asymptotically; ``−0.74·√K`` measured for
   the PCA upper edge at d = 400). :mod:`numerics.simulate` estimates them
   with a Tracy–Widom-centred estimator (``|b/σ| ≲ 0.6`` at d = 400), and the claims use a
-  moderate ``K = 8``.
+  moderate ``K = 8`` in the quick run (d = 400) and ``K = 12`` in the full one (d = 2000).
+
+The z-score uses the standard error estimated from the ``K`` replicas, so it is
+Student-distributed with ``K − 1`` degrees of freedom: with ``K = 6``, ``P(|z| > 4) ≈ 1 %`` per
+claim even for an unbiased estimator. The full run therefore uses ``K = 12`` replicas per claim
+(``P(|t₁₁| > 4) ≈ 0.2 %``).
 
 ``threshold`` is a limit with no finite-``d`` version: its claim is checked by the two
 high-precision routes, and by the outlier/overlap claims listed around it (above threshold).
@@ -178,7 +183,7 @@ _TRACE_NOTE = ("normalised trace: bias and fluctuation both O(1/d), b/σ between
                "so a plain mean drifts like {}·√K; Richardson 2·mean(d) − mean(d/2) removes the "
                "O(1/d) bias")
 _EDGE_NOTE = ("bulk extreme, Tracy–Widom-centred estimator of numerics.simulate: b/σ ≈ {} "
-              "(lower, upper) at d = 400; moderate K = 8")
+              "(lower, upper) at d = 400; K = 8 (quick), 12 (full)")
 _SPIKE_NOTE = ("above threshold: fluctuation O(d^-1/2), bias O(1/d); b/σ ≈ {} at d = 100, 200, 400 "
                "(each ±0.1)")
 _DENSITY_NOTE = ("Gaussian-kernel density, bandwidth ∝ d^-1/2: b/σ ≈ {} at d = 100, 200, 400 "
@@ -194,73 +199,73 @@ def _trace(low: str, high: str) -> str:
 #: The registry. Budgets: quick d = 400 (well under two minutes on 2 cores), full d = 2000.
 CLAIMS: list[Claim] = [
     Claim("m", "m(λ,γ) = lim (1/d) tr R, the Marchenko–Pastur transform at −λ",
-          "m", _HALF, quick=Size(400, 8), full=Size(2000, 6), extrapolate=True,
+          "m", _HALF, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True,
           note=_trace("0.35", "0.40")),
     Claim("train-error", "E_train = lim ‖X − XÂᵀ‖²/(nd) = (m + λ ∂_λ m)/m²",
-          "train-error", _HALF, quick=Size(400, 8), full=Size(2000, 6), extrapolate=True,
+          "train-error", _HALF, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True,
           note=_trace("0.53", "0.68")),
     Claim("gen-error/gamma<1", "E_gen = lim tr((I−Â)Σ(I−Â)ᵀ)/d = −∂_λ m/m², γ < 1",
-          "gen-error", _HALF, quick=Size(400, 8), full=Size(2000, 6), extrapolate=True,
+          "gen-error", _HALF, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True,
           note=_trace("−0.45", "−0.57")),
     Claim("gen-error/gamma>1", "E_gen = −∂_λ m/m² for γ > 1 (d > n, S singular)",
-          "gen-error", _TWO, quick=Size(400, 8), full=Size(2000, 6), extrapolate=True,
+          "gen-error", _TWO, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True,
           note=_trace("0.91", "1.18")),
     Claim("edges-ssr/gamma<1", "bulk edges of Â: a(z∓) with a(s) = 1 − 1/(m(s+λ)), z∓ = (1∓√γ)²",
-          "edges", _HALF, quick=Size(400, 8), full=Size(2000, 8), note=_EDGE_NOTE.format("0.59, 0.16")),
+          "edges", _HALF, quick=Size(400, 8), full=Size(2000, 12), note=_EDGE_NOTE.format("0.59, 0.16")),
     Claim("edges-ssr/gamma>1", "bulk edges of Â for γ > 1 (the atom of the d−n null directions lies below)",
-          "edges", _TWO, quick=Size(400, 8), full=Size(2000, 8), note=_EDGE_NOTE.format("0.22, 0.08")),
+          "edges", _TWO, quick=Size(400, 8), full=Size(2000, 12), note=_EDGE_NOTE.format("0.22, 0.08")),
     Claim("edges-pca/gamma<1", "Marchenko–Pastur edges (1∓√γ)² of the spectrum of S",
-          "edges", _HALF, method="pca", quick=Size(400, 8), full=Size(2000, 8),
+          "edges", _HALF, method="pca", quick=Size(400, 8), full=Size(2000, 12),
           note=_EDGE_NOTE.format("−0.19, −0.12")),
     Claim("edges-pca/gamma>1", "Marchenko–Pastur edges (1∓√γ)² of the nonzero spectrum of S, γ > 1",
-          "edges", _TWO, method="pca", quick=Size(400, 8), full=Size(2000, 8),
+          "edges", _TWO, method="pca", quick=Size(400, 8), full=Size(2000, 12),
           note=_EDGE_NOTE.format("−0.44, −0.26")),
     Claim("density-ssr/gamma<1", "density of the continuous spectrum of Â: Marchenko–Pastur pushed by a(s)",
-          "density", _HALF, at=Fraction(0), quick=Size(400, 8), full=Size(2000, 6),
+          "density", _HALF, at=Fraction(0), quick=Size(400, 8), full=Size(2000, 12),
           note=_DENSITY_NOTE.format("0.65, 0.52, 0.44")),
     Claim("density-ssr/gamma>1", "density of the continuous spectrum of Â (mass 1/γ) for γ > 1",
-          "density", _TWO, at=Fraction(1, 2), quick=Size(400, 8), full=Size(2000, 6),
+          "density", _TWO, at=Fraction(1, 2), quick=Size(400, 8), full=Size(2000, 12),
           note=_DENSITY_NOTE.format("−0.01, 0.07, 0.09")),
     Claim("outlier-ssr", "top eigenvalue of Â above threshold: 1 − 1/u*, u* the root of (E4)",
-          "outlier", _SPIKED, quick=Size(400, 16), full=Size(2000, 6),
+          "outlier", _SPIKED, quick=Size(400, 16), full=Size(2000, 12),
           note=_SPIKE_NOTE.format("−0.39, −0.23, −0.34")),
     Claim("overlap-ssr", "cos²(v, top right eigenvector of Â) = −1/f′(u*) above threshold",
-          "overlap", _SPIKED, quick=Size(400, 16), full=Size(2000, 6),
+          "overlap", _SPIKED, quick=Size(400, 16), full=Size(2000, 12),
           note=_SPIKE_NOTE.format("−0.13, −0.11, −0.27")),
     Claim("threshold-ssr", "SSR spike threshold θ_c: (E4) root meets the bulk edge (= √γ, isotropic)",
           "threshold", _HALF, note=_THRESHOLD_NOTE),
     Claim("threshold-pca", "BBP threshold θ_c = √γ of PCA",
           "threshold", _HALF, method="pca", note=_THRESHOLD_NOTE),
     Claim("outlier-pca", "top eigenvalue of S above threshold: (1+θ)(1+γ/θ) (BBP)",
-          "outlier", _SPIKED, method="pca", quick=Size(400, 16), full=Size(2000, 6),
+          "outlier", _SPIKED, method="pca", quick=Size(400, 16), full=Size(2000, 12),
           note=_SPIKE_NOTE.format("−0.12, −0.04, −0.21")),
     Claim("overlap-pca", "cos²(v, top eigenvector of S) = (1 − γ/θ²)/(1 + γ/θ)",
-          "overlap", _SPIKED, method="pca", quick=Size(400, 16), full=Size(2000, 6),
+          "overlap", _SPIKED, method="pca", quick=Size(400, 16), full=Size(2000, 12),
           note=_SPIKE_NOTE.format("−0.04, −0.06, −0.22")),
     Claim("ridgeless/gen-error", "near-ridgeless E_gen (λ = 10⁻³, γ < 1), close to 1/(1−γ)",
-          "gen-error", _RIDGELESS, quick=Size(400, 8), full=Size(2000, 6), extrapolate=True,
+          "gen-error", _RIDGELESS, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True,
           note=_trace("−0.18", "−0.26")),
     Claim("ridgeless/train-error", "near-ridgeless E_train (λ = 10⁻³, γ < 1), close to 1−γ",
-          "train-error", _RIDGELESS, quick=Size(400, 8), full=Size(2000, 6), extrapolate=True,
+          "train-error", _RIDGELESS, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True,
           note=_trace("0.49", "0.60")),
     # General bulks (issue 3): no closed form; the routes are the Newton/continuation fixed point
     # and the independent algebraic solver (polynomial roots, discriminants, resultants).
     Claim("het/gen-error", "heteroscedastic diagonal bulk: E_gen = κ ∫ s dν ((E2) with D̄ = R̄)",
-          "gen-error", _HET, quick=Size(400, 8), full=Size(2000, 6), extrapolate=True, note=_GENERAL_NOTE),
+          "gen-error", _HET, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True, note=_GENERAL_NOTE),
     Claim("het/train-error", "heteroscedastic diagonal bulk: E_train = ∫ [s/(1+δ) + λ s δ′/(1+δ)²] dν",
-          "train-error", _HET, quick=Size(400, 8), full=Size(2000, 6), extrapolate=True, note=_GENERAL_NOTE, full_only=True),
+          "train-error", _HET, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True, note=_GENERAL_NOTE, full_only=True),
     Claim("het/edges-ssr", "heteroscedastic diagonal bulk: edges of Â from the (E3) edge system",
-          "edges", _HET, quick=Size(400, 8), full=Size(2000, 6), note=_GENERAL_NOTE, full_only=True),
+          "edges", _HET, quick=Size(400, 8), full=Size(2000, 12), note=_GENERAL_NOTE, full_only=True),
     Claim("het/threshold-ssr", "heteroscedastic diagonal bulk: SSR threshold (below PCA's: SSR whitens)",
           "threshold", _HET, note=_THRESHOLD_NOTE),
     Claim("het/threshold-pca", "heteroscedastic diagonal bulk: PCA threshold (above SSR's)",
           "threshold", _HET, method="pca", note=_THRESHOLD_NOTE),
     Claim("het/outlier-ssr", "heteroscedastic: SSR outlier at θ = 3, between the SSR and PCA thresholds",
-          "outlier", _HET_SPIKED, quick=Size(400, 16), full=Size(2000, 6), note=_GENERAL_NOTE, full_only=True),
+          "outlier", _HET_SPIKED, quick=Size(400, 16), full=Size(2000, 12), note=_GENERAL_NOTE, full_only=True),
     Claim("het/overlap-ssr", "heteroscedastic: SSR overlap (residue + Hellmann–Feynman) where PCA sees nothing",
-          "overlap", _HET_SPIKED, quick=Size(400, 16), full=Size(2000, 6), note=_GENERAL_NOTE, full_only=True),
+          "overlap", _HET_SPIKED, quick=Size(400, 16), full=Size(2000, 12), note=_GENERAL_NOTE, full_only=True),
     Claim("rot/gen-error", "rotational bulk: E_gen = κ ∫ s R̄(s)² dν / m̄² (D ≍ m̄ I)",
-          "gen-error", _ROT, quick=Size(400, 8), full=Size(2000, 6), extrapolate=True, note=_GENERAL_NOTE, full_only=True),
+          "gen-error", _ROT, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True, note=_GENERAL_NOTE, full_only=True),
     Claim("rot/threshold-ssr", "rotational bulk: SSR threshold equals the PCA threshold (T = m̄(S+λ))",
           "threshold", _ROT, note=_THRESHOLD_NOTE),
 ]
