@@ -173,7 +173,9 @@ def spectrum(model: Model, key: str, index: int, budget: Budget, directory: str)
     values = est._spectrum_from_precision(R)
     n = X.shape[0]
     lower, upper = _value("edges", model)
-    figure = Figure(f"spectrum-{key}", f"Spectrum of Â: {key}",
+    names = {"isotropic-gamma-half": "isotropic bulk, γ < 1", "isotropic-gamma-two": "isotropic bulk, γ > 1 (atom)",
+             "heteroscedastic": "heteroscedastic diagonal bulk", "rotational": "rotational bulk"}
+    figure = Figure(f"spectrum-{key}", f"Spectrum of Â: {names.get(key, key)}",
                     f"Eigenvalues of Â for one sample (d = {d}, n = {n}; {_params(model)}), histogram "
                     "normalised by d (so the continuous part has mass 1/γ when γ > 1), against the "
                     "limiting density of the continuous part.",
@@ -253,7 +255,7 @@ def bbp(base: Model, key: str, theta_max: float, index: int, budget: Budget, dir
 
     curve = np.linspace(theta_max / budget.curve_points, theta_max, budget.curve_points)
     points = np.linspace(theta_max / budget.sweep_points, theta_max, budget.sweep_points)
-    figure = Figure(f"bbp-{key}", f"BBP transition: {key}",
+    figure = Figure(f"bbp-{key}", f"BBP transition, SSR and PCA: {key} bulk",
                     "Top eigenvalue (as its distance above the bulk's upper edge x₊, in units of the bulk "
                     "width x₊ − x₋) and overlap cos²(v, estimate) against θ, SSR (top right eigenvector "
                     "of Â) and PCA (top eigenvector of S), theory and simulation "
@@ -324,17 +326,22 @@ def errors(axis: str, index: int, budget: Budget, directory: str) -> Figure:
     if axis == "lambda":
         curve = np.logspace(-3, 1, budget.curve_points)
         points = np.logspace(-3, 1, budget.errors_points)
-        model_at = lambda x: Model("1/2", _decimal(x, 4))  # noqa: E731
-        label, fixed = r"ridge $\lambda$", r"$\gamma = 1/2$"
+
+        def model_at(x):
+            return Model("1/2", _decimal(x, 4))
+
+        label, fixed, words = r"ridge $\lambda$", r"$\gamma = 1/2$", "the ridge λ (γ = 1/2"
     else:
         curve = np.logspace(-1, np.log10(4), budget.curve_points)
         points = np.logspace(-1, np.log10(4), budget.errors_points)
-        model_at = lambda x: Model(_decimal(x, 4), "1/100")  # noqa: E731
-        label, fixed = r"aspect ratio $\gamma = d/n$", r"$\lambda = 10^{-2}$"
-    figure = Figure(f"errors-vs-{axis}", f"Errors against {axis}",
-                    f"Training and generalisation error of Â against {label.split('$')[0].strip() or axis} "
-                    f"({fixed}, isotropic), theory and simulation (d = {budget.errors_d}, "
-                    f"{budget.errors_seeds} replicas per point, mean ± stderr).",
+
+        def model_at(x):
+            return Model(_decimal(x, 4), "1/100")
+
+        label, fixed, words = r"aspect ratio $\gamma = d/n$", r"$\lambda = 10^{-2}$", "the aspect ratio γ = d/n (λ = 1/100"
+    figure = Figure(f"errors-vs-{axis}", f"Errors against {'λ' if axis == 'lambda' else 'γ'}",
+                    f"Training and generalisation error of Â against {words}, isotropic), theory and "
+                    f"simulation (d = {budget.errors_d}, {budget.errors_seeds} replicas per point, mean ± stderr).",
                     seeds=f"default_rng([{SEED}, {index}, point, replica])")
     fig, ax = plt.subplots(figsize=(7, 4.6), constrained_layout=True)
     colours = {"train-error": "tab:green", "gen-error": "tab:red"}
