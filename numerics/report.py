@@ -164,6 +164,47 @@ def _atom(model: Model):
     return float(location.subs(exact).evalf(_DPS)), float(mass.subs(exact).evalf(_DPS))
 
 
+def _density_curve(model: Model, lower: float, upper: float, points: int):
+    """The limiting density on ``[lower, upper]`` for plotting: ``(x, ρ(x), inner edges)``.
+
+    Points: half Chebyshev (dense at the outer square-root edges), half uniform. Where the
+    density switches between zero and positive between two points the support has a gap: its
+    inner edge is located by bisection (40 steps) and a cluster of points ``e ± (k/8)² h`` on
+    the positive side resolves its square-root shape. ``ρ`` is evaluated at exact decimals
+    (:func:`_decimal`); the outer edges carry ``ρ = 0``.
+    """
+    half = points // 2
+    nodes = np.arange(1, half + 1) / (half + 1)
+    base = np.union1d(lower + (upper - lower) * (1 - np.cos(np.pi * nodes)) / 2,
+                      np.linspace(lower, upper, points - half + 2)[1:-1])
+
+    def rho(x: float) -> tuple[float, float]:
+        exact = _decimal(x)
+        return float(exact), _value("density", model, at=exact)
+
+    curve = dict(rho(x) for x in base)
+    xs = sorted(curve)
+    gaps = []
+    for left, right in zip(xs, xs[1:]):
+        if (curve[left] > 0) == (curve[right] > 0):
+            continue
+        inside, outside = (left, right) if curve[left] > 0 else (right, left)
+        for _ in range(40):
+            middle = (inside + outside) / 2
+            if _value("density", model, at=_decimal(middle, 12)) > 0:
+                inside = middle
+            else:
+                outside = middle
+        edge = (inside + outside) / 2
+        gaps.append(edge)
+        step = (right - left) * (1 if inside > outside else -1)
+        curve.update(rho(edge + step * (k / 8) ** 2) for k in range(1, 8))
+        curve[edge] = 0.0
+    curve[lower], curve[upper] = 0.0, 0.0
+    xs = sorted(curve)
+    return xs, [curve[x] for x in xs], gaps
+
+
 def spectrum(model: Model, key: str, index: int, budget: Budget, directory: str) -> Figure:
     """Histogram of the spectrum of ``Â`` (one sample, ``d = budget.spectrum_d``) vs the density."""
     plt = _pyplot()
@@ -185,21 +226,18 @@ def spectrum(model: Model, key: str, index: int, budget: Budget, directory: str)
     counts, _ = np.histogram(bulk, bins=bins)
     heights = counts / (d * np.diff(bins))
     centres = (bins[:-1] + bins[1:]) / 2
-    half = budget.curve_points // 2
-    nodes = np.arange(1, half + 1) / (half + 1)
-    grid = np.union1d(lower + (upper - lower) * (1 - np.cos(np.pi * nodes)) / 2,  # dense near the edges
-                      np.linspace(lower, upper, budget.curve_points - half + 2)[1:-1])  # and inside
-    grid = [_decimal(x) for x in grid]  # exact points; the CSV holds float(point)
-    density = [_value("density", model, at=x) for x in grid]
-    grid = [float(x) for x in grid]
+    grid, density, gaps = _density_curve(model, lower, upper, budget.curve_points)
     fig, ax = plt.subplots(figsize=(7, 4.4), constrained_layout=True)
     ax.bar(centres, heights, width=np.diff(bins), color="tab:blue", alpha=0.45, edgecolor="none",
            label=f"simulation, d = {d} ({len(bulk)} eigenvalues)")
-    ax.plot([lower, *grid, upper], [0.0, *density, 0.0], color="black", lw=1.8, label="theory density")
-    for x in (lower, upper):
+    ax.plot(grid, density, color="black", lw=1.8, label="theory density")
+    for x in (lower, upper, *gaps):
         ax.axvline(x, color="0.4", lw=0.8, ls=":")
     figure.rows += [("histogram", c, h, None) for c, h in zip(centres, heights)]
-    figure.rows += [("theory", x, y, None) for x, y in zip([lower, *grid, upper], [0.0, *density, 0.0])]
+    figure.rows += [("theory", x, y, None) for x, y in zip(grid, density)]
+    if gaps:
+        figure.notes.append("The support has a gap: inner edges at " + ", ".join(f"{g:.6f}" for g in gaps)
+                            + " (located by bisection on the limiting density, dotted lines).")
     top = 1.15 * max(max(heights), max(density))
     left_end = bins[0]
     if model.gamma > 1 and model.isotropic:

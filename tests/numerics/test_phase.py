@@ -259,7 +259,8 @@ def test_progress_line_on_a_terminal(fake, tmp_path, capsys, monkeypatch):
     status = cli.main(["phase", "--points", "2x2", "--out", str(tmp_path)])
     assert status == 0
     text = stream.getvalue()
-    assert "\rssr phase: thresholds 2/2" in text and "ssr phase: overlaps 4/4" in text
+    assert "\rssr phase: thresholds [" in text and "] 2/2," in text
+    assert "ssr phase: overlaps [####################] 4/4," in text and "left ~" in text
     assert text.endswith("\r")  # the line is erased at the end
 
 
