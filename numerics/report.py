@@ -219,10 +219,11 @@ def spectrum(model: Model, key: str, index: int, budget: Budget, directory: str)
     figure = Figure(f"spectrum-{key}", f"Spectrum of Â: {names.get(key, key)}",
                     f"Eigenvalues of Â for one sample (d = {d}, n = {n}; {_params(model)}), histogram "
                     "normalised by d (so the continuous part has mass 1/γ when γ > 1), against the "
-                    "limiting density of the continuous part.",
+                    "limiting density of the continuous part (a bin shows the density averaged over its width, so a "
+                    "sharp peak looks lower in the histogram).",
                     seeds=f"default_rng([{SEED}, {index}, 0, 0])")
     bulk = _bulk(values, n, False)
-    bins = np.linspace(lower - 0.08 * (upper - lower), upper + 0.08 * (upper - lower), 61)
+    bins = np.linspace(lower - 0.08 * (upper - lower), upper + 0.08 * (upper - lower), max(40, int(2 * np.sqrt(d))) + 1)
     counts, _ = np.histogram(bulk, bins=bins)
     heights = counts / (d * np.diff(bins))
     centres = (bins[:-1] + bins[1:]) / 2
