@@ -270,13 +270,18 @@ def spectrum(model: Model, key: str, index: int, budget: Budget, directory: str)
 # Outlier and overlap across the BBP transition
 
 
-def _spike_replica(model: Model, d: int, rng) -> dict:
-    """SSR and PCA top eigenvalue and overlap on one sample."""
-    X, _, v = sample(model, d, rng)
-    _, R = est._precision(X, float(model.lam))
+def _spike_values(X: np.ndarray, R: np.ndarray, v: np.ndarray) -> dict:
+    """``{"ssr": (top eigenvalue of Â, cos²(v, r)), "pca": (top eigenvalue of S, cos²(v, u))}``."""
     a_top, r = est._top_vector_from_precision(R)
     s_top, u = est.pca_top(X)
     return {"ssr": (a_top, float((v @ r) ** 2)), "pca": (s_top, float((v @ u) ** 2))}
+
+
+def _spike_replica(model: Model, d: int, rng) -> dict:
+    """SSR and PCA top eigenvalue and overlap on one sample (:func:`_spike_values`)."""
+    X, _, v = sample(model, d, rng)
+    _, R = est._precision(X, float(model.lam))
+    return _spike_values(X, R, v)
 
 
 def bbp(base: Model, key: str, theta_max: float, index: int, budget: Budget, directory: str) -> Figure:
@@ -424,15 +429,15 @@ _SCALING_MODEL = Model("1/2", "1/5", theta=2)
 
 
 def _scaling_replica(model: Model, d: int, rng) -> dict:
+    """Every finite-size quantity of :data:`SCALING` on one sample, keyed ``(quantity, method)``."""
     X, Sigma, v = sample(model, d, rng)
     _, R = est._precision(X, float(model.lam))
     A = est._ssr_from_precision(R)
-    a_top, r = est._top_vector_from_precision(R)
-    s_top, u = est.pca_top(X)
+    spike = _spike_values(X, R, v)
     return {("m", "ssr"): float(np.trace(R) / d), ("train-error", "ssr"): est.train_error(X, A),
-            ("gen-error", "ssr"): est.gen_error(A, Sigma), ("outlier", "ssr"): a_top,
-            ("overlap", "ssr"): float((v @ r) ** 2), ("outlier", "pca"): s_top,
-            ("overlap", "pca"): float((v @ u) ** 2)}
+            ("gen-error", "ssr"): est.gen_error(A, Sigma), ("outlier", "ssr"): spike["ssr"][0],
+            ("overlap", "ssr"): spike["ssr"][1], ("outlier", "pca"): spike["pca"][0],
+            ("overlap", "pca"): spike["pca"][1]}
 
 
 def fit_slope(dims, rms, err=None) -> tuple[float, float]:
