@@ -1,14 +1,15 @@
 """Issue-3 simulation grid: ``simulate`` at ``d = 1200`` against the fixed-point limit, general bulks.
 
-    python benchmarks/general_bulks.py [--d 1200] [--seeds 8] [--lams 1e-3,1/10,1] [--basis diagonal]
+    python benchmarks/general_bulks.py [--d 1200] [--seeds 20] [--seed 0] [--lams 1e-3,1/10,1] [--basis diagonal]
 
 For ν = ½δ₁ + ½δ₆ and ν = ⅓δ₁ + ½δ₄ + ⅙δ₉, γ ∈ {1/4, 1/2, 2} and each λ, compares every
 simulated QUANTITY with its limit (fixed point, dps 20) and prints mean, stderr, gap and the
 z-score; the last line is the largest |z|. Traces (m, errors), the density and the
 Tracy–Widom-centred edges are Richardson-extrapolated (d, d/2; see ``numerics.simulate``).
-Spikes sit at θ = 1.5·max(θ_c^SSR, θ_c^PCA), above both thresholds. Replica seeds are
+Spikes sit at θ = 1.5·max(θ_c^SSR, θ_c^PCA), above both thresholds; PCA rows (independent of
+λ) are computed for the first λ only. Results of this session: ``benchmarks/results/``. Replica seeds are
 ``default_rng([seed, k])`` as in ``ssr simulate``, so a row is reproducible with
-``ssr simulate QUANTITY --gamma G --lam L --noise N --d 1200 --seeds 8 --seed S [--extrapolate]``.
+``ssr simulate QUANTITY --gamma G --lam L --noise N --d 1200 --seeds 20 --seed S [--extrapolate]``.
 """
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def rows(law: str, gamma: str, lam: str, basis: str, d: int, seeds: int, seed: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--d", type=int, default=1200)
-    parser.add_argument("--seeds", type=int, default=8)
+    parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--lams", default="1e-3,1/10,1")
     parser.add_argument("--gammas", default=",".join(GAMMAS))
     parser.add_argument("--basis", default="diagonal")
