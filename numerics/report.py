@@ -33,7 +33,6 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-import mpmath as mp
 import numpy as np
 
 from numerics import estimator as est
@@ -508,7 +507,8 @@ def finite_size(index: int, budget: Budget, directory: str) -> Figure:
         slope, se = fit_slope(dims, rms, err)
         flagged = contradicts(slope, se, expected)
         name = f"{quantity} ({method})"
-        fitted = np.exp(np.polyval(np.polyfit(np.log(dims), np.log(rms), 1), np.log(dims)))
+        logs = np.log(np.asarray(dims, dtype=float))  # the least-squares line through the means
+        fitted = np.exp(np.mean(np.log(rms)) + slope * (logs - logs.mean()))
         points = ax.errorbar(dims, rms, yerr=err, fmt=marker, ms=6, capsize=2, mfc="none" if method == "pca" else None,
                              label=f"{name}: slope {slope:+.2f} ± {se:.2f} (expected {expected:+.1f})"
                                    f"{'  FLAGGED' if flagged else ''}")
@@ -546,9 +546,6 @@ def phase(index: int, budget: Budget, directory: str) -> Figure:
     phase_module.plot(result, os.path.join(directory, figure.png))
     grid, thresholds = phase_module.write_csv(result, directory)
     figure.csv = os.path.basename(grid)
-    for i, y in enumerate(result.axis):
-        figure.rows.append(("theta_c-ssr", float(y), float(result.theta_c_ssr[i]), None))
-        figure.rows.append(("theta_c-pca", float(y), float(result.theta_c_pca[i]), None))
     figure.notes += ["```", phase_module.summary(result), "```",
                      f"`{figure.csv}`: one row per grid point (θ, contrast, both thresholds, both overlaps, "
                      f"region, overlap gap = the colour of the map); `{os.path.basename(thresholds)}`: the "
