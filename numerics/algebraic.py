@@ -65,10 +65,24 @@ with ``x' = −∂_uP/∂_xP``, and ``du*/dε`` (the outlier of ``T + εD̄^{-1}
 solves the linear system ``J (x', u')ᵀ = −(∂_εP, ∂_εQ)ᵀ`` with the Jacobian ``J`` of
 ``(P, Q)`` in ``(x, u)``; all partial derivatives are symbolic derivatives of ``P`` and ``Q``.
 
+**Shared with the fixed-point route** (:mod:`numerics.reduction`): the equations themselves,
+the spectral terms of each estimator and the reduction formulas (errors, threshold, overlap,
+density post-processing). The cross-check of the two routes therefore tests the solving —
+branch selection, edges, outliers, derivatives — and not those formulas.
+
+``GUARD = 30`` (the fixed-point route has 15): the coefficients ``c_i, h_i`` are rounded to the
+working precision and then treated as exact, and the roots of the discriminant and of the
+resultant ``Res_x(P, Q)`` (degree growing with the number of atoms, coefficients of hundreds of
+digits) are ill-conditioned in those coefficients; :func:`_support` also merges clusters of
+width ``10^{-dps/3}`` that a multiple zero splits into. Measured at dps 30 on the general grid
+of the tests: with 15 guard digits the outlier and overlap lose up to 9 digits against the
+fixed point, with 30 none.
+
 >>> from numerics.model import Model
->>> mp.nstr(evaluate("m", Model("1/2", "1/5"), dps=20), 20)
+>>> from numerics import theory
+>>> mp.nstr(theory.evaluate("m", Model("1/2", "1/5"), dps=20, route="algebraic"), 20)
 '1.2169905660283019057'
->>> mp.nstr(evaluate("outlier", Model("1/2", "1/5", theta=2), method="pca", dps=20), 20)
+>>> mp.nstr(theory.evaluate("outlier", Model("1/2", "1/5", theta=2), method="pca", dps=20, route="algebraic"), 20)
 '3.75'
 """
 from __future__ import annotations
@@ -78,25 +92,26 @@ import functools
 import mpmath as mp
 import sympy as sp
 
+from numerics import reduction
+from numerics.estimators import get as _estimator
 from numerics.model import BadParameter, Model
 
 __all__ = [
     "GUARD",
+    "NAME",
     "AlgebraicError",
     "e1_polynomial",
     "delta_ridge",
-    "m_value",
-    "train_error",
-    "gen_error",
-    "spectral_terms",
-    "edges",
-    "density",
-    "threshold",
-    "outlier",
-    "overlap",
-    "evaluate",
+    "delta",
+    "delta_slope",
+    "system",
+    "edges_t",
+    "density_t",
+    "outlier_t",
+    "outlier_slopes",
 ]
 
+NAME = "algebraic"
 GUARD = 30
 
 _DELTA, _LAM, _X, _U = sp.symbols("delta lambda x u")
@@ -133,37 +148,45 @@ def _roots(coeffs):
 
 # --- (E1) ---------------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=64)
-def e1_polynomial(noise, gamma) -> sp.Poly:
-    """``F(δ, λ) = numer(together(δ − γ Σ w s/(s/(1+δ)+λ)))`` as an exact ``Poly`` in ``(δ, λ)``.
 
-    ``noise`` are the exact ``(s, w)`` atoms and ``γ`` is exact, so the coefficients are rationals.
+# --- (E1) ---------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=64)
+def e1_polynomial(noise, gamma, method="ssr") -> sp.Poly:
+    """``F(δ, λ) = numer(together(δ − γ Σ w s/(s/(1+δ)+b(s))))`` as an exact ``Poly`` in ``(δ, λ)``.
+
+    ``noise`` are the exact ``(s, w)`` atoms and ``γ`` is exact, so the coefficients are rationals;
+    ``b`` is the estimator's ridge with ``λ`` a symbol.
 
     >>> from fractions import Fraction as Fr
     >>> e1_polynomial(((Fr(1), Fr(1)),), Fr(1, 2)).as_expr()
     2*delta**2*lambda + 2*delta*lambda + delta - 1
     """
-    rhs = _q(gamma) * sum(_q(w) * _q(s) / (_q(s) / (1 + _DELTA) + _LAM) for s, w in noise)
+    model = Model(gamma, 1, 0, noise)
+    ridge = _estimator(method).ridge(model, _LAM)
+    rhs = _q(gamma) * sum(_q(w) * _q(s) / (_q(s) / (1 + _DELTA) + ridge(_q(s))) for s, w in noise)
     numerator = sp.numer(sp.together(_DELTA - rhs))
     poly = sp.Poly(sp.expand(numerator), _DELTA, _LAM, domain="QQ")
     return poly if poly.LC() > 0 else -poly
 
 
-def _delta(model: Model):
+@functools.lru_cache(maxsize=256)
+def _delta(model: Model, method: str, dps: int):
     """``(δ, δ'(λ))``: the unique positive root of ``F(·, λ)`` and ``−∂_λF/∂_δF`` there."""
-    poly = e1_polynomial(model.noise, model.gamma)
-    lam = _q(model.lam)
-    in_delta = sp.Poly(poly.as_expr().subs(_LAM, lam), _DELTA, domain="QQ")
-    roots = _roots([_mpq(c) for c in in_delta.all_coeffs()])
-    tol = mp.mpf(10) ** (-(mp.mp.dps // 2))
-    positive = [mp.re(r) for r in roots if abs(mp.im(r)) <= tol * (1 + abs(r)) and mp.re(r) > 0]
-    if len(positive) != 1:
-        raise AlgebraicError(f"(E1) polynomial has {len(positive)} positive roots, expected exactly 1")
-    delta = positive[0]
-    values = {_DELTA: delta, _LAM: _mpq(lam)}
-    f_delta = _eval_poly(poly.diff(_DELTA), values)
-    f_lam = _eval_poly(poly.diff(_LAM), values)
-    return delta, -f_lam / f_delta
+    with mp.workdps(dps + GUARD):
+        poly = e1_polynomial(model.noise, model.gamma, method)
+        lam = _q(model.lam)
+        in_delta = sp.Poly(poly.as_expr().subs(_LAM, lam), _DELTA, domain="QQ")
+        roots = _roots([_mpq(c) for c in in_delta.all_coeffs()])
+        tol = mp.mpf(10) ** (-(mp.mp.dps // 2))
+        positive = [mp.re(r) for r in roots if abs(mp.im(r)) <= tol * (1 + abs(r)) and mp.re(r) > 0]
+        if len(positive) != 1:
+            raise AlgebraicError(f"(E1) polynomial has {len(positive)} positive roots, expected exactly 1")
+        delta = positive[0]
+        values = {_DELTA: delta, _LAM: _mpq(lam)}
+        f_delta = _eval_poly(poly.diff(_DELTA), values)
+        f_lam = _eval_poly(poly.diff(_LAM), values)
+        return delta, -f_lam / f_delta
 
 
 def _eval_poly(poly: sp.Poly, values: dict):
@@ -179,77 +202,39 @@ def _eval_poly(poly: sp.Poly, values: dict):
     return total
 
 
+
+def _require_discrete(model: Model):
+    if not model.law.discrete:
+        raise BadParameter("route", "the algebraic route needs a discrete law (one polynomial factor per atom)")
+
+
+def delta(model: Model, est, dps: int):
+    """``δ(λ)``: the positive root of the (E1) polynomial (``0`` for an estimator without resolvent)."""
+    est = _estimator(est)
+    _require_discrete(model)
+    return _delta(model, est.name, dps)[0] if est.resolvent else mp.mpf(0)
+
+
+def delta_slope(model: Model, est, dps: int):
+    """``δ'(λ) = −∂_λF/∂_δF`` at the root (implicit differentiation of the (E1) polynomial)."""
+    _require_discrete(model)
+    return _delta(model, _estimator(est).name, dps)[1]
+
+
 def delta_ridge(model: Model, *, dps: int = 40):
-    """``δ(λ)``: the positive root of the (E1) polynomial."""
+    """``δ(λ)``: the positive root of the (E1) polynomial (SSR ridge)."""
     with mp.workdps(dps + GUARD):
-        return +_delta(model)[0]
+        return +delta(model, "ssr", dps)
 
 
-def _resolvent(model: Model, delta):
-    lam = model.mp("lam")
-    return [(s, w, 1 / (s / (1 + delta) + lam)) for s, w in model.atoms()]
-
-
-def m_value(model: Model, *, dps: int = 40):
-    """``m = ∫ dν(s)/(s/(1+δ)+λ)``."""
+def system(model: Model, est, dps: int) -> reduction.SpectralSystem:
+    """The shared (E3)–(E4) system at ``dps + GUARD`` digits, ``δ`` from the (E1) polynomial."""
+    est = _estimator(est)
     with mp.workdps(dps + GUARD):
-        delta, _ = _delta(model)
-        return mp.fsum(w * r for _, w, r in _resolvent(model, delta))
-
-
-def _kappa(model: Model, delta):
-    gamma = model.mp("gamma")
-    inner = mp.fsum(w * (s * r) ** 2 for s, w, r in _resolvent(model, delta))
-    return 1 / (1 - gamma * inner / (1 + delta) ** 2)
-
-
-def gen_error(model: Model, *, dps: int = 40):
-    """Diagonal basis ``κ ∫ s dν``; rotational ``κ ∫ s R̄(s)² dν / m̄²`` (as ``fixedpoint.gen_error``)."""
-    with mp.workdps(dps + GUARD):
-        delta, _ = _delta(model)
-        kappa = _kappa(model, delta)
-        res = _resolvent(model, delta)
-        if model.basis == "diagonal":
-            return kappa * mp.fsum(w * s for s, w, _ in res)
-        mbar = mp.fsum(w * r for _, w, r in res)
-        return kappa * mp.fsum(w * s * r * r for s, w, r in res) / mbar**2
-
-
-def train_error(model: Model, *, dps: int = 40):
-    r"""Diagonal: ``∫ [s/(1+δ) + λ s δ'/(1+δ)²] dν``; rotational: ``(m̄ + λ m̄')/m̄²``.
-
-    ``δ'(λ) = −∂_λF/∂_δF`` (implicit differentiation of the (E1) polynomial) and
-    ``m̄' = ∫ (s δ'/(1+δ)² − 1) R̄(s)² dν``.
-    """
-    with mp.workdps(dps + GUARD):
-        lam = model.mp("lam")
-        delta, slope = _delta(model)
-        x = 1 + delta
-        res = _resolvent(model, delta)
-        if model.basis == "diagonal":
-            return mp.fsum(w * (s / x + lam * s * slope / x**2) for s, w, _ in res)
-        mbar = mp.fsum(w * r for _, w, r in res)
-        mslope = mp.fsum(w * (s * slope / x**2 - 1) * r * r for s, w, r in res)
-        return (mbar + lam * mslope) / mbar**2
+        return reduction.spectral_system(model, est, delta(model, est, dps))
 
 
 # --- (E3)–(E4) ----------------------------------------------------------------------------------
-
-def spectral_terms(model: Model, method: str):
-    """Per-atom ``(w, D̄, c = D̄ s, shift)`` at the working precision (ssr or pca)."""
-    atoms = model.atoms()
-    if method == "ssr":
-        lam = model.mp("lam")
-        delta, _ = _delta(model)
-        scales = [1 / (s / (1 + delta) + lam) for s, _ in atoms]
-        if model.basis == "rotational":
-            mbar = mp.fsum(w * D for (_, w), D in zip(atoms, scales))
-            scales = [mbar] * len(atoms)
-        return [(w, D, D * s, lam * D) for (s, w), D in zip(atoms, scales)]
-    if method == "pca":
-        return [(w, mp.mpf(1), s, mp.mpf(0)) for s, w in atoms]
-    raise BadParameter("method", f"expected ssr or pca, got {method!r}")
-
 
 @functools.lru_cache(maxsize=8)
 def _symbolic(k: int):
@@ -276,13 +261,15 @@ def _symbolic(k: int):
     return (P, Q, (gam, th, w, D, c, h)), compiled
 
 
+
 class _System:
     """The polynomial (E3)–(E4) system of one model and method at the working precision."""
 
-    def __init__(self, model: Model, method: str):
+    def __init__(self, model: Model, method: str, dps: int):
+        _require_discrete(model)
         self.model, self.method = model, method
         self.gamma, self.theta = model.mp("gamma"), model.mp("theta")
-        self.terms = spectral_terms(model, method)
+        self.terms = system(model, method, dps).terms
         k = len(self.terms)
         (P, Q, (gam, th, w, D, c, h)), self.compiled = _symbolic(k)
         subs = {gam: _q(model.gamma), th: _q(model.theta)}
@@ -366,6 +353,7 @@ class _System:
         return distinct
 
 
+
 def _resultant_u(first: sp.Poly, second: sp.Poly) -> sp.Poly:
     """``Res_x(first, second)`` of two exact polynomials in ``(x, u)``, as a ``Poly`` in ``u``.
 
@@ -377,11 +365,12 @@ def _resultant_u(first: sp.Poly, second: sp.Poly) -> sp.Poly:
     return sp.Poly(first.resultant(second).as_expr(), _U, domain="ZZ")
 
 
+
 @functools.lru_cache(maxsize=128)
 def _support(model: Model, method: str, dps: int):
     """Support components of the continuous part of ``μ_T`` (``u`` variable), and the main bulk."""
     with mp.workdps(dps + GUARD):
-        system = _System(model, method)
+        system = _System(model, method, dps)
         P = system.P
         disc = _resultant_u(P, P.diff(_X))
         zeros = system.real_zeros(disc)
@@ -417,33 +406,10 @@ def _support(model: Model, method: str, dps: int):
         return system, components, (main[0][0], main[-1][1])
 
 
-def _to_a(method, t):
-    return 1 - 1 / t if method == "ssr" else t
-
-
-def edges(model: Model, *, method: str = "ssr", dps: int = 40):
-    """``[lower, upper]`` edges of the main bulk of ``Â`` (ssr) or ``S`` (pca)."""
-    _, _, (lower, upper) = _support(_bulk(model), method, dps)
-    with mp.workdps(dps + GUARD):
-        return [_to_a(method, lower), _to_a(method, upper)]
-
 
 def _bulk(model: Model) -> Model:
     return Model(model.gamma, model.lam, 0, model.noise, model.basis)
 
-
-def density(model: Model, at, *, method: str = "ssr", dps: int = 40):
-    """Density of the continuous spectrum at ``at`` (``Â`` for ssr, ``S`` for pca)."""
-    with mp.workdps(dps + GUARD):
-        system = _System(_bulk(model), method)
-        value = _mpq(at) if hasattr(at, "numerator") else mp.mpf(at)
-        if method == "ssr" and value >= 1:
-            return mp.mpf(0)
-        t = 1 / (1 - value) if method == "ssr" else value
-        rho = system.density_t(t)
-        if rho < mp.mpf(10) ** (-(dps + 2)):
-            rho = mp.mpf(0)
-        return rho / (1 - value) ** 2 if method == "ssr" else rho
 
 
 def _edge_root(system: _System, u):
@@ -462,89 +428,70 @@ def _edge_root(system: _System, u):
     return min(candidates, key=residual)
 
 
+
+def edges_t(model: Model, est, dps: int):
+    """``((None, δ₊), (t₋, t₊))``: the main bulk of ``T`` and ``δ₊ = x₊ − 1`` at its upper edge."""
+    return _edges_t(_bulk(model), _estimator(est).name, dps)
+
+
 @functools.lru_cache(maxsize=128)
-def _threshold_t(model: Model, method: str, dps: int):
-    system, _, (_, upper) = _support(_bulk(model), method, dps)
+def _edges_t(model: Model, method: str, dps: int):
+    system_, _, (lower, upper) = _support(model, method, dps)
     with mp.workdps(dps + GUARD):
-        x_edge = _edge_root(system, upper)
-        return -x_edge / system.q(x_edge, upper), x_edge, upper
+        return (None, _edge_root(system_, upper) - 1), (lower, upper)
 
 
-def threshold(model: Model, *, method: str = "ssr", dps: int = 40):
-    """``θ_c = −x₊/q(x₊, u₊)`` at the double root ``x₊`` of ``P(·, u₊)``."""
+def density_t(model: Model, est, t, dps: int):
+    """``ρ_T(t) = Im g/π`` on the root of ``P(·, t)`` with the largest ``Im g``."""
     with mp.workdps(dps + GUARD):
-        return +_threshold_t(model, method, dps)[0]
+        return _System(_bulk(model), _estimator(est).name, dps).density_t(t)
+
+
+def outlier_t(model: Model, est, dps: int):
+    """``(δ*, u*)``: the admissible real zero of ``Res_x(P, Q)`` above the edge (call only above threshold)."""
+    u, x, _ = _outlier(model, _estimator(est).name, dps)
+    return x - 1, u
 
 
 @functools.lru_cache(maxsize=128)
 def _outlier(model: Model, method: str, dps: int):
-    theta_c, _, upper = _threshold_t(model, method, dps)
+    _, (_, upper) = edges_t(model, method, dps)
     with mp.workdps(dps + GUARD):
-        if model.mp("theta") <= theta_c:
-            return upper, None, None
-        system = _System(model, method)
-        res = _resultant_u(system.P, system.Q)
-        margin = upper + system.tiny * (1 + abs(upper))
+        system_ = _System(model, method, dps)
+        res = _resultant_u(system_.P, system_.Q)
+        margin = upper + system_.tiny * (1 + abs(upper))
         found = []
-        for u in system.real_zeros(res):
+        for u in system_.real_zeros(res):
             if u <= margin:
                 continue
-            for x in system.x_roots(u):
-                if abs(mp.im(x)) > system.tiny * (1 + abs(x)):
+            for x in system_.x_roots(u):
+                if abs(mp.im(x)) > system_.tiny * (1 + abs(x)):
                     continue
                 x = mp.re(x)
-                if x <= 0 or any(c / x + h - u >= 0 for _, _, c, h in system.terms):
+                if x <= 0 or any(c / x + h - u >= 0 for _, _, c, h in system_.terms):
                     continue
-                if system.d_equation(x, u) >= 0:
+                if system_.d_equation(x, u) >= 0:
                     continue
-                secular = 1 + model.mp("theta") * mp.fsum(w * D / (c + (h - u) * x) for w, D, c, h in system.terms)
-                if abs(secular) <= system.tiny:
+                secular = 1 + model.mp("theta") * mp.fsum(w * D / (c + (h - u) * x) for w, D, c, h in system_.terms)
+                if abs(secular) <= system_.tiny:
                     found.append((u, x))
         if len(found) != 1:
             raise AlgebraicError(f"(E4): {len(found)} admissible outliers above the edge, expected 1")
         u, x = found[0]
-        return u, x, system
+        return u, x, system_
 
 
-def outlier(model: Model, *, method: str = "ssr", dps: int = 40):
-    """Top eigenvalue of ``Â`` (ssr) or ``S`` (pca): a zero of ``Res_x(P, Q)``; the edge below ``θ_c``."""
-    u, _, _ = _outlier(model, method, dps)
+def outlier_slopes(model: Model, est, dps: int):
+    r"""``(h'(u*), du*/dε)`` from implicit derivatives of ``(P, Q)`` (no finite differences).
+
+    ``h' = (∂_uQ + ∂_xQ · x')/Π`` at ``Q = 0`` with ``x' = −∂_uP/∂_xP``; ``du*/dε`` solves
+    ``J (x', u')ᵀ = −(∂_εP, ∂_εQ)ᵀ``.
+    """
+    u, x, system_ = _outlier(model, _estimator(est).name, dps)
     with mp.workdps(dps + GUARD):
-        return _to_a(method, u)
-
-
-def overlap(model: Model, *, method: str = "ssr", dps: int = 40):
-    r"""``cos² = θ/x* · g² / h'(u*) / (du*/dε)`` with implicit derivatives of ``(P, Q)``; 0 below ``θ_c``."""
-    u, x, system = _outlier(model, method, dps)
-    if x is None:
-        return mp.mpf(0)
-    with mp.workdps(dps + GUARD):
-        P_x, P_u = system.call("P_x", x, u), system.call("P_u", x, u)
-        Q_x, Q_u = system.call("Q_x", x, u), system.call("Q_u", x, u)
-        P_e, Q_e = system.call("P_e", x, u), system.call("Q_e", x, u)
-        slope = (Q_u - Q_x * P_u / P_x) / system.call("Pi", x, u)  # h'(u*) on the branch x(u)
+        P_x, P_u = system_.call("P_x", x, u), system_.call("P_u", x, u)
+        Q_x, Q_u = system_.call("Q_x", x, u), system_.call("Q_u", x, u)
+        P_e, Q_e = system_.call("P_e", x, u), system_.call("Q_e", x, u)
+        slope = (Q_u - Q_x * P_u / P_x) / system_.call("Pi", x, u)  # h'(u*) on the branch x(u)
         trace = (Q_x * P_e - P_x * Q_e) / (P_x * Q_u - P_u * Q_x)  # du*/dε
-        numerator = system.theta / x * system.g(x, u) ** 2 / slope
-        return numerator / trace
-
-
-_QUANTITIES = {
-    "m": lambda model, method, at, dps: m_value(model, dps=dps),
-    "train-error": lambda model, method, at, dps: train_error(model, dps=dps),
-    "gen-error": lambda model, method, at, dps: gen_error(model, dps=dps),
-    "edges": lambda model, method, at, dps: edges(model, method=method, dps=dps),
-    "density": lambda model, method, at, dps: density(model, at, method=method, dps=dps),
-    "threshold": lambda model, method, at, dps: threshold(model, method=method, dps=dps),
-    "outlier": lambda model, method, at, dps: outlier(model, method=method, dps=dps),
-    "overlap": lambda model, method, at, dps: overlap(model, method=method, dps=dps),
-}
-
-
-def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: int = 40):
-    """``quantity`` (a name of SPEC §4) by the algebraic route, to ``dps`` digits."""
-    if quantity not in _QUANTITIES:
-        raise BadParameter("QUANTITY", f"unknown quantity {quantity!r}")
-    with mp.workdps(dps + GUARD):
-        value = _QUANTITIES[quantity](model, method, at, dps)
-    with mp.workdps(dps):
-        return [+v for v in value] if isinstance(value, list) else +value
+        return slope, trace

@@ -11,6 +11,7 @@ Fraction(1, 2)
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -132,6 +133,13 @@ class Model:
         object.__setattr__(self, "noise", noise)
         if self.basis not in BASES:
             raise BadParameter("basis", f"expected one of {', '.join(BASES)}, got {self.basis!r}")
+
+    @functools.cached_property
+    def law(self):
+        """The bulk law as a :class:`numerics.laws.DiscreteLaw` (what the solvers integrate against)."""
+        from numerics.laws import DiscreteLaw
+
+        return DiscreteLaw(self.noise)
 
     @property
     def isotropic(self) -> bool:

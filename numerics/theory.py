@@ -1,15 +1,23 @@
-r"""Theory limits of every QUANTITY at any precision.
-
-Two independent routes:
+r"""Theory limits of every QUANTITY at any precision, by one of three routes.
 
 - ``route="closed"``: the closed forms *derived* by SymPy in :mod:`derive.isotropic` and
   :mod:`derive.spiked`, turned into mpmath functions by :func:`sympy.lambdify`
-  (``modules="mpmath"``), never retyped;
-- ``route="fixed-point"``: the numerical solution of the same self-consistent equations by
-  :mod:`numerics.fixedpoint`.
+  (``modules="mpmath"``), never retyped (isotropic bulk only);
+- ``route="fixed-point"``: :mod:`numerics.fixedpoint`, Newton and continuation on one branch
+  of the self-consistent equations (any law);
+- ``route="algebraic"``: :mod:`numerics.algebraic`, all roots of the polynomial form of the
+  same equations and a selection (discrete laws).
 
 :func:`evaluate` uses the closed form where one exists (the isotropic bulk) and the fixed point
-otherwise; :mod:`numerics.verify` and the tests check that the two agree to ``dps − 5`` digits.
+otherwise. The quantities, their estimators and how each route computes them come from the
+registry :data:`numerics.quantities.REGISTRY`; the routes share the equations and reduction
+formulas of :mod:`numerics.reduction`, so closed vs fixed point tests those formulas (SymPy
+derives the closed forms independently) and fixed point vs algebraic tests the solving.
+
+The heteroscedastic and rotational SymPy results of :mod:`derive.heteroscedastic` and
+:mod:`derive.rotational` are not a closed route: they are either limits (``λ → 0⁺``) or
+polynomial systems whose physical root must still be selected, which is what
+:mod:`numerics.algebraic` does numerically; they are checked against the routes in the tests.
 
 >>> from numerics.model import Model
 >>> mp.nstr(evaluate("outlier", Model("1/2", "1/5", theta=2), method="pca", dps=10), 10)
@@ -20,61 +28,55 @@ from __future__ import annotations
 import functools
 
 import mpmath as mp
-import sympy as sp
 
-from derive import isotropic, spiked
-from derive.symbols import a, gamma, lam, theta, x
-from numerics import fixedpoint
-from numerics.fixedpoint import GUARD, ConvergenceError
+from numerics import algebraic, fixedpoint, quantities
+from numerics.estimators import NAMES as METHODS
+from numerics.estimators import get as _estimator
+from numerics.fixedpoint import ConvergenceError
 from numerics.model import BadParameter, Model
 
-__all__ = ["QUANTITIES", "METHODS", "ROUTES", "ConvergenceError", "check_supported", "closed_form", "evaluate"]
+__all__ = ["QUANTITIES", "METHODS", "ROUTES", "GUARD", "ConvergenceError", "check_supported", "closed_form",
+           "evaluate"]
 
-QUANTITIES = ("m", "train-error", "gen-error", "edges", "density", "threshold", "outlier", "overlap")
-METHODS = ("ssr", "pca")
-ROUTES = ("closed", "fixed-point")
-_SSR_ONLY = ("m", "train-error", "gen-error")
+QUANTITIES = quantities.names()
+#: The solving routes by name (each module exposes the same primitives); ``closed`` is the third route.
+_SOLVERS = {module.NAME: module for module in (fixedpoint, algebraic)}
+ROUTES = ("closed", *_SOLVERS)
+#: Guard digits of the closed route (lambdified closed forms lose no digits beyond rounding).
+GUARD = fixedpoint.GUARD
 
 
 def check_supported(model: Model, route: str = "closed") -> None:
     """Raise :class:`BadParameter` when ``route`` cannot evaluate ``model``.
 
-    Closed forms exist for the isotropic bulk only; the fixed-point route takes any discrete law.
+    Closed forms exist for the isotropic bulk only; the fixed-point route takes any law, the
+    algebraic route any discrete law.
     """
     if route == "closed" and not model.isotropic:
         raise BadParameter("route", "closed forms exist for the isotropic bulk (--noise 1:1) only; "
                                     "use the fixed-point route")
 
 
-def closed_form(quantity: str, method: str = "ssr", part: str = "above"):
-    """The SymPy closed form behind ``quantity`` (a list for ``edges``).
+def closed_form(quantity: str, method: str = "ssr"):
+    """The SymPy closed form behind ``quantity`` for ``method`` (a list for ``edges``).
 
-    ``part`` selects, for ``outlier`` and ``overlap``, the formula above the threshold
-    (``"above"``); below it the outlier is the upper edge and the overlap is 0.
+    For ``outlier`` and ``overlap`` it is the formula above the threshold; below it the outlier
+    is the upper edge and the overlap is 0.
     """
-    if quantity == "m":
-        return isotropic.stieltjes_m()
-    if quantity == "train-error":
-        return isotropic.train_error()
-    if quantity == "gen-error":
-        return isotropic.gen_error()
-    if quantity == "edges":
-        return isotropic.ssr_edges() if method == "ssr" else isotropic.mp_edges()
-    if quantity == "density":
-        return isotropic.ssr_density() if method == "ssr" else isotropic.mp_density()
-    if quantity == "threshold":
-        return spiked.threshold(method)
-    if quantity == "outlier":
-        return spiked.outlier(method)
-    if quantity == "overlap":
-        return spiked.overlap(method)
-    raise BadParameter("QUANTITY", f"unknown quantity {quantity!r}")
+    entry = quantities.get(quantity)
+    if entry.closed is None:
+        raise BadParameter("route", f"{quantity} has no closed form")
+    return entry.closed(_estimator(method).name)
 
 
 @functools.lru_cache(maxsize=None)
 def _compiled(quantity: str, method: str):
+    import sympy as sp
+
+    from derive.symbols import a, gamma, lam, theta, x
+
     expr = closed_form(quantity, method)
-    variable = a if method == "ssr" else x
+    variable = a if _estimator(method).resolvent else x
     args = (gamma, lam, theta, variable)
     if isinstance(expr, list):
         return [sp.lambdify(args, e, modules="mpmath") for e in expr]
@@ -88,58 +90,50 @@ def _exact(value):
     return mp.mpf(value)
 
 
-def _closed(quantity, model, method, at):
-    args = [model.mp("gamma"), model.mp("lam"), model.mp("theta"), _exact(at) if at is not None else mp.mpf(0)]
-    if quantity == "edges":
-        return [f(*args) for f in _compiled("edges", method)]
-    if quantity == "density":
-        lower, upper = _closed("edges", model, method, None)
-        if not lower < args[3] < upper:
-            return mp.mpf(0)
-        return mp.re(_compiled("density", method)(*args))
-    if quantity in ("outlier", "overlap"):
-        if args[2] <= _compiled("threshold", method)(*args):
-            return _closed("edges", model, method, None)[1] if quantity == "outlier" else mp.mpf(0)
-    return _compiled(quantity, method)(*args)
+class _Context:
+    """What a quantity's limit function sees (see :mod:`numerics.quantities`)."""
 
+    def __init__(self, route, model: Model, est, at, dps: int):
+        self.route, self.model, self.est, self.dps = route, model, est, dps
+        self.at = _exact(at) if at is not None else None
+        self._values: dict = {}
 
-_FIXED = {
-    "m": lambda model, method, at, dps: fixedpoint.m_value(model, dps=dps),
-    "train-error": lambda model, method, at, dps: fixedpoint.train_error(model, dps=dps),
-    "gen-error": lambda model, method, at, dps: fixedpoint.gen_error(model, dps=dps),
-    "edges": lambda model, method, at, dps: fixedpoint.edges(model, method=method, dps=dps),
-    "density": lambda model, method, at, dps: fixedpoint.density(model, at, method=method, dps=dps),
-    "threshold": lambda model, method, at, dps: fixedpoint.threshold(model, method=method, dps=dps),
-    "outlier": lambda model, method, at, dps: fixedpoint.outlier(model, method=method, dps=dps),
-    "overlap": lambda model, method, at, dps: fixedpoint.overlap(model, method=method, dps=dps),
-}
+    def get(self, name: str):
+        if name not in self._values:
+            self._values[name] = quantities.get(name).limit(self)
+        return self._values[name]
+
+    def closed(self, name: str):
+        args = [self.model.mp("gamma"), self.model.mp("lam"), self.model.mp("theta"),
+                self.at if self.at is not None else mp.mpf(0)]
+        function = _compiled(name, self.est.name)
+        return [f(*args) for f in function] if isinstance(function, list) else function(*args)
 
 
 def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: int = 30, route: str | None = None):
     """The large-``d`` limit of ``quantity`` for ``model``, to ``dps`` significant digits.
 
-    Returns an ``mpf`` (or ``[lower, upper]`` for ``edges``) computed with ``GUARD`` extra
-    digits. ``route`` is ``"closed"`` (SymPy closed form; isotropic only) or
-    ``"fixed-point"``; by default the closed form when it exists.
+    Returns an ``mpf`` (or ``[lower, upper]`` for ``edges``) computed with the route's guard
+    digits. ``route`` is ``"closed"`` (SymPy closed form; isotropic only), ``"fixed-point"`` or
+    ``"algebraic"``; by default the closed form when it exists.
     """
-    if quantity not in QUANTITIES:
+    if quantity not in quantities.REGISTRY:
         raise BadParameter("QUANTITY", f"invalid choice {quantity!r} (choose from {', '.join(QUANTITIES)})")
-    if method not in METHODS:
-        raise BadParameter("method", f"invalid choice {method!r} (choose from {', '.join(METHODS)})")
-    if quantity in _SSR_ONLY and method != "ssr":
-        raise BadParameter("method", f"{quantity} is a property of the SSR estimator; use --method ssr")
-    if quantity == "density" and at is None:
-        raise BadParameter("at", "QUANTITY density needs the point --at A")
+    entry = quantities.get(quantity)
+    est = _estimator(method)
+    if est.name not in entry.estimators:
+        raise BadParameter("method", f"{quantity} is a property of the "
+                                     f"{' or '.join(e.upper() for e in entry.estimators)} estimator; "
+                                     f"use --method {entry.estimators[0]}")
+    if entry.needs_at and at is None:
+        raise BadParameter("at", f"QUANTITY {quantity} needs the point --at A")
     if not isinstance(dps, int) or not 1 <= dps <= 1000:
         raise BadParameter("dps", f"expected an integer in [1, 1000], got {dps!r}")
-    route = route or ("closed" if model.isotropic else "fixed-point")
+    route = route or ("closed" if model.isotropic and entry.closed is not None else fixedpoint.NAME)
     if route not in ROUTES:
         raise BadParameter("route", f"expected one of {ROUTES}, got {route!r}")
-    if route == "closed":
-        check_supported(model)
-    with mp.workdps(dps + GUARD):
-        if route == "closed":
-            value = _closed(quantity, model, method, at)
-        else:
-            value = _FIXED[quantity](model, method, at, dps)
+    check_supported(model, route)
+    solver = _SOLVERS.get(route)
+    with mp.workdps(dps + (GUARD if solver is None else solver.GUARD)):
+        value = _Context(solver, model, est, at, dps).get(quantity)
         return [+v for v in value] if isinstance(value, list) else +value

@@ -1,0 +1,153 @@
+r"""The estimators (``--method``): one record each, everything the theory and the simulation need.
+
+An :class:`Estimator` says, for the deterministic equivalent of SPEC §3,
+
+- its **ridge** ``b(s)`` in (E1) ``δ = γ ∫ s/(s/(1+δ) + b(s)) dν`` and ``R̄ = (Σ₀/(1+δ) + B)^{-1}``
+  (``None``: the estimator has no resolvent, as PCA, whose ``T`` is ``S`` itself);
+- its **scale** ``D̄ = diag R̄`` (diagonal basis ``R̄(s)``; rotational basis ``m̄ = ∫ R̄ dν`` on
+  every coordinate; ``1`` without a resolvent) and so the **shift** ``B D̄`` of
+  ``T = D̄^{1/2}(S + B)D̄^{1/2}`` — built once, for every estimator, by
+  :func:`numerics.reduction.spectral_system`;
+- its **eigenvalue map** ``t ↦ a`` from the spectrum of ``T`` to that of the estimated matrix,
+  with its inverse and Jacobian (for the density);
+- its **finite-d fit** (:meth:`Estimator.fit`, a :class:`Fit` with the matrix, the spectrum
+  and the top eigenvector, each computed once on demand).
+
+Which quantities an estimator has is decided by the quantity registry
+(:mod:`numerics.quantities`: ``Quantity.estimators``), never here. A new estimator is one
+more entry of :data:`ESTIMATORS`; no solver tests its name.
+
+>>> [e.name for e in ESTIMATORS.values()]
+['ssr', 'pca']
+>>> get("pca").to_a(None, 3)
+3
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from numerics import estimator as est
+from numerics.model import BadParameter
+
+__all__ = ["Estimator", "Fit", "ESTIMATORS", "NAMES", "get"]
+
+
+class Fit:
+    """A finite-``d`` fit on one data set: each piece is computed once, when first asked for.
+
+    ``matrix`` (the ``d×d`` estimate, when there is one), ``precision`` (``R``), ``spectrum``
+    (ascending eigenvalues) and ``top_vector`` (unit top right eigenvector) come from the
+    functions the estimator gives.
+    """
+
+    def __init__(self, X, lam, parts: dict):
+        self.X, self.lam = X, lam
+        self._parts = parts
+        self._done: dict = {}
+
+    def __getattr__(self, name):
+        parts = self.__dict__.get("_parts", {})
+        if name not in parts:
+            raise AttributeError(f"this estimator has no {name!r}")
+        done = self.__dict__["_done"]
+        if name not in done:
+            done[name] = parts[name](self)
+        return done[name]
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """One estimator: its deterministic equivalent, eigenvalue map and finite-``d`` fit.
+
+    ``ridge(model, lam)`` returns ``s ↦ b(s)`` (``None`` for an estimator without resolvent);
+    ``to_a(model, t)`` maps an eigenvalue of ``T`` to one of the estimate, ``from_a`` inverts it,
+    ``jacobian(model, a) = dt/da``; ``a_sup(model)`` is the supremum of the map (``None``: none),
+    above which the density vanishes; ``parts`` lists the finite-``d`` pieces of a :class:`Fit`.
+    """
+
+    name: str
+    meaning: str
+    ridge: Callable | None
+    to_a: Callable
+    from_a: Callable
+    jacobian: Callable
+    a_sup: Callable
+    parts: dict
+
+    @property
+    def resolvent(self) -> bool:
+        """Whether the estimator is built from ``R = (S + B)^{-1}`` (it then has errors and ``m``)."""
+        return self.ridge is not None
+
+    def fit(self, X, model) -> Fit:
+        """The finite-``d`` fit of this estimator on data ``X`` at the ridge of ``model``."""
+        return Fit(X, float(model.lam), self.parts)
+
+    @property
+    def quantities(self) -> tuple[str, ...]:
+        """The quantities this estimator has (read from the quantity registry)."""
+        from numerics import quantities
+
+        return tuple(q.name for q in quantities.REGISTRY.values() if self.name in q.estimators)
+
+
+def _ssr_ridge(model, lam):
+    return lambda s: lam
+
+
+def _precision(fit):
+    return est._precision(fit.X, fit.lam)[1]
+
+
+def _ssr_top(fit):
+    return est._top_vector_from_precision(fit.precision)[1]
+
+
+def _pca_top(fit):
+    return est.pca_top(fit.X)[1]
+
+
+ESTIMATORS: dict[str, Estimator] = {
+    "ssr": Estimator(
+        name="ssr",
+        meaning="leave-one-out SSR, A = I - diag(R)^-1 R, R = (S + lam I)^-1",
+        ridge=_ssr_ridge,
+        to_a=lambda model, t: 1 - 1 / t,
+        from_a=lambda model, a: 1 / (1 - a),
+        jacobian=lambda model, a: 1 / (1 - a) ** 2,
+        a_sup=lambda model: 1,
+        parts={
+            "precision": _precision,
+            "matrix": lambda fit: est._ssr_from_precision(fit.precision),
+            "spectrum": lambda fit: est._spectrum_from_precision(fit.precision),
+            "top_vector": _ssr_top,
+        }),
+    "pca": Estimator(
+        name="pca",
+        meaning="PCA, the top eigenpair of S = X^T X / n",
+        ridge=None,
+        to_a=lambda model, t: t,
+        from_a=lambda model, a: a,
+        jacobian=lambda model, a: 1,
+        a_sup=lambda model: None,
+        parts={
+            "spectrum": lambda fit: est.pca_spectrum(fit.X),
+            "top_vector": _pca_top,
+        }),
+}
+
+#: The names accepted by ``--method``, in registry order.
+NAMES = tuple(ESTIMATORS)
+
+
+def get(name) -> Estimator:
+    """The estimator called ``name`` (an :class:`Estimator` passes through)."""
+    if isinstance(name, Estimator):
+        return name
+    try:
+        return ESTIMATORS[name]
+    except (KeyError, TypeError):
+        raise BadParameter("method", f"invalid choice {name!r} (choose from {', '.join(NAMES)})") from None

@@ -1,0 +1,140 @@
+r"""Population laws ``ν`` of the eigenvalues of the bulk covariance ``Σ₀`` (SPEC §2, §6).
+
+Every integral of the theory is ``∫ h(s) dν(s)`` for one law ``ν``; a :class:`Law` provides it
+at the working precision (:meth:`Law.integrate`) together with what the solvers need: the
+support, the points where the integrands of (E3) have poles (:meth:`Law.poles`, used to limit
+the steps of the edge walk), and the mean. The solvers never loop over atoms themselves.
+
+- :class:`DiscreteLaw`: ``ν = Σ_i w_i δ_{s_i}`` with exact rational atoms; ``integrate`` is an
+  exactly ordered :func:`mpmath.fsum`. The algebraic solver (:mod:`numerics.algebraic`) needs
+  this kind (its polynomials have one factor per atom).
+- :class:`EmpiricalLaw`: the empirical law of a list of eigenvalues (a discrete law with equal
+  weights).
+- :class:`DensityLaw`: a law with a density ``f`` on ``[a, b]``; ``integrate`` is
+  :func:`mpmath.quad` of ``h·f`` split at :attr:`DensityLaw.breakpoints` (the kinks), so results
+  keep the working precision. Subclasses define ``pdf`` (and may override ``breakpoints``).
+
+>>> from fractions import Fraction as F
+>>> law = DiscreteLaw(((F(1), F(1, 2)), (F(6), F(1, 2))))
+>>> with mp.workdps(20):
+...     mp.nstr(law.integrate(lambda s: 1 / s), 20)
+'0.58333333333333333333'
+>>> law.discrete, law.support()
+(True, (Fraction(1, 1), Fraction(6, 1)))
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath as mp
+
+__all__ = ["Law", "DiscreteLaw", "EmpiricalLaw", "DensityLaw"]
+
+
+def _mpf(value):
+    """An exact rational (``Fraction``) as an ``mpf`` rounded once at the working precision."""
+    if isinstance(value, Fraction):
+        return mp.mpf(value.numerator) / value.denominator
+    return mp.mpf(value)
+
+
+class Law:
+    """The protocol every population law follows.
+
+    ``integrate(h)`` returns ``∫ h(s) dν(s)`` at the working precision (``h`` maps an ``mpf``
+    to an ``mpf`` or ``mpc``); ``support()`` the interval ``[lower, upper]`` holding ``ν``;
+    ``poles()`` the points ``s`` at which an integrand of the form ``1/(c(s) − u)`` can have an
+    isolated pole (the atoms of a discrete law, none for a density); ``discrete`` says whether
+    the law is a finite sum of atoms (required by the algebraic solver).
+    """
+
+    discrete = False
+
+    def integrate(self, h):
+        raise NotImplementedError
+
+    def support(self):
+        raise NotImplementedError
+
+    def poles(self) -> list:
+        return []
+
+    def mean(self):
+        """``∫ s dν(s)``."""
+        return self.integrate(lambda s: s)
+
+
+class DiscreteLaw(Law):
+    r"""``ν = Σ_i w_i δ_{s_i}``: exact ``(s_i, w_i)`` pairs, sorted by ``s``, weights summing to 1.
+
+    ``integrate(h) = fsum(w_i · h(s_i))`` in the order of the atoms.
+    """
+
+    discrete = True
+
+    def __init__(self, atoms):
+        self.exact = tuple((Fraction(s), Fraction(w)) for s, w in atoms)
+
+    def __eq__(self, other):
+        return isinstance(other, DiscreteLaw) and self.exact == other.exact
+
+    def __hash__(self):
+        return hash(self.exact)
+
+    def __repr__(self):
+        return f"DiscreteLaw({','.join(f'{s}:{w}' for s, w in self.exact)})"
+
+    def atoms(self) -> list:
+        """The atoms as ``mpf`` pairs ``(s, w)`` at the working precision."""
+        return [(_mpf(s), _mpf(w)) for s, w in self.exact]
+
+    def integrate(self, h):
+        return mp.fsum(w * h(s) for s, w in self.atoms())
+
+    def support(self):
+        return self.exact[0][0], self.exact[-1][0]
+
+    def poles(self) -> list:
+        return [s for s, _ in self.atoms()]
+
+
+class EmpiricalLaw(DiscreteLaw):
+    """The empirical law ``(1/N) Σ_k δ_{λ_k}`` of ``N`` eigenvalues (repeated values merge).
+
+    >>> EmpiricalLaw(["1", "2", "2", "5"]).exact
+    ((Fraction(1, 1), Fraction(1, 4)), (Fraction(2, 1), Fraction(1, 2)), (Fraction(5, 1), Fraction(1, 4)))
+    """
+
+    def __init__(self, values):
+        values = [Fraction(v) for v in values]
+        if not values or any(v <= 0 for v in values):
+            raise ValueError("eigenvalues: expected a non-empty list of positive numbers")
+        weights: dict[Fraction, Fraction] = {}
+        for v in values:
+            weights[v] = weights.get(v, Fraction(0)) + Fraction(1, len(values))
+        super().__init__(sorted(weights.items()))
+
+
+class DensityLaw(Law):
+    """A law with a density ``pdf(s)`` on ``[lower, upper]``, integrated by tanh–sinh quadrature.
+
+    Subclasses set ``lower`` and ``upper`` (exact) and define ``pdf``; ``breakpoints`` lists the
+    interior points where the density has a kink (quadrature is split there). The integral is
+    computed at the working precision (:func:`mpmath.quad` with the current ``mp.dps``).
+    """
+
+    lower: Fraction
+    upper: Fraction
+
+    def pdf(self, s):
+        raise NotImplementedError
+
+    def breakpoints(self) -> list:
+        return []
+
+    def integrate(self, h):
+        points = [_mpf(self.lower), *[_mpf(b) for b in self.breakpoints()], _mpf(self.upper)]
+        return mp.quad(lambda s: h(s) * self.pdf(s), points)
+
+    def support(self):
+        return self.lower, self.upper

@@ -1,0 +1,221 @@
+r"""The quantity registry: the one list of QUANTITIES (SPEC §4) that everything else iterates.
+
+Each :class:`Quantity` holds its name and meaning (the CLI choices and help, the README table),
+the estimators that have it, how a *solving* route (:mod:`numerics.fixedpoint`,
+:mod:`numerics.algebraic`) computes its limit from the route's primitives and the shared
+formulas of :mod:`numerics.reduction`, its SymPy closed form for the isotropic bulk (the
+``closed`` route), its finite-``d`` estimator on one simulated replica (:mod:`numerics.simulate`),
+and the statement ``ssr verify`` prints. :mod:`numerics.theory`, :mod:`numerics.simulate`,
+the command line, ``verify``, the report and the test batteries all read :data:`REGISTRY`.
+
+Adding a quantity is one entry here, its functions, and its oracle in the tests.
+
+A limit function receives a context ``ctx`` (built by :func:`numerics.theory.evaluate`) with
+``ctx.model``, ``ctx.est`` (an :class:`~numerics.estimators.Estimator`), ``ctx.at``,
+``ctx.dps``, ``ctx.route`` (the solving route's module, ``None`` on the closed route),
+``ctx.get(name)`` (another quantity, same route) and ``ctx.closed(name)`` (the lambdified closed
+form at the model's parameters). A finite-``d`` function receives a replica ``rep`` with
+``rep.model``, ``rep.d``, ``rep.n``, ``rep.X``, ``rep.Sigma``, ``rep.v``, ``rep.at`` and
+``rep.fit`` (the estimator's :class:`~numerics.estimators.Fit`).
+
+This module imports neither SymPy nor the solvers (the command line reads it to start fast).
+
+>>> names()
+('m', 'train-error', 'gen-error', 'edges', 'density', 'threshold', 'outlier', 'overlap')
+>>> REGISTRY["gen-error"].estimators
+('ssr',)
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import mpmath as mp
+
+from numerics import estimators as _estimators
+from numerics import reduction
+from numerics.model import BadParameter
+
+__all__ = ["Quantity", "REGISTRY", "names", "get"]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One quantity: meaning, estimators, limit (solving routes), closed form, finite-``d`` estimator.
+
+    ``closed(method)`` returns the SymPy expression (a list for vector quantities) in
+    ``gamma, lam, theta`` and the spectral variable (``a`` for estimators with a resolvent, ``x``
+    otherwise), or is ``None`` when no closed form exists. ``finite`` is ``None`` for a limit
+    without a finite-``d`` version. ``needs_at`` marks quantities evaluated at a point ``--at A``.
+    """
+
+    name: str
+    meaning: str
+    estimators: tuple[str, ...]
+    limit: Callable
+    closed: Callable | None
+    finite: Callable | None
+    statement: str
+    needs_at: bool = False
+
+
+def _resolvent_estimators() -> tuple[str, ...]:
+    return tuple(e.name for e in _estimators.ESTIMATORS.values() if e.resolvent)
+
+
+_ALL = _estimators.NAMES
+_RESOLVENT = _resolvent_estimators()
+
+
+# --- lazy access to the SymPy closed forms (derive/) ---------------------------------------------
+
+def _isotropic(name):
+    def closed(method):
+        from derive import isotropic
+
+        return getattr(isotropic, name[method] if isinstance(name, dict) else name)()
+    return closed
+
+
+def _spiked(name):
+    def closed(method):
+        from derive import spiked
+
+        return getattr(spiked, name)(method)
+    return closed
+
+
+# --- limits ------------------------------------------------------------------------------------
+
+def _m(ctx):
+    if ctx.route is None:
+        return ctx.closed("m")
+    return reduction.m_value(ctx.model, ctx.est, ctx.route.delta(ctx.model, ctx.est, ctx.dps))
+
+
+def _gen_error(ctx):
+    if ctx.route is None:
+        return ctx.closed("gen-error")
+    return reduction.gen_error(ctx.model, ctx.est, ctx.route.delta(ctx.model, ctx.est, ctx.dps))
+
+
+def _train_error(ctx):
+    if ctx.route is None:
+        return ctx.closed("train-error")
+    delta = ctx.route.delta(ctx.model, ctx.est, ctx.dps)
+    return reduction.train_error(ctx.model, ctx.est, delta, ctx.route.delta_slope(ctx.model, ctx.est, ctx.dps))
+
+
+def _edges(ctx):
+    if ctx.route is None:
+        return ctx.closed("edges")
+    _, (lower, upper) = ctx.route.edges_t(ctx.model, ctx.est, ctx.dps)
+    return [ctx.est.to_a(ctx.model, lower), ctx.est.to_a(ctx.model, upper)]
+
+
+def _density(ctx):
+    if ctx.route is None:  # the closed form is the analytic continuation: 0 off the open bulk
+        lower, upper = ctx.get("edges")
+        return mp.re(ctx.closed("density")) if lower < ctx.at < upper else mp.mpf(0)
+    return reduction.density(ctx.model, ctx.est, ctx.at,
+                             lambda t: ctx.route.density_t(ctx.model, ctx.est, t, ctx.dps), ctx.dps)
+
+
+def _threshold(ctx):
+    if ctx.route is None:
+        return ctx.closed("threshold")
+    (_, delta_edge), (_, upper) = ctx.route.edges_t(ctx.model, ctx.est, ctx.dps)
+    return reduction.threshold(ctx.route.system(ctx.model, ctx.est, ctx.dps), delta_edge, upper)
+
+
+def _above_threshold(ctx) -> bool:
+    """Whether ``θ > θ_c``: below, the outlier is the upper edge and the overlap is 0 (every route)."""
+    return ctx.model.mp("theta") > ctx.get("threshold")
+
+
+def _outlier(ctx):
+    if not _above_threshold(ctx):
+        return ctx.get("edges")[1]
+    if ctx.route is None:
+        return ctx.closed("outlier")
+    _, t_star = ctx.route.outlier_t(ctx.model, ctx.est, ctx.dps)
+    return ctx.est.to_a(ctx.model, t_star)
+
+
+def _overlap(ctx):
+    if not _above_threshold(ctx):
+        return mp.mpf(0)
+    if ctx.route is None:
+        return ctx.closed("overlap")
+    delta_star, t_star = ctx.route.outlier_t(ctx.model, ctx.est, ctx.dps)
+    slope, trace = ctx.route.outlier_slopes(ctx.model, ctx.est, ctx.dps)
+    return reduction.overlap(ctx.route.system(ctx.model, ctx.est, ctx.dps), delta_star, t_star, slope, trace)
+
+
+# --- finite-d estimators (one replica) ------------------------------------------------------------
+
+def _finite_edges(rep):
+    from numerics import simulate
+
+    return simulate._bulk_edges(simulate._bulk(rep.fit.spectrum, rep.n, rep.model.theta > 0), rep.d)
+
+
+def _finite_density(rep):
+    from numerics import simulate
+
+    bulk = simulate._bulk(rep.fit.spectrum, rep.n, rep.model.theta > 0)
+    return simulate._kernel_density(rep.fit.spectrum, rep.at, bulk[[0, -1]])
+
+
+def _finite_train_error(rep):
+    from numerics import estimator
+
+    return estimator.train_error(rep.X, rep.fit.matrix)
+
+
+def _finite_gen_error(rep):
+    from numerics import estimator
+
+    return estimator.gen_error(rep.fit.matrix, rep.Sigma)
+
+
+#: The registry, in the order of SPEC §4.
+REGISTRY: dict[str, Quantity] = {q.name: q for q in (
+    Quantity("m", "lim (1/d) tr R,  R = (S + lam I)^-1", _RESOLVENT, _m,
+             _isotropic("stieltjes_m"), lambda rep: float(rep.fit.precision.trace() / rep.d),
+             "m = lim (1/d) tr R"),
+    Quantity("train-error", "lim E_train", _RESOLVENT, _train_error,
+             _isotropic("train_error"), _finite_train_error,
+             "E_train = lim ‖X − XÂᵀ‖²/(nd)"),
+    Quantity("gen-error", "lim E_gen", _RESOLVENT, _gen_error,
+             _isotropic("gen_error"), _finite_gen_error,
+             "E_gen = lim tr((I−Â)Σ(I−Â)ᵀ)/d"),
+    Quantity("edges", "[lower, upper] edges of the bulk of the spectrum of A (pca: of S)", _ALL, _edges,
+             _isotropic({"ssr": "ssr_edges", "pca": "mp_edges"}), _finite_edges,
+             "edges of the continuous bulk of the spectrum"),
+    Quantity("density", "density of the continuous spectrum of A at --at A", _ALL, _density,
+             _isotropic({"ssr": "ssr_density", "pca": "mp_density"}), _finite_density,
+             "density of the continuous part of the spectrum", needs_at=True),
+    Quantity("threshold", "the spike threshold theta_c", _ALL, _threshold,
+             _spiked("threshold"), None,
+             "the spike threshold θ_c: the root of (E4) meets the bulk edge"),
+    Quantity("outlier", "limit of the top eigenvalue of A (pca: of S); the upper edge below theta_c", _ALL,
+             _outlier, _spiked("outlier"), lambda rep: float(rep.fit.spectrum[-1]),
+             "the top eigenvalue (the upper edge below θ_c)"),
+    Quantity("overlap", "limit of cos^2(v, top right eigenvector of A) (pca: of S)", _ALL, _overlap,
+             _spiked("overlap"), lambda rep: float((rep.v @ rep.fit.top_vector) ** 2),
+             "cos²(v, top right eigenvector)"),
+)}
+
+
+def names() -> tuple[str, ...]:
+    """The quantity names, in registry order (the CLI's choices)."""
+    return tuple(REGISTRY)
+
+
+def get(name) -> Quantity:
+    """The quantity called ``name``, or :class:`BadParameter` naming ``QUANTITY``."""
+    try:
+        return REGISTRY[name]
+    except (KeyError, TypeError):
+        raise BadParameter("QUANTITY", f"invalid choice {name!r} (choose from {', '.join(REGISTRY)})") from None

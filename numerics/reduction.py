@@ -1,0 +1,263 @@
+r"""The reduction formulas of SPEC §3, written once for every route, law and estimator.
+
+The two high-precision routes (:mod:`numerics.fixedpoint`, :mod:`numerics.algebraic`) differ in
+how they *solve* (Newton and continuation on one branch, or all roots of a polynomial and a
+selection); what they solve and how a solution turns into a quantity is here:
+
+- (E1) ``δ = γ ∫ s/(s/(1+δ) + b(s)) dν`` (:func:`e1_rhs`), ``R̄(s) = 1/(s/(1+δ) + b(s))``;
+- the first-order quantities from ``δ`` and ``δ'(λ)``: :func:`m_value`, :func:`kappa`,
+  :func:`gen_error`, :func:`train_error`;
+- the (E3)–(E4) system of ``T = D̄^{1/2}(S + B)D̄^{1/2}`` (:class:`SpectralSystem`, built by
+  :func:`spectral_system` from the estimator's ridge and scale);
+- the spectral post-processing: :func:`density` (domain, Jacobian ``dt/da``, cut-off),
+  :func:`threshold` (``θ_c = −(1+δ₊)/q(δ₊, u₊)``) and :func:`overlap` (residue and
+  Hellmann–Feynman, see :func:`overlap`).
+
+So a cross-check of the two routes tests the *solving* (branch choice, edges, outliers,
+derivatives), not these formulas; the formulas are tested against the closed forms of the
+isotropic bulk (which SymPy derives independently) and against simulation.
+
+Everything works at the current mpmath precision; callers set it.
+"""
+from __future__ import annotations
+
+import mpmath as mp
+
+__all__ = [
+    "e1_rhs",
+    "resolvent",
+    "m_value",
+    "kappa",
+    "gen_error",
+    "train_error",
+    "SpectralSystem",
+    "spectral_system",
+    "density",
+    "threshold",
+    "overlap",
+]
+
+
+def e1_rhs(model, est, lam, delta):
+    """The right side ``γ ∫ s/(s/(1+δ) + b(s)) dν`` of (E1) at ridge ``lam``."""
+    ridge = est.ridge(model, lam)
+    return model.mp("gamma") * model.law.integrate(lambda s: s / (s / (1 + delta) + ridge(s)))
+
+
+def resolvent(model, est, delta, lam=None):
+    """``s ↦ R̄(s) = 1/(s/(1+δ) + b(s))``, the diagonal of ``R̄`` on a coordinate of variance ``s``."""
+    ridge = est.ridge(model, model.mp("lam") if lam is None else lam)
+    return lambda s: 1 / (s / (1 + delta) + ridge(s))
+
+
+def _scale(model, est, delta):
+    """``s ↦ D̄(s)``: ``R̄(s)`` (diagonal basis), ``m̄ = ∫ R̄ dν`` (rotational), ``1`` (no resolvent)."""
+    if not est.resolvent:
+        return lambda s: mp.mpf(1)
+    rbar = resolvent(model, est, delta)
+    if model.basis == "rotational":  # R_kk → m̄ on every coordinate
+        mbar = model.law.integrate(rbar)
+        return lambda s: mbar
+    return rbar
+
+
+def m_value(model, est, delta):
+    """``m = lim (1/d) tr R = ∫ R̄ dν``."""
+    return model.law.integrate(resolvent(model, est, delta))
+
+
+def kappa(model, est, delta):
+    """(E2) ``κ = 1/(1 − γ ∫ (s R̄(s))² dν/(1+δ)²)``."""
+    rbar = resolvent(model, est, delta)
+    inner = model.law.integrate(lambda s: (s * rbar(s)) ** 2)
+    return 1 / (1 - model.mp("gamma") * inner / (1 + delta) ** 2)
+
+
+def gen_error(model, est, delta):
+    r"""``E_gen = lim (1/d) Σ_k (RΣR)_kk / R_kk² = κ ∫ s (R̄(s)/D̄(s))² dν`` from (E2) ``RΣR ≍ κR̄ΣR̄``.
+
+    Diagonal basis (``D̄ = R̄``): ``κ ∫ s dν``; rotational (``D̄ = m̄``): ``κ ∫ s R̄² dν/m̄²``.
+    """
+    rbar, scale = resolvent(model, est, delta), _scale(model, est, delta)
+    return kappa(model, est, delta) * model.law.integrate(lambda s: s * (rbar(s) / scale(s)) ** 2)
+
+
+def train_error(model, est, delta, slope):
+    r"""``E_train = lim (1/d) Σ_k (R − λR²)_kk / R_kk² = ∫ (R̄ + λ ∂_λR̄)/D̄² dν``.
+
+    ``R² ≍ −∂_λR̄`` (E2) with ``∂_λR̄(s) = (s δ'/(1+δ)² − 1) R̄(s)²``; ``slope = δ'(λ)``. Diagonal
+    basis: ``∫ [s/(1+δ) + λ s δ'/(1+δ)²] dν``; rotational: ``(m̄ + λ m̄')/m̄²``.
+    """
+    lam = model.mp("lam")
+    rbar, scale = resolvent(model, est, delta), _scale(model, est, delta)
+
+    def term(s):
+        r = rbar(s)
+        return (r + lam * (s * slope / (1 + delta) ** 2 - 1) * r * r) / scale(s) ** 2
+
+    return model.law.integrate(term)
+
+
+class SpectralSystem:
+    r"""(E3)–(E4) for ``T = D̄^{1/2}(S + B)D̄^{1/2}`` (or ``S``): population ``c = D̄ s``, shift ``BD̄``.
+
+    With ``D̄(s)``, ``c(s) = D̄(s) s`` and ``h(s) = b(s) D̄(s)`` on a coordinate of variance ``s``:
+
+    - :meth:`equation` ``(δ, u) = γ ∫ c/(c/(1+δ) + h − u) dν − δ`` (its zero is ``δ(u)``);
+    - :meth:`g` ``= ∫ dν/(c/(1+δ) + h − u)``, the limit of ``(1/d) tr (T − u)^{-1}``;
+    - :meth:`quadratic_form` ``= wᵀ(C₀/(1+δ) + BD̄ − u)^{-1}w = ∫ D̄ dν/(…)`` for generic ``v``;
+    - :meth:`secular` ``= 1 + θ/(1+δ) · quadratic_form``, the left side of (E4).
+
+    ``terms`` lists ``(w, D̄, c, h)`` per atom of a discrete law (what the algebraic solver needs).
+    """
+
+    def __init__(self, law, gamma, theta, scale, shift):
+        self.law, self.gamma, self.theta = law, gamma, theta
+        self._scale, self._shift = scale, shift
+        self._fill()
+
+    def _fill(self):
+        """Fix the coefficients at the atoms of a discrete law, at the construction precision.
+
+        The solvers lower and raise the precision inside one solve (a coarse walk, then a
+        polish); they must see one and the same system throughout.
+        """
+        self._memo: dict = {}
+        self._rows = None
+        if self.law.discrete:
+            self._rows = [(w, *self.coefficients(s)) for s, w in self.law.atoms()]
+
+    def coefficients(self, s):
+        """``(D̄, c, h)`` on a coordinate of variance ``s`` (computed once per ``s``)."""
+        if s not in self._memo:
+            D = self._scale(s)
+            self._memo[s] = (D, D * s, self._shift(s, D))
+        return self._memo[s]
+
+    def _integrate(self, h):
+        if self._rows is not None:
+            return mp.fsum(w * h(D, c, sh) for w, D, c, sh in self._rows)
+        return self.law.integrate(lambda s: h(*self.coefficients(s)))
+
+    @property
+    def terms(self) -> list:
+        """``[(w, D̄, c, h)]`` per atom (discrete laws only)."""
+        if self._rows is None:
+            raise TypeError("terms: the law is not discrete")
+        return list(self._rows)
+
+    def _at_poles(self) -> list:
+        if self._rows is not None:
+            return [row[1:] for row in self._rows]
+        return [self.coefficients(mp.mpf(x)) for x in self.law.support()]
+
+    def shifts(self) -> list:
+        """The shift ``h`` at each atom of the law (or at the ends of the support of a density)."""
+        return [h for _, _, h in self._at_poles()]
+
+    def scales(self) -> list:
+        """The scale ``D̄`` at each atom of the law (or at the ends of the support of a density)."""
+        return [D for D, _, _ in self._at_poles()]
+
+    @property
+    def scalar(self) -> bool:
+        """Whether the shift ``BD̄`` is one number (then the ``γ > 1`` null part of ``T`` is an atom)."""
+        shifts = self.shifts()
+        return max(shifts) - min(shifts) <= mp.eps * max(abs(s) for s in shifts + [mp.mpf(1)])
+
+    def poles(self, delta) -> list:
+        """The points ``c/(1+δ) + h`` where the integrands of (E3) blow up (one per atom)."""
+        return [c / (1 + delta) + h for D, c, h in self._at_poles()]
+
+    def perturbed(self, epsilon) -> "SpectralSystem":
+        """The system of ``T + ε D̄^{-1}`` (shift ``h + ε/D̄``)."""
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        shift = self._shift
+        other._shift = lambda s, D: shift(s, D) + epsilon / D
+        other._fill()
+        return other
+
+    def equation(self, delta, u):
+        return self.gamma * self._integrate(lambda D, c, h: c / (c / (1 + delta) + h - u)) - delta
+
+    def d_equation(self, delta, u):
+        """``∂/∂δ`` of :meth:`equation` (it vanishes at a bulk edge)."""
+        return self.gamma * self._integrate(
+            lambda D, c, h: c * c / (1 + delta) ** 2 / (c / (1 + delta) + h - u) ** 2) - 1
+
+    def g(self, delta, u):
+        return self._integrate(lambda D, c, h: 1 / (c / (1 + delta) + h - u))
+
+    def cross_form(self, delta, u):
+        """``aᵀ(C₀/(1+δ) + BD̄ − u)^{-1}w`` with ``a = D̄^{-1/2}v``, ``w = D̄^{1/2}v``: equal to :meth:`g`."""
+        return self.g(delta, u)
+
+    def quadratic_form(self, delta, u):
+        return self._integrate(lambda D, c, h: D / (c / (1 + delta) + h - u))
+
+    def secular(self, delta, u):
+        return 1 + self.theta / (1 + delta) * self.quadratic_form(delta, u)
+
+    def mean(self):
+        """``∫ t dμ_T(t)``: the limit of ``(1/d) tr T`` (``= ∫ (c + h) dν``)."""
+        return self._integrate(lambda D, c, h: c + h)
+
+    def null_mean(self):
+        """``∫ h dν``: the mean location of the ``d − n`` null directions of ``S`` in ``T`` (``γ > 1``)."""
+        return self._integrate(lambda D, c, h: h)
+
+
+def spectral_system(model, est, delta) -> SpectralSystem:
+    """The (E3)–(E4) system of ``model`` for estimator ``est``, at ``δ = δ(λ)`` from (E1).
+
+    Without a resolvent (PCA) ``δ`` is ignored: ``D̄ = 1``, no shift.
+    """
+    scale = _scale(model, est, delta)
+    if est.resolvent:
+        ridge = est.ridge(model, model.mp("lam"))
+        shift = lambda s, D: ridge(s) * D  # noqa: E731
+    else:
+        shift = lambda s, D: mp.mpf(0)  # noqa: E731
+    return SpectralSystem(model.law, model.mp("gamma"), model.mp("theta"), scale, shift)
+
+
+def density(model, est, at, rho_t, dps):
+    r"""``ρ_Â(a) = ρ_T(t(a)) · dt/da`` from ``rho_t`` (a route's density of ``T``), 0 off the range.
+
+    ``a`` beyond the supremum of the eigenvalue map has density 0; so has a value of ``ρ_T``
+    below ``10^{-(dps+2)}`` (a zero computed with rounding errors).
+    """
+    value = mp.mpf(at.numerator) / at.denominator if hasattr(at, "numerator") else mp.mpf(at)
+    sup = est.a_sup(model)
+    if sup is not None and value >= sup:
+        return mp.mpf(0)
+    rho = max(mp.mpf(0), rho_t(est.from_a(model, value)))
+    if rho < mp.mpf(10) ** (-(dps + 2)):
+        rho = mp.mpf(0)
+    return rho * est.jacobian(model, value)
+
+
+def threshold(system: SpectralSystem, delta_edge, t_edge):
+    r"""``θ_c = −(1+δ₊)/q(δ₊, u₊)``: (E4) holds at the upper edge ``u₊`` of ``T`` for ``θ = θ_c``."""
+    return -(1 + delta_edge) / system.quadratic_form(delta_edge, t_edge)
+
+
+def overlap(system: SpectralSystem, delta_star, t_star, slope, trace):
+    r"""Squared overlap ``cos²(v, r)`` of ``v`` with the top (right) eigenvector above threshold.
+
+    Let ``y`` be the top eigenvector of ``T`` (``r = D̄^{-1/2}y`` is the top right eigenvector of
+    the estimate; PCA: ``D̄ = 1``). Then ``cos²(v, r) = (vᵀD̄^{-1/2}y)² / (yᵀD̄^{-1}y)``:
+
+    - numerator: ``yyᵀ = −Res_{u*}(T − u)^{-1}`` and, by Sherman–Morrison on the deterministic
+      equivalent ``(C₀/(1+δ) + θ/(1+δ) wwᵀ + BD̄ − u)^{-1}``,
+      ``(aᵀy)² = θ/(1+δ*) · (aᵀG₀w)² / h'(u*)`` with ``a = D̄^{-1/2}v``, ``w = D̄^{1/2}v``,
+      ``h`` the left side of (E4) and ``G₀`` the spike-free resolvent (averaged over ``ν``);
+    - denominator: a trace against the random eigenvector, which no fixed-vector equivalent
+      gives; by Hellmann–Feynman it is the derivative ``du*/dε`` of the outlier of
+      ``T + ε D̄^{-1}`` (a deterministic shift, so (E3)–(E4) still apply).
+
+    ``slope = h'(u*)`` and ``trace = du*/dε`` come from the route.
+    """
+    numerator = system.theta / (1 + delta_star) * system.cross_form(delta_star, t_star) ** 2 / slope
+    return numerator / trace
