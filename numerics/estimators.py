@@ -27,9 +27,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
-from numerics import estimator as est
 from numerics.model import BadParameter
 
 __all__ = ["Estimator", "Fit", "ESTIMATORS", "NAMES", "get"]
@@ -94,20 +91,27 @@ class Estimator:
         return tuple(q.name for q in quantities.REGISTRY.values() if self.name in q.estimators)
 
 
+def _fits():
+    """:mod:`numerics.estimator` (NumPy/SciPy), imported on first use so the CLI starts fast."""
+    from numerics import estimator
+
+    return estimator
+
+
 def _ssr_ridge(model, lam):
     return lambda s: lam
 
 
 def _precision(fit):
-    return est._precision(fit.X, fit.lam)[1]
+    return _fits()._precision(fit.X, fit.lam)[1]
 
 
 def _ssr_top(fit):
-    return est._top_vector_from_precision(fit.precision)[1]
+    return _fits()._top_vector_from_precision(fit.precision)[1]
 
 
 def _pca_top(fit):
-    return est.pca_top(fit.X)[1]
+    return _fits().pca_top(fit.X)[1]
 
 
 ESTIMATORS: dict[str, Estimator] = {
@@ -121,8 +125,8 @@ ESTIMATORS: dict[str, Estimator] = {
         a_sup=lambda model: 1,
         parts={
             "precision": _precision,
-            "matrix": lambda fit: est._ssr_from_precision(fit.precision),
-            "spectrum": lambda fit: est._spectrum_from_precision(fit.precision),
+            "matrix": lambda fit: _fits()._ssr_from_precision(fit.precision),
+            "spectrum": lambda fit: _fits()._spectrum_from_precision(fit.precision),
             "top_vector": _ssr_top,
         }),
     "pca": Estimator(
@@ -134,7 +138,7 @@ ESTIMATORS: dict[str, Estimator] = {
         jacobian=lambda model, a: 1,
         a_sup=lambda model: None,
         parts={
-            "spectrum": lambda fit: est.pca_spectrum(fit.X),
+            "spectrum": lambda fit: _fits().pca_spectrum(fit.X),
             "top_vector": _pca_top,
         }),
 }

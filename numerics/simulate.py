@@ -24,21 +24,22 @@ from fractions import Fraction
 
 import numpy as np
 
-from numerics import estimator as est
+from numerics import estimators, quantities
 from numerics.model import BadParameter, Model, parse_number
 
 __all__ = [
     "QUANTITIES",
     "METHODS",
     "SimulationResult",
+    "Replica",
     "atom_counts",
     "sample",
+    "measure",
     "simulate",
 ]
 
-QUANTITIES = ("m", "train-error", "gen-error", "edges", "density", "threshold", "outlier", "overlap")
-METHODS = ("ssr", "pca")
-_SSR_ONLY = ("m", "train-error", "gen-error")
+QUANTITIES = quantities.names()
+METHODS = estimators.NAMES
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,7 +49,9 @@ class SimulationResult:
     ``values`` holds the per-replica values, shape ``(seeds,)`` (or ``(seeds, 2)`` for
     ``edges``); ``mean`` and ``stderr = std(values, ddof=1)/sqrt(seeds)`` are floats (or
     length-2 arrays ``[lower, upper]`` for ``edges``). ``n`` is the number of samples per
-    replica and ``seed`` the base seed (replica ``k`` used ``default_rng([seed, k])``).
+    replica and ``seed`` the base seed (replica ``k`` used ``default_rng([seed, k])``). When the
+    result is Richardson-extrapolated (``extrapolated``), ``values`` are the extrapolated
+    per-replica values and ``plain`` the values at ``d`` before extrapolation (else ``None``).
     """
 
     quantity: str
@@ -59,6 +62,15 @@ class SimulationResult:
     n: int
     seeds: int
     seed: int
+    extrapolated: bool = False
+    plain: np.ndarray | None = None
+
+    @property
+    def plain_mean(self) -> float | np.ndarray:
+        """The mean at ``d`` without extrapolation."""
+        values = self.values if self.plain is None else self.plain
+        mean = values.mean(axis=0)
+        return float(mean) if values.ndim == 1 else mean
 
 
 def _sample_size(model: Model, d: int) -> int:
@@ -218,33 +230,40 @@ def _kernel_density(values: np.ndarray, at: float, edges: np.ndarray) -> float:
     return float(np.exp(-0.5 * z * z).sum() / (d * h * np.sqrt(2 * np.pi)))
 
 
+@dataclass(frozen=True, eq=False)
+class Replica:
+    """One simulated data set and the estimator's fit on it (what a finite-``d`` estimator reads)."""
+
+    model: Model
+    d: int
+    n: int
+    X: np.ndarray
+    Sigma: np.ndarray
+    v: np.ndarray
+    fit: estimators.Fit
+    at: float | None = None
+
+
+def measure(model: Model, d: int, rng: np.random.Generator, wanted, at=None) -> dict:
+    """Several finite-``d`` quantities on *one* sample: ``{(quantity, method): value}``.
+
+    ``wanted`` lists ``(quantity, method)`` pairs; each estimator is fitted once on the sample
+    and every value comes from the quantity registry's finite-``d`` estimator.
+    """
+    X, Sigma, v = sample(model, d, rng)
+    fits: dict = {}
+    values = {}
+    for quantity, method in wanted:
+        if method not in fits:
+            fits[method] = estimators.get(method).fit(X, model)
+        values[(quantity, method)] = quantities.get(quantity).finite(
+            Replica(model, d, X.shape[0], X, Sigma, v, fits[method], at))
+    return values
+
+
 def _replica(quantity: str, method: str, model: Model, d: int, at, rng) -> float | np.ndarray:
     """The finite-``d`` value of ``quantity`` on one sample drawn from ``rng``."""
-    X, Sigma, v = sample(model, d, rng)
-    n = X.shape[0]
-    lam = float(model.lam)
-    if method == "pca":
-        if quantity == "overlap":
-            _, r = est.pca_top(X)
-            return float((v @ r) ** 2)
-        spectrum = est.pca_spectrum(X)
-    else:
-        _, R = est._precision(X, lam)
-        if quantity == "m":
-            return float(np.trace(R) / d)
-        if quantity in ("train-error", "gen-error"):
-            A = est._ssr_from_precision(R)
-            return est.train_error(X, A) if quantity == "train-error" else est.gen_error(A, Sigma)
-        if quantity == "overlap":
-            _, r = est._top_vector_from_precision(R)
-            return float((v @ r) ** 2)
-        spectrum = est._spectrum_from_precision(R)
-    if quantity == "outlier":
-        return float(spectrum[-1])
-    bulk = _bulk(spectrum, n, model.theta > 0)
-    if quantity == "edges":
-        return _bulk_edges(bulk, d)
-    return _kernel_density(spectrum, at, bulk[[0, -1]])
+    return measure(model, d, rng, [(quantity, method)], at)[(quantity, method)]
 
 
 def simulate(
@@ -303,20 +322,22 @@ def simulate(
     ...
     numerics.model.BadParameter: quantity: 'threshold' is a limit, it has no finite-d simulation
     """
-    if quantity not in QUANTITIES:
+    if quantity not in quantities.REGISTRY:
         raise BadParameter("quantity", f"expected one of {', '.join(QUANTITIES)}, got {quantity!r}")
     if method not in METHODS:
         raise BadParameter("method", f"expected one of {', '.join(METHODS)}, got {method!r}")
-    if quantity == "threshold":
-        raise BadParameter("quantity", "'threshold' is a limit, it has no finite-d simulation")
-    if method == "pca" and quantity in _SSR_ONLY:
-        raise BadParameter("method", f"{quantity!r} is only defined for ssr, got method 'pca'")
+    entry = quantities.get(quantity)
+    if entry.finite is None:
+        raise BadParameter("quantity", f"{quantity!r} is a limit, it has no finite-d simulation")
+    if method not in entry.estimators:
+        raise BadParameter("method", f"{quantity!r} is only defined for {', '.join(entry.estimators)}, "
+                                     f"got method {method!r}")
     if not isinstance(model, Model):
         raise TypeError(f"model: expected a numerics.model.Model, got {type(model).__name__}")
     d = _count(d, "d", 2)
     seeds = _count(seeds, "seeds", 2)
     seed = _count(seed, "seed", 0)
-    if quantity == "density":
+    if entry.needs_at:
         if at is None:
             raise BadParameter("at", "the density needs a point, e.g. --at 0.5")
         at = float(parse_number(at, "at")) if isinstance(at, str) else at
@@ -328,9 +349,10 @@ def simulate(
 
     if extrapolate and d < 16:
         raise BadParameter("extrapolate", f"needs d >= 16 (it also simulates d/2), got d = {d}")
-    values = []
+    values, plain = [], []
     for k in range(seeds):
         value = _replica(quantity, method, model, d, at, np.random.default_rng([seed, k]))
+        plain.append(value)
         if extrapolate:
             half = _replica(quantity, method, model, d // 2, at, np.random.default_rng([seed, k, 2]))
             value = (d * np.asarray(value) - (d // 2) * np.asarray(half)) / (d - d // 2)
@@ -351,4 +373,6 @@ def simulate(
         n=_sample_size(model, d),
         seeds=seeds,
         seed=seed,
+        extrapolated=bool(extrapolate),
+        plain=np.array(plain, dtype=float) if extrapolate else None,
     )

@@ -305,11 +305,11 @@ def test_evaluate_restores_precision_after_errors(monkeypatch):
         theory.evaluate("density", Model("1/2", "1/5"), dps=50)
     assert mp.mp.dps == 15
 
-    def failing_solver(model, method, at, dps):
+    def failing_solver(model, est, dps):
         mp.mp.dps = 999  # a solver that even leaves the context dirty before failing
         raise ConvergenceError("fake solver", mp.mpf(1), mp.mpf(10) ** -dps)
 
-    monkeypatch.setitem(theory._FIXED, "m", failing_solver)
+    monkeypatch.setattr(fixedpoint, "delta", failing_solver)
     with pytest.raises(ConvergenceError):
         theory.evaluate("m", Model("1/2", "1/5"), dps=50, route="fixed-point")
     assert mp.mp.dps == 15

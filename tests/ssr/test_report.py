@@ -14,7 +14,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from numerics import cli, report, theory, verify
+from numerics import theory
+from ssr import cli, report, verify
 from numerics.model import Model
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -22,7 +22,7 @@ Bad input exits with status 2 after printing exactly one line
 unexpected failure prints one line ``ssr: internal error: <type>: <message>`` and exits
 with status 1 (set ``SSR_TRACEBACK=1`` to see the traceback instead).
 
-The modules doing the work (``numerics.theory``, ``numerics.simulate``, ``numerics.verify``,
+The modules doing the work (``numerics.theory``, ``numerics.simulate``, ``ssr.verify``,
 ``derive.documents``) are imported inside the commands, so ``ssr --help`` works on its own.
 
 >>> _parse_int("30", "dps", 1, 1000)
@@ -43,22 +43,14 @@ import time
 
 import mpmath as mp
 
+from numerics import estimators, quantities
 from numerics.model import BASES, BadParameter, Model, parse_number
-from numerics.progress import StatusLine, duration as _duration
+from ssr.progress import StatusLine, duration as _duration
 
 __all__ = ["main"]
 
-QUANTITIES = (
-    "m",
-    "train-error",
-    "gen-error",
-    "edges",
-    "density",
-    "threshold",
-    "outlier",
-    "overlap",
-)
-METHODS = ("ssr", "pca")
+QUANTITIES = quantities.names()
+METHODS = estimators.NAMES
 
 _DEFAULTS = {
     "gamma": "1/2",
@@ -76,19 +68,12 @@ _D_RANGE = (2, 20000)
 _SEEDS_RANGE = (2, 10000)
 _FLOAT_DIGITS = 17  # significant digits that identify a binary64 float exactly
 
-_QUANTITY_HELP = """\
-quantities (theory limits; `simulate` estimates the same at finite d):
-  m            lim (1/d) tr R,  R = (S + lam I)^-1
-  train-error  lim E_train
-  gen-error    lim E_gen
-  edges        [lower, upper] edges of the bulk of the spectrum of A (pca: of S)
-  density      density of the continuous spectrum of A at --at A
-  threshold    the spike threshold theta_c
-  outlier      limit of the top eigenvalue of A (pca: of S); the upper edge below theta_c
-  overlap      limit of cos^2(v, top right eigenvector of A) (pca: of S)
-
-numbers are exact: 1/2, 0.2 and 1e-3 are accepted; write a signed value as --theta=-1
-or --theta -1."""
+_QUANTITY_HELP = "\n".join([
+    "quantities (theory limits; `simulate` estimates the same at finite d):",
+    *(f"  {q.name:<12} {q.meaning}" for q in quantities.REGISTRY.values()),
+    "",
+    "numbers are exact: 1/2, 0.2 and 1e-3 are accepted; write a signed value as --theta=-1",
+    "or --theta -1."])
 
 _HINTS = {
     "QUANTITY": f"choose from {', '.join(QUANTITIES)}",
@@ -188,8 +173,9 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: 1:1, isotropic)")
     parser.add_argument("--basis", metavar="{diagonal,rotational}", default=_DEFAULTS["basis"],
                         help="eigenbasis of the bulk covariance (default: diagonal)")
-    parser.add_argument("--method", metavar="{ssr,pca}", default=_DEFAULTS["method"],
-                        help="estimator (default: ssr)")
+    parser.add_argument("--method", metavar="{" + ",".join(METHODS) + "}", default=_DEFAULTS["method"],
+                        help="estimator (default: ssr): " + "; ".join(
+                            f"{e.name}: {e.meaning}" for e in estimators.ESTIMATORS.values()))
     parser.add_argument("--dps", metavar="N", default=_DEFAULTS["dps"],
                         help="decimal digits of working precision and of the printed value, "
                              "an integer in [1, 1000] (default: 30)")
@@ -323,10 +309,12 @@ def _model_inputs(args) -> tuple[str, Model, str, object, int]:
     model = Model(gamma=args.gamma, lam=args.lam, theta=args.theta, noise=args.noise,
                   basis=basis)
     at = None if args.at is None else parse_number(args.at, "at")
-    if quantity == "density" and at is None:
-        raise BadParameter("at", "QUANTITY density needs the point --at A")
-    if quantity != "density" and at is not None:
-        raise BadParameter("at", f"only used by QUANTITY density, not by {quantity}")
+    entry = quantities.get(quantity)
+    if entry.needs_at and at is None:
+        raise BadParameter("at", f"QUANTITY {quantity} needs the point --at A")
+    if not entry.needs_at and at is not None:
+        users = ", ".join(q.name for q in quantities.REGISTRY.values() if q.needs_at)
+        raise BadParameter("at", f"only used by QUANTITY {users}, not by {quantity}")
     dps = _parse_int(args.dps, "dps", *_DPS_RANGE)
     return quantity, model, method, at, dps
 
@@ -445,8 +433,28 @@ def _split_name(message: str, default: str) -> tuple[str, str]:
     return (match.group(1), match.group(2)) if match else (default, message)
 
 
+def _writable_directory(path: str, name: str) -> str:
+    """Create ``path`` (with its parents) if needed and check it is a writable directory, at once.
+
+    Raises :class:`BadParameter` naming the option ``name`` otherwise, before any work is done.
+    """
+    if not str(path).strip():
+        raise BadParameter(name, "expected a directory, got an empty value")
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise BadParameter(name, f"{path!r} exists and is not a directory")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as err:
+        raise BadParameter(name, f"cannot create directory {path!r}: {err.strerror or err}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise BadParameter(name, f"directory {path!r} is not writable")
+    return path
+
+
 def _cmd_verify(args) -> int:
-    from numerics import verify
+    if args.report is not None:
+        _writable_directory(args.report, "report")
+    from ssr import verify
 
     return int(verify.run(quick=args.quick, report=args.report))
 
@@ -498,7 +506,7 @@ class _PhaseProgress(StatusLine):
 
 
 def _cmd_phase(args) -> int:
-    from numerics import phase
+    from ssr import phase
 
     plane = _choice(args.plane, "plane", phase.PLANES)
     basis = _choice(args.basis, "basis", BASES)
@@ -512,17 +520,7 @@ def _cmd_phase(args) -> int:
         points=_parse_points(args.points))
     dps = _parse_int(args.dps, "dps", *_DPS_RANGE)
     rows = phase.plan(plane, **inputs)
-    out = args.out
-    if not str(out).strip():
-        raise BadParameter("out", "expected a directory, got an empty value")
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise BadParameter("out", f"{out!r} exists and is not a directory")
-    try:
-        os.makedirs(out, exist_ok=True)
-    except OSError as err:
-        raise BadParameter("out", f"cannot create directory {out!r}: {err.strerror or err}") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise BadParameter("out", f"directory {out!r} is not writable")
+    out = _writable_directory(args.out, "out")
 
     start = time.monotonic()
     progress = _PhaseProgress(sys.stderr) if sys.stderr.isatty() else None

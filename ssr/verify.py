@@ -64,10 +64,10 @@ import mpmath as mp
 import numpy as np
 import sympy as sp
 
-from numerics import algebraic, theory
+from numerics import theory
 from numerics import simulate as simulation
 from numerics.model import Model
-from numerics.progress import StatusLine
+from ssr.progress import StatusLine
 
 __all__ = [
     "DPS",
@@ -106,7 +106,7 @@ class Claim:
     ``quick`` and ``full`` are the simulation budgets of ``ssr verify --quick`` and
     ``ssr verify``; ``None`` means the quantity has no finite-``d`` version (``threshold``).
     ``extrapolate`` replaces the plain mean at ``d`` by the Richardson estimate
-    ``2·mean(d) − mean(d/2)`` (for normalised traces, whose ``O(1/d)`` bias is of the order of
+    ``2·x(d) − x(d/2)`` of each replica (for normalised traces, whose ``O(1/d)`` bias is of the order of
     their fluctuation). ``note`` records why: the measured drift ``b/σ`` of the plain mean.
     """
 
@@ -141,8 +141,8 @@ class Result:
     """The outcome of :func:`check` for one claim.
 
     ``closed`` and ``fixed`` are the two high-precision values (``mpf``, or ``[lower, upper]``
-    for ``edges``) and ``digits`` their agreement. ``simulation`` (at ``d``) and ``coarse`` (at
-    ``d/2``, extrapolated claims only) are ``None`` for claims without a finite-``d`` version.
+    for ``edges``) and ``digits`` their agreement. ``simulation`` (at ``d``, extrapolated with
+    ``d/2`` for extrapolated claims) is ``None`` for claims without a finite-``d`` version.
     ``estimate ± stderr`` is what the theory is compared with (the mean at ``d``, or the
     Richardson estimate); ``z`` is the z-score of the worse component and ``gap`` its
     finite-size gap ``|mean(d) − theory|``. ``reason`` says why a claim failed (empty if it passed).
@@ -154,7 +154,6 @@ class Result:
     fixed: object
     digits: float
     simulation: simulation.SimulationResult | None = None
-    coarse: simulation.SimulationResult | None = None
     estimate: object = None
     stderr: object = None
     z: float | None = None
@@ -317,26 +316,17 @@ def _z_scores(estimate, stderr, mean, value) -> tuple[float, float]:
     return float(z[worst]), float(abs(mean[worst] - targets[worst]))
 
 
-def _simulate(claim: Claim, size: Size, progress):
-    """The run at ``d`` and, for extrapolated claims, at ``d/2``; the estimate and its stderr."""
-    def run(d, seed):
-        return simulation.simulate(claim.quantity, claim.model, d=d, seeds=size.seeds,
-                                   method=claim.method, at=claim.at, seed=seed, progress=progress)
-
-    fine = run(size.d, _SEED)
-    if not claim.extrapolate:
-        return fine, None, fine.mean, fine.stderr
-    coarse = run(size.d // 2, _SEED + 1)
-    estimate = 2 * fine.mean - coarse.mean
-    stderr = np.sqrt(4 * np.square(fine.stderr) + np.square(coarse.stderr))
-    return fine, coarse, estimate, stderr
+def _simulate(claim: Claim, size: Size, progress) -> simulation.SimulationResult:
+    """The simulation of ``claim`` at ``d``, Richardson-extrapolated with ``d/2`` if the claim says so."""
+    return simulation.simulate(claim.quantity, claim.model, d=size.d, seeds=size.seeds, method=claim.method,
+                               at=claim.at, seed=_SEED, progress=progress, extrapolate=claim.extrapolate)
 
 
 def check(claim: Claim, *, quick: bool, dps: int = DPS, progress=None) -> Result:
     """Check ``claim``: two high-precision routes at ``dps``, then simulation (if it has one).
 
-    Passes when the routes agree to ``≥ dps − 5`` digits and ``|z| < 4``. The simulation at
-    ``d`` uses base seed 0, the one at ``d/2`` (extrapolated claims) base seed 1.
+    Passes when the routes agree to ``≥ dps − 5`` digits and ``|z| < 4``. The simulation uses
+    base seed 0 (:func:`numerics.simulate.simulate`, with ``extrapolate`` for extrapolated claims).
     ``progress(done, seeds)`` is forwarded to :func:`numerics.simulate.simulate`.
     """
     kwargs = dict(method=claim.method, at=claim.at, dps=dps)
@@ -347,7 +337,7 @@ def check(claim: Claim, *, quick: bool, dps: int = DPS, progress=None) -> Result
     else:  # no closed form: fixed point against the independent algebraic solver
         latex = r"\text{(E1)--(E4): fixed point vs algebraic solver}"
         closed = theory.evaluate(claim.quantity, claim.model, route="fixed-point", **kwargs)
-        fixed = algebraic.evaluate(claim.quantity, claim.model, **kwargs)
+        fixed = theory.evaluate(claim.quantity, claim.model, route="algebraic", **kwargs)
     digits = agreement_digits(closed, fixed, dps)
     reasons = []
     if digits < dps - 5:
@@ -355,11 +345,12 @@ def check(claim: Claim, *, quick: bool, dps: int = DPS, progress=None) -> Result
     size = claim.size(quick)
     if size is None:
         return Result(claim, latex, closed, fixed, digits, passed=not reasons, reason="; ".join(reasons))
-    fine, coarse, estimate, stderr = _simulate(claim, size, progress)
-    z, gap = _z_scores(estimate, stderr, fine.mean, closed)
+    fine = _simulate(claim, size, progress)
+    estimate, stderr = fine.mean, fine.stderr
+    z, gap = _z_scores(estimate, stderr, fine.plain_mean, closed)
     if not abs(z) < Z_MAX:
         reasons.append(f"|z| = {abs(z):.2f} >= {Z_MAX:g}")
-    return Result(claim, latex, closed, fixed, digits, simulation=fine, coarse=coarse,
+    return Result(claim, latex, closed, fixed, digits, simulation=fine,
                   estimate=estimate, stderr=stderr, z=z, gap=gap, passed=not reasons,
                   reason="; ".join(reasons))
 
@@ -389,9 +380,9 @@ def _estimated(result: Result) -> str:
 def _dimensions(result: Result) -> str:
     if result.simulation is None:
         return "n/a"
-    if result.coarse is None:
+    if not result.simulation.extrapolated:
         return str(result.simulation.d)
-    return f"{result.coarse.d}→{result.simulation.d}"
+    return f"{result.simulation.d // 2}→{result.simulation.d}"
 
 
 _COLUMNS = ("id", "statement", "params", "closed form", "digits", "simulation ± stderr",
@@ -424,8 +415,8 @@ def _header(quick: bool) -> str:
     return "\n".join([
         f"ssr verify{' --quick' if quick else ''}: dps = {DPS}; a claim passes when the closed form and "
         f"the fixed point agree to >= {REQUIRED_DIGITS} digits and |z| < {Z_MAX:g}.",
-        "simulation: mean of K seeded replicas at dimension d, or for d = d/2→d the Richardson "
-        "estimate 2·mean(d) − mean(d/2) (normalised traces);",
+        "simulation: mean of K seeded replicas at dimension d, or for d = d/2→d the mean of the "
+        "per-replica Richardson estimates 2·x(d) − x(d/2) (normalised traces);",
         "z = (simulation − theory)/stderr; gap = |mean(d) − theory|, the finite-size gap "
         "(edges: the component with the worse z).",
     ])
@@ -475,14 +466,15 @@ def _report_row(result: Result) -> tuple[str, ...]:
 
 
 def _seed_lines(quick: bool) -> list[str]:
-    from numerics import report as figures_module
+    from ssr import report as figures_module
 
     return [
-        f"- claims: replica k at dimension d draws `numpy.random.default_rng([{_SEED}, k])`; the d/2 run of an "
-        f"extrapolated claim `default_rng([{_SEED + 1}, k])` (k = 0 … K−1, K = the seeds column).",
+        f"- claims: replica k at dimension d draws `numpy.random.default_rng([{_SEED}, k])`; its d/2 partner in an "
+        f"extrapolated claim `default_rng([{_SEED}, k, 2])` (k = 0 … K−1, K = the seeds column; "
+        "`numerics.simulate.simulate(..., extrapolate=True)`).",
         f"- figures: `default_rng([{figures_module.SEED}, figure, point, replica])`, figure = its index in the "
         "Figures section (0-based), point = index of the parameter value (or of d), replica = 0 … K−1.",
-        f"- budgets: {'quick' if quick else 'full'} (`numerics.report.{'QUICK' if quick else 'FULL'}`: "
+        f"- budgets: {'quick' if quick else 'full'} (`ssr.report.{'QUICK' if quick else 'FULL'}`: "
         f"{figures_module.QUICK if quick else figures_module.FULL}).",
     ]
 
@@ -493,7 +485,7 @@ def report_markdown(results: list[Result], figures: list, quick: bool, *, claims
 
     Everything but the last section ("Run") is a deterministic function of the seeds.
     """
-    from numerics import report as figures_module
+    from ssr import report as figures_module
 
     flagged = [f for figure in figures for f in figure.flags if f[4]]
     lines = ["# Verification report", "",
@@ -545,11 +537,11 @@ def run(quick: bool, report: str | None = None) -> int:
 
     ``quick`` selects the small budgets (``d = 400``, under two minutes on two cores) instead
     of the full ones (``d = 2000``). ``report``, a directory (created with its parents if
-    needed), receives ``index.md``, ``index.html`` and the figures of :mod:`numerics.report`
+    needed), receives ``index.md``, ``index.html`` and the figures of :mod:`ssr.report`
     (PNG + CSV each). A progress bar goes to stderr when stdout is a terminal. Returns 0 iff
     every claim passed.
     """
-    from numerics import report as figures_module
+    from ssr import report as figures_module
 
     start = time.monotonic()
     claims = [claim for claim in CLAIMS if not (quick and claim.full_only)]

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 
 import derive
-import numerics
-from numerics import cli
+import ssr
+from ssr import cli
 from numerics.model import BadParameter
 
 # Digits of pi from mpmath at dps=60: mp.nstr(mp.pi / 10, 40) and mp.nstr(2 * mp.pi / 10, 40).
@@ -338,8 +338,9 @@ def test_simulate_progress_only_on_a_terminal(capsys, simulation, monkeypatch):
     assert capsys.readouterr().err == ""
 
 
-def test_verify_and_derive_delegate(monkeypatch, capsys):
+def test_verify_and_derive_delegate(monkeypatch, capsys, tmp_path):
     seen = {}
+    out = str(tmp_path / "out")
 
     def run(quick, report):
         seen["verify"] = (quick, report)
@@ -350,17 +351,17 @@ def test_verify_and_derive_delegate(monkeypatch, capsys):
         seen["derive-progress"] = progress
         return 4
 
-    verify = types.ModuleType("numerics.verify")
+    verify = types.ModuleType("ssr.verify")
     verify.run = run
     documents = types.ModuleType("derive.documents")
     documents.write_all = write_all
-    monkeypatch.setitem(sys.modules, "numerics.verify", verify)
-    monkeypatch.setattr(numerics, "verify", verify, raising=False)
+    monkeypatch.setitem(sys.modules, "ssr.verify", verify)
+    monkeypatch.setattr(ssr, "verify", verify, raising=False)
     monkeypatch.setitem(sys.modules, "derive.documents", documents)
     monkeypatch.setattr(derive, "documents", documents, raising=False)
-    assert cli.main(["verify", "--quick", "--report", "out"]) == 3
+    assert cli.main(["verify", "--quick", "--report", out]) == 3
     assert cli.main(["derive", "--check"]) == 4
-    assert seen == {"verify": (True, "out"), "derive": True, "derive-progress": None}  # not a terminal
+    assert seen == {"verify": (True, out), "derive": True, "derive-progress": None}  # not a terminal
     seen.clear()
     assert cli.main(["verify"]) == 3 and seen["verify"] == (False, None)
 
@@ -385,7 +386,7 @@ def test_derive_shows_a_progress_bar_on_a_terminal(monkeypatch):
 
 
 def test_help_works_without_the_numerical_modules(monkeypatch, capsys):
-    for name in ("numerics.theory", "numerics.simulate", "numerics.verify", "derive.documents"):
+    for name in ("numerics.theory", "numerics.simulate", "ssr.verify", "derive.documents"):
         monkeypatch.setitem(sys.modules, name, None)  # makes any import of them fail
     assert cli.main(["--help"]) == 0
     assert "simulate" in capsys.readouterr().out
@@ -404,7 +405,7 @@ def test_quantities_match_theory():
 
 def test_console_script_is_declared():
     (script,) = [ep for ep in entry_points(group="console_scripts") if ep.name == "ssr"]
-    assert script.value == "numerics.cli:main"
+    assert script.value == "ssr.cli:main"
 
 
 @pytest.mark.parametrize("argv, name", [
@@ -412,7 +413,7 @@ def test_console_script_is_declared():
     (["simulate", "m", "--d", "1"], "d"),
 ])
 def test_subprocess_bad_input(argv, name):
-    proc = subprocess.run([sys.executable, "-m", "numerics.cli", *argv],
+    proc = subprocess.run([sys.executable, "-m", "ssr.cli", *argv],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stdout == ""
@@ -422,7 +423,24 @@ def test_subprocess_bad_input(argv, name):
 
 
 def test_subprocess_help():
-    proc = subprocess.run([sys.executable, "-m", "numerics.cli", "--help"],
+    proc = subprocess.run([sys.executable, "-m", "ssr.cli", "--help"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stderr == ""
     assert "eval" in proc.stdout and "derive" in proc.stdout
+
+
+def test_verify_report_into_an_unusable_directory_exits_2_before_any_claim(monkeypatch, capsys, tmp_path):
+    """``--report DIR`` is checked before the claims run (it used to fail after all of them)."""
+    def run(quick, report):
+        raise AssertionError("verify.run must not start")
+
+    verify = types.ModuleType("ssr.verify")
+    verify.run = run
+    monkeypatch.setitem(sys.modules, "ssr.verify", verify)
+    monkeypatch.setattr(ssr, "verify", verify, raising=False)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for target in (blocker, blocker / "below"):
+        assert cli.main(["verify", "--quick", "--report", str(target)]) == 2
+        _, err = capsys.readouterr()
+        assert err.startswith("ssr: error: report: ") and err.count("\n") == 1, err

@@ -21,7 +21,7 @@ The figures (budgets in :data:`FULL` and :data:`QUICK`):
   normalised traces (bias and fluctuation ``O(1/d)``) and ``−1/2`` for outliers and overlaps
   (fluctuation ``O(d^{-1/2})``); a fitted slope farther than :data:`SLOPE_TOLERANCE` from it is
   flagged in the report;
-- ``phase``: the SSR-vs-PCA phase diagram of :mod:`numerics.phase`.
+- ``phase``: the SSR-vs-PCA phase diagram of :mod:`ssr.phase`.
 """
 from __future__ import annotations
 
@@ -35,11 +35,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from numerics import estimator as est
-from numerics import phase as phase_module
+from numerics import estimators
+from ssr import phase as phase_module
 from numerics import theory
 from numerics.model import Model
-from numerics.simulate import _bulk, sample
+from numerics.simulate import _bulk, measure, sample
 
 __all__ = ["SEED", "SLOPE_TOLERANCE", "FULL", "QUICK", "FIGURES", "Figure", "Budget", "build_figures",
            "render_html"]
@@ -209,8 +209,7 @@ def spectrum(model: Model, key: str, index: int, budget: Budget, directory: str)
     plt = _pyplot()
     d = budget.spectrum_d
     X, _, _ = sample(model, d, _rng(index, 0, 0))
-    _, R = est._precision(X, float(model.lam))
-    values = est._spectrum_from_precision(R)
+    values = estimators.get("ssr").fit(X, model).spectrum
     n = X.shape[0]
     lower, upper = _value("edges", model)
     names = {"isotropic-gamma-half": "isotropic bulk, γ < 1", "isotropic-gamma-two": "isotropic bulk, γ > 1 (atom)",
@@ -269,18 +268,7 @@ def spectrum(model: Model, key: str, index: int, budget: Budget, directory: str)
 # Outlier and overlap across the BBP transition
 
 
-def _spike_values(X: np.ndarray, R: np.ndarray, v: np.ndarray) -> dict:
-    """``{"ssr": (top eigenvalue of Â, cos²(v, r)), "pca": (top eigenvalue of S, cos²(v, u))}``."""
-    a_top, r = est._top_vector_from_precision(R)
-    s_top, u = est.pca_top(X)
-    return {"ssr": (a_top, float((v @ r) ** 2)), "pca": (s_top, float((v @ u) ** 2))}
-
-
-def _spike_replica(model: Model, d: int, rng) -> dict:
-    """SSR and PCA top eigenvalue and overlap on one sample (:func:`_spike_values`)."""
-    X, _, v = sample(model, d, rng)
-    _, R = est._precision(X, float(model.lam))
-    return _spike_values(X, R, v)
+_SPIKE = [(quantity, method) for method in ("ssr", "pca") for quantity in ("outlier", "overlap")]
 
 
 def bbp(base: Model, key: str, theta_max: float, index: int, budget: Budget, directory: str) -> Figure:
@@ -321,10 +309,10 @@ def bbp(base: Model, key: str, theta_max: float, index: int, budget: Budget, dir
     simulated = {key_: [] for key_ in ("ssr", "pca")}
     for p, theta in enumerate(points):
         model = spiked(theta)
-        replicas = [_spike_replica(model, budget.sweep_d, _rng(index, p, k)) for k in range(budget.sweep_seeds)]
+        replicas = [measure(model, budget.sweep_d, _rng(index, p, k), _SPIKE) for k in range(budget.sweep_seeds)]
         for method in ("ssr", "pca"):
-            top = _mean_se([separation(method, r[method][0]) for r in replicas])
-            cos2 = _mean_se([r[method][1] for r in replicas])
+            top = _mean_se([separation(method, r[("outlier", method)]) for r in replicas])
+            cos2 = _mean_se([r[("overlap", method)] for r in replicas])
             simulated[method].append((float(model.theta), top, cos2))
     for method in ("ssr", "pca"):
         thetas = [row[0] for row in simulated[method]]
@@ -356,11 +344,7 @@ def bbp(base: Model, key: str, theta_max: float, index: int, budget: Budget, dir
 # Errors against λ and γ
 
 
-def _error_replica(model: Model, d: int, rng) -> tuple[float, float]:
-    X, Sigma, _ = sample(model, d, rng)
-    _, R = est._precision(X, float(model.lam))
-    A = est._ssr_from_precision(R)
-    return est.train_error(X, A), est.gen_error(A, Sigma)
+_ERRORS = [("train-error", "ssr"), ("gen-error", "ssr")]
 
 
 def errors(axis: str, index: int, budget: Budget, directory: str) -> Figure:
@@ -397,10 +381,10 @@ def errors(axis: str, index: int, budget: Budget, directory: str) -> Figure:
     sims = {"train-error": [], "gen-error": []}
     for p, x in enumerate(points):
         model = model_at(x)
-        replicas = [_error_replica(model, budget.errors_d, _rng(index, p, k)) for k in range(budget.errors_seeds)]
+        replicas = [measure(model, budget.errors_d, _rng(index, p, k), _ERRORS) for k in range(budget.errors_seeds)]
         where = float(model.lam if axis == "lambda" else model.gamma)
-        sims["train-error"].append((where, *_mean_se([r[0] for r in replicas])))
-        sims["gen-error"].append((where, *_mean_se([r[1] for r in replicas])))
+        for quantity in sims:
+            sims[quantity].append((where, *_mean_se([r[(quantity, "ssr")] for r in replicas])))
     for quantity, rows in sims.items():
         ax.errorbar([r[0] for r in rows], [r[1] for r in rows], yerr=[r[2] for r in rows], fmt="o", ms=4,
                     capsize=3, color=colours[quantity], label=f"{names[quantity]} simulation")
@@ -425,18 +409,6 @@ def errors(axis: str, index: int, budget: Budget, directory: str) -> Figure:
 SCALING = (("m", "ssr", -1.0), ("train-error", "ssr", -1.0), ("gen-error", "ssr", -1.0),
            ("outlier", "ssr", -0.5), ("overlap", "ssr", -0.5), ("outlier", "pca", -0.5), ("overlap", "pca", -0.5))
 _SCALING_MODEL = Model("1/2", "1/5", theta=2)
-
-
-def _scaling_replica(model: Model, d: int, rng) -> dict:
-    """Every finite-size quantity of :data:`SCALING` on one sample, keyed ``(quantity, method)``."""
-    X, Sigma, v = sample(model, d, rng)
-    _, R = est._precision(X, float(model.lam))
-    A = est._ssr_from_precision(R)
-    spike = _spike_values(X, R, v)
-    return {("m", "ssr"): float(np.trace(R) / d), ("train-error", "ssr"): est.train_error(X, A),
-            ("gen-error", "ssr"): est.gen_error(A, Sigma), ("outlier", "ssr"): spike["ssr"][0],
-            ("overlap", "ssr"): spike["ssr"][1], ("outlier", "pca"): spike["pca"][0],
-            ("overlap", "pca"): spike["pca"][1]}
 
 
 def fit_slope(dims, rms, err=None) -> tuple[float, float]:
@@ -483,7 +455,8 @@ def finite_size(index: int, budget: Budget, directory: str) -> Figure:
     dims = budget.scaling_dims
     per_d = []
     for p, d in enumerate(dims):
-        per_d.append([_scaling_replica(model, d, _rng(index, p, k)) for k in range(budget.scaling_seeds)])
+        per_d.append([measure(model, d, _rng(index, p, k), [row[:2] for row in SCALING])
+                      for k in range(budget.scaling_seeds)])
     figure = Figure("finite-size", "Finite-size scaling",
                     f"Root-mean-square error of one replica, √(mean over replicas of (x_d − x_∞)²), against d "
                     f"({budget.scaling_seeds} replicas per d; {_params(model)}, isotropic), log–log, with "

@@ -1,4 +1,4 @@
-"""``numerics.verify``: the registry covers every quantity, and the verifier passes and fails.
+"""``ssr.verify``: the registry covers every quantity, and the verifier passes and fails.
 
 The run tests swap the registry for two or three cheap claims at small ``d``; the failing
 cases prove that each criterion (simulation z-score, agreement of the two high-precision
@@ -12,15 +12,16 @@ from fractions import Fraction
 import mpmath as mp
 import pytest
 
-from numerics import theory, verify
+from numerics import theory
+from ssr import verify
 from numerics.fixedpoint import ConvergenceError
 from numerics.model import Model
-from numerics.verify import Claim, Size
+from ssr.verify import Claim, Size
 
 HALF = Model(gamma="1/2", lam="1/5")
 TWO = Model(gamma="2", lam="1/5")
 CHEAP = [
-    Claim("m", "m(λ,γ)", "m", HALF, quick=Size(60, 8), full=Size(60, 8), extrapolate=True),
+    Claim("m", "m(λ,γ)", "m", HALF, quick=Size(100, 8), full=Size(100, 8), extrapolate=True),
     Claim("gen-error", "E_gen, γ > 1", "gen-error", TWO, quick=Size(60, 4), full=Size(60, 4),
           extrapolate=True),
     Claim("density", "density of Â at a = 0", "density", HALF, at=Fraction(0),
@@ -76,7 +77,7 @@ def test_agreement_digits():
 
 
 def test_run_passes_on_cheap_claims(monkeypatch, capsys, tmp_path):
-    from numerics import report as figures
+    from ssr import report as figures
 
     monkeypatch.setattr(verify, "CLAIMS", CHEAP)
     monkeypatch.setattr(figures, "FIGURES", figures.FIGURES[6:7])  # errors vs λ only (the real report: test_report)
@@ -87,7 +88,7 @@ def test_run_passes_on_cheap_claims(monkeypatch, capsys, tmp_path):
     assert lines[-1] == "3 passed, 0 failed"
     rows = [line.split() for line in lines if line.startswith(("m ", "gen-error ", "density "))]
     assert [row[-1] for row in rows] == ["PASS"] * 3
-    assert "30→60" in rows[0]  # Richardson between d/2 and d for the extrapolated claims
+    assert "50→100" in rows[0]  # Richardson between d/2 and d for the extrapolated claims
     assert "FAIL" not in out
     assert err == ""  # stdout is not a terminal: no progress line
     page = (report / "index.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-r"""``ssr phase`` and :mod:`numerics.phase`: the SSR-vs-PCA map (issue 3, item 4).
+r"""``ssr phase`` and :mod:`ssr.phase`: the SSR-vs-PCA map (issue 3, item 4).
 
 Two real runs on a tiny grid (4 θ × 3 contrasts, dps 15) through the command line, in process:
 the diagonal basis at ``γ = 1/2`` and the rotational basis at ``γ = 1/3``. Independent oracles
@@ -22,7 +22,7 @@ from fractions import Fraction
 import mpmath as mp
 import pytest
 
-from numerics import cli, phase
+from ssr import cli, phase
 from numerics.fixedpoint import ConvergenceError
 
 PHASE_COLUMNS = ["theta", "contrast", "theta_c_ssr", "theta_c_pca", "overlap_ssr", "overlap_pca",

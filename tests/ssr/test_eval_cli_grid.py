@@ -2,7 +2,7 @@ r"""Done-criterion of ``ssr eval``: ``--dps 30 --json`` agrees with textbook ref
 
 Grid: every QUANTITY, ``γ ∈ {0.1, 0.5, 2, 5}``, ``λ ∈ {1e-3, 0.2, 3}``, ``θ`` below and above
 the threshold ``√γ``, both methods where defined. The command line runs in-process
-(:func:`numerics.cli.main`, output captured by ``capsys``). The references are independent of the
+(:func:`ssr.cli.main`, output captured by ``capsys``). The references are independent of the
 package: hand-typed textbook formulas, evaluated with mpmath at dps 40.
 
 - Marchenko–Pastur (1967); Bai & Silverstein (2010), *Spectral Analysis of Large Dimensional
@@ -24,7 +24,7 @@ from fractions import Fraction
 import mpmath as mp
 import pytest
 
-from numerics import cli
+from ssr import cli
 
 GAMMAS = ("0.1", "0.5", "2", "5")
 LAMS = ("1e-3", "0.2", "3")
