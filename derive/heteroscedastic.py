@@ -32,6 +32,7 @@ import functools
 import sympy as sp
 
 from derive import spiked
+from derive.checks import check
 from derive.equations import first_order, sample_covariance, spike_secular
 from derive.isotropic import REGIMES
 from derive.record import recorded
@@ -197,7 +198,7 @@ def _implicit_threshold(law, spectral, scale):
     change = {delta: ell / spectral - 1}
     cleared = sp.numer(sp.together(change[delta] - eq.rhs.subs(change)))  # linear in the spectral variable
     solutions = sp.solve(cleared, spectral, check=False, simplify=False)
-    assert len(solutions) == 1
+    check(len(solutions) == 1, "implicit threshold: (E3) in ℓ is not uniquely solvable for the spectral variable")
 
     def forms(tidy):
         def integral(term):
@@ -210,11 +211,14 @@ def _implicit_threshold(law, spectral, scale):
                 1 / integral(lambda atom: scale_of[atom] / (ell - population[atom]))]
 
     inverse, edge, reduced_form, critical = forms(tidy=False)
-    assert _is_zero(solutions[0] - inverse) and _is_zero(sp.diff(inverse, ell) - edge)
+    check(_is_zero(solutions[0] - inverse), "implicit threshold: the solution of (E3) is not ℓ + γ∫cℓ/(ℓ−c)")
+    check(_is_zero(sp.diff(inverse, ell) - edge),
+          "implicit threshold: ∂_ℓ of the inverse is not 1 − γ∫c²/(ℓ−c)²")
     reduced = secular.subs(change)
-    assert _is_zero(reduced - reduced_form)
+    check(_is_zero(reduced - reduced_form), "implicit threshold: (E4) in ℓ is not 1 − θ∫W/(ℓ−c)")
     solved = sp.solve(sp.numer(sp.together(reduced)), theta, check=False, simplify=False)
-    assert len(solved) == 1 and _is_zero(solved[0] - critical)
+    check(len(solved) == 1, "implicit threshold: (E4) in ℓ is not uniquely solvable for θ")
+    check(_is_zero(solved[0] - critical), "implicit threshold: the θ solving (E4) is not 1/∫W/(ℓ−c)")
     return tuple(forms(tidy=True))
 
 
@@ -257,7 +261,8 @@ def generic_polynomial(*, doc):
     doc.step(r"With $b = 1/(1+\delta)$ and denominators cleared, the two equations are polynomials "
              r"$F(b) = 0$ (cubic) and $G(b) = 0$ (quadratic):",
              [sp.Eq(sp.Symbol("F"), _collected(F_expr, b)), sp.Eq(sp.Symbol("G"), _collected(G_expr, b))])
-    assert (F.degree(F.ring(b)), G.degree(G.ring(b))) == (3, 2)
+    check((F.degree(F.ring(b)), G.degree(G.ring(b))) == (3, 2),
+          "generic polynomial: F and G are not of degrees 3 and 2 in b")
     doc.step(r"Eliminating $b$: SymPy's resultant of a generic cubic $\sum_j p_j b^j$ and quadratic "
              r"$\sum_j q_j b^j$ (the Sylvester determinant) is",
              sp.Eq(sp.Symbol(r"\operatorname{Res}_b"), formula))
@@ -267,14 +272,15 @@ def generic_polynomial(*, doc):
              r"free of $g$", sp.Eq(sp.Symbol("K"), sp.factor(content.as_expr())))
     P = primitive.as_expr()
     coefficients = sp.Poly(P, g).all_coeffs()[::-1]
-    assert len(coefficients) == 4
+    check(len(coefficients) == 4, "generic polynomial: P is not cubic in g")
     doc.step(r"and the algebraic equation $P(g, u) = \sum_j a_j(u)\, g^j = 0$ of the Stieltjes transform "
              r"(cubic in $g$; " + f"{len(primitive.terms())} terms), with coefficients",
              [sp.Eq(sp.Symbol(f"a_{j}"), sp.factor(c)) for j, c in reversed(list(enumerate(coefficients)))])
     point = {gamma: sp.Rational(1, 3), w: sp.Rational(2, 7), c1: 2, c2: sp.Rational(5, 3), h1: sp.Rational(1, 4),
              h2: sp.Rational(3, 5)}
     factors = sp.factor_list(sp.expand(P.subs(point)))[1]
-    assert len(factors) == 1 and factors[0][1] == 1 and sp.degree(factors[0][0], g) == 3
+    check(len(factors) == 1 and factors[0][1] == 1 and sp.degree(factors[0][0], g) == 3,
+          "generic polynomial: P is not irreducible (cubic in g) at the rational test point")
     doc.step(r"$P$ is irreducible: at the rational point "
              + ", ".join(f"${sp.latex(key)} = {sp.latex(value)}$" for key, value in point.items())
              + r" SymPy finds it irreducible over $\mathbb Q$, and a factorisation of $P$ with both factors "
@@ -331,11 +337,11 @@ def _generic_discriminant_ring():
     Delta, formula = _eliminate("discriminant", [P], g)
     E, _ = _eliminate("discriminant", [F], b)
     quotient, remainder = Delta.div(E * Delta.ring(gamma) ** 2)
-    assert remainder == 0
+    check(remainder == 0, "generic discriminant: disc_g P is not divisible by γ² disc_b F")
     N = quotient.gcd(quotient.diff(Delta.ring(u)))
     if N.LC < 0:
         N = -N
-    assert N * N == quotient
+    check(N * N == quotient, "generic discriminant: disc_g P / (γ² E) is not the square N²")
     return Delta, N, E, formula
 
 
@@ -390,13 +396,13 @@ def inverse_map(*, doc):
              r"$\ell = -1/\underline m$ for the companion transform of Silverstein & Choi) (E3) for $S$ reads",
              relation)
     solutions = sp.solve(relation, z)
-    assert len(solutions) == 1
+    check(len(solutions) == 1, "PCA inverse map: (E3) in ℓ is not uniquely solvable for z")
     expected_form = ell + gamma * _mean(TWO_ATOM, lambda atom: atom * ell / (ell - atom))
-    assert _is_zero(solutions[0] - expected_form)
+    check(_is_zero(solutions[0] - expected_form), "PCA inverse map: the solution is not ℓ + γ∫sℓ/(ℓ−s)")
     doc.step(r"It is linear in $z$; SymPy's unique solution equals $\ell + \gamma\int s\ell/(\ell-s)\,d\nu$:",
              sp.Eq(sp.Function("z")(ell), expected_form))
     edge = 1 - gamma * _mean(TWO_ATOM, lambda atom: atom**2 / (ell - atom) ** 2)
-    assert _is_zero(sp.diff(expected_form, ell) - edge)
+    check(_is_zero(sp.diff(expected_form, ell) - edge), "PCA inverse map: z'(ℓ) is not 1 − γ∫s²/(ℓ−s)²")
     doc.step(r"Its derivative is $z'(\ell) = 1 - \gamma\int s^2/(\ell-s)^2\,d\nu$. By Silverstein & Choi (1995) "
              r"the complement of the support is $\{z(\ell) : z'(\ell) > 0\}$, so each real critical point "
              r"$z'(\ell_c) = 0$ ends an interval outside the bulk: its value $z(\ell_c)$ is an edge.",
@@ -432,7 +438,7 @@ def edge_equation(method: str, *, doc):
         E_ring = _generic_discriminant_ring()[2]
         top = E_ring.ring(u)
         lead = sp.factor(E_ring.coeff_wrt(top, E_ring.degree(top)).as_expr().xreplace(substitution))
-        assert lead != 0
+        check(lead != 0, "SSR edges: the leading coefficient of E in u vanishes at the SSR c_i, h_i")
         doc.step(r"**SSR.** $P_{\rm ssr}$ is the generic $P$ at $c_i = \bar D_i s_i$, $h_i = \lambda\bar D_i$ "
                  r"with no factor removed, so its discriminant is the specialisation of the generic one, "
                  r"$\Delta_{\rm ssr}(u) = \gamma^2 N(u)^2 E(u)$ at these $c_i, h_i$; the leading coefficient of "
@@ -450,10 +456,12 @@ def edge_equation(method: str, *, doc):
     doc.step(r"**PCA.** The discriminant of $P_{\rm pca}$ in $g$ factors as $\gamma^2 z^4 Q(z)$:",
              sp.Eq(sp.Symbol(r"\Delta_{\rm pca}"), Delta))
     by_expr = {f.as_expr(): e for f, e in factors}
-    assert constant == 1 and by_expr.pop(z) == 4 and by_expr.pop(gamma) == 2 and len(by_expr) == 1
+    check(constant == 1 and by_expr.pop(z, None) == 4 and by_expr.pop(gamma, None) == 2 and len(by_expr) == 1,
+          "PCA edges: disc_g P_pca does not factor as γ² z⁴ Q(z) with one remaining factor Q")
     (Q,) = by_expr  # the remaining factor
     leading = sp.Poly(P, g).all_coeffs()[:2]
-    assert all(c.subs(z, 0) == 0 for c in leading)
+    check(all(c.subs(z, 0) == 0 for c in leading),
+          "PCA edges: the two leading coefficients of P_pca in g do not both vanish at z = 0")
     doc.step(r"The root $z = 0$ is spurious: there the two leading coefficients of $P_{\rm pca}$ in $g$ "
              r"vanish (two roots $g$ escape to infinity); it is not an edge of the bulk.")
     inverse = inverse_map(doc=doc)
@@ -461,7 +469,8 @@ def edge_equation(method: str, *, doc):
     ring_l = _ring(pair + [Q], last=(z, ell))
     eliminated, _ = _eliminate("resultant", [ring_l.from_expr(sp.expand(e)) for e in pair], ell)
     ratio, remainder = eliminated.div(ring_l.from_expr(Q))
-    assert remainder == 0 and ratio.degree(ring_l(z)) == 0
+    check(remainder == 0 and ratio.degree(ring_l(z)) == 0,
+          "PCA edges: Res_ℓ(z − z(ℓ), z'(ℓ)) is not Q times a factor free of z")
     doc.step(r"Eliminating $\ell$ between $z = z(\ell)$ and $z'(\ell) = 0$ (resultant in $\ell$) gives $Q$ "
              r"times a factor free of $z$:",
              sp.Eq(sp.Symbol(r"\operatorname{Res}_\ell") / sp.Symbol("Q"), sp.factor(ratio.as_expr())))
@@ -471,7 +480,7 @@ def edge_equation(method: str, *, doc):
     example = {s1: 1, s2: 6, w: sp.Rational(1, 2), gamma: sp.Rational(1, 2)}
     roots = sp.Poly(Q.subs(example), z).nroots(n=20)
     real = sorted(r for r in roots if r.is_real)
-    assert len(real) == 4  # the text below says so
+    check(len(real) == 4, "PCA edges example: Q does not have four real roots (the text says the bulk splits)")
     doc.step(r"Example: $\nu = \frac12\delta_1 + \frac12\delta_6$, $\gamma = \frac12$. The roots of $Q$ are",
              [sp.Eq(sp.Symbol(f"z_{j}"), r) for j, r in enumerate(roots)])
     intervals = r" \cup ".join(f"[{sp.latex(real[j])}, {sp.latex(real[j + 1])}]" for j in range(0, len(real), 2))
@@ -501,16 +510,16 @@ def ridgeless_delta(*, doc):
     limit = sp.limit(summand, lam, 0, "+")
     doc.step(r"The contribution of one atom $s$ to (E1), and its limit as $\lambda\to0^+$:",
              sp.Eq(sp.Limit(summand, lam, 0, "+"), limit))
-    assert limit == 1 + delta_lam
+    check(limit == 1 + delta_lam, "ridgeless δ: the (E1) summand of one atom does not tend to 1 + δ_λ")
     gap = sp.factor(limit - summand)
-    assert gap.is_positive
+    check(gap.is_positive, "ridgeless δ: the gap of the (E1) summand to its limit is not positive")
     doc.step(r"The gap to the limit is positive, so (E1) gives $\delta_\lambda \le \gamma(1+\delta_\lambda)$: "
              r"$\delta_\lambda$ stays bounded for $\gamma<1$, and every limit point solves the limiting equation",
              sp.Eq(limit - summand, gap))
     limiting = sp.Eq(delta_lam, gamma * limit)
     (solution,) = sp.solve(limiting, delta_lam)
     positive = sp.simplify(solution.subs(gamma, REGIMES["gamma<1"]))
-    assert positive.is_positive
+    check(positive.is_positive, "ridgeless δ: δ₀ = γ/(1−γ) is not positive for γ < 1")
     doc.step(r"(using $\int d\nu = 1$), whose unique solution is positive for $\gamma<1$ "
              rf"(with $\gamma = {sp.latex(REGIMES['gamma<1'])}$ it is ${sp.latex(positive)}$):",
              [limiting, sp.Eq(sp.Symbol(r"\delta_0"), solution)])
@@ -533,7 +542,8 @@ def ridgeless_scale(*, doc):
              r"$T$ and the shift $\lambda\bar D$ tend to",
              [sp.Eq(sp.Symbol(r"\bar D(s)"), limits[0]), sp.Eq(sp.Symbol("c(s)"), limits[1]),
               sp.Eq(sp.Symbol(r"\lambda\bar D(s)"), limits[2])])
-    assert sp.diff(limits[1], s) == 0 and limits[2] == 0
+    check(sp.diff(limits[1], s) == 0, "ridgeless scale: the population c(s) of T depends on s (no whitening)")
+    check(limits[2] == 0, "ridgeless scale: the shift λD̄(s) does not vanish")
     doc.step(r"$c$ does not depend on $s$: the population of $T$ becomes $(1+\delta_0) I$ and the shift "
              r"vanishes — **SSR whitens the coordinates**.")
     return tuple(limits)
@@ -554,7 +564,7 @@ def ridgeless_threshold(law=TWO_ATOM, *, doc):
     """
     scale0, _, _ = ridgeless_scale(doc=doc)
     law = _law(law)
-    assert _is_zero(sum(weight for _, weight in law) - 1)
+    check(_is_zero(sum(weight for _, weight in law) - 1), "ridgeless threshold: the weights of the law do not sum to 1")
     scale_of = sp.Lambda(s, scale0)
     eq_T, _ = sample_covariance(law, u, scale=scale_of, shift=0)
     secular_T = spike_secular(law, u, scale=scale_of, shift=0)
@@ -562,7 +572,7 @@ def ridgeless_threshold(law=TWO_ATOM, *, doc):
              [eq_T, sp.Eq(secular_T, 0)])
     inverse_mean = sp.together(_mean(law, lambda atom: 1 / atom))
     norm = (1 + delta_0) * inverse_mean
-    assert _is_zero(_mean(law, scale_of) - norm)
+    check(_is_zero(_mean(law, scale_of) - norm), "ridgeless threshold: |w|² is not (1+δ₀)∫s⁻¹dν")
     effective = theta * inverse_mean
     doc.step(r"The spike enters through $w = \bar D^{1/2}v$: $|w|^2 \to \int \bar D\,d\nu$, and the effective "
              r"strength is $\theta_{\rm eff} = \theta|w|^2/(1+\delta_0) = \theta\int s^{-1}\,d\nu$:",
@@ -571,8 +581,10 @@ def ridgeless_threshold(law=TWO_ATOM, *, doc):
     eq_iso, _ = sample_covariance(((1, 1),), z)
     secular_iso = spike_secular(((1, 1),), z).subs(theta, theta_eff)
     at = {u: (1 + delta_0) * z}
-    assert _is_zero(eq_T.rhs.subs(at) - eq_iso.rhs)
-    assert _is_zero(secular_T.subs(at) - secular_iso.subs(theta_eff, effective))
+    check(_is_zero(eq_T.rhs.subs(at) - eq_iso.rhs),
+          "ridgeless threshold: (E3) of T at u = (1+δ₀)z is not isotropic PCA (E3)")
+    check(_is_zero(secular_T.subs(at) - secular_iso.subs(theta_eff, effective)),
+          "ridgeless threshold: (E4) of T at u = (1+δ₀)z is not isotropic PCA (E4) with θ_eff")
     doc.step(r"At $u = (1+\delta_0) z$ both reduce, identically (SymPy simplifies the differences to $0$), to "
              r"PCA for the isotropic bulk $\nu = \delta_1$ with spike $\theta_{\rm eff}$:",
              [sp.Eq(delta, eq_iso.rhs), sp.Eq(secular_iso, 0)])
@@ -581,7 +593,7 @@ def ridgeless_threshold(law=TWO_ATOM, *, doc):
              r"threshold (derived in `spiked.md`):", sp.Eq(sp.Symbol(r"\theta_{{\rm eff}, c}"), critical))
     (solved,) = sp.solve(sp.Eq(effective, critical), theta)
     result = critical / inverse_mean
-    assert _is_zero(solved - result)
+    check(_is_zero(solved - result), "ridgeless threshold: θ solving θ∫s⁻¹dν = √γ is not √γ/∫s⁻¹dν")
     doc.step(r"Solving $\theta\int s^{-1}d\nu = \sqrt\gamma$ for $\theta$ gives the **ridgeless SSR threshold** "
              r"(it does not involve $\delta_0$):",
              sp.Eq(sp.Limit(sp.Symbol(r"\theta_c^{\rm SSR}"), lam, 0, "+"), result))
@@ -628,9 +640,10 @@ def ridgeless_advantage(*, doc):
     atom_of = {a1: ell * a1 / (1 + a1), a2: ell * a2 / (1 + a2)}  # s = ℓA/(1+A)
     sub = {s1: atom_of[a1], s2: atom_of[a2]}
     for atom in (s1, s2):
-        assert _is_zero((atom / (ell - atom)).subs(sub) - A[atom])
+        check(_is_zero((atom / (ell - atom)).subs(sub) - A[atom]),
+              "SSR advantage: s = ℓA/(1+A) does not invert A = s/(ℓ−s)")
     gamma_value = sp.solve(sp.Eq(edge.subs(sub), 0), gamma)
-    assert len(gamma_value) == 1
+    check(len(gamma_value) == 1, "SSR advantage: the PCA edge condition is not uniquely solvable for γ")
     gamma_value = sp.factor(gamma_value[0])
     doc.step(r"Write $A = s/(\ell_e - s)$, positive since $\ell_e > \max s$ (values $a_1, a_2$ on the atoms), so "
              r"$s = \ell_e A/(1+A)$. The PCA "
@@ -638,18 +651,21 @@ def ridgeless_advantage(*, doc):
     ratio = (pca / ssr).subs(sub).subs(gamma, gamma_value)
     mean = lambda f: w * f(a1) + (1 - w) * f(a2)  # noqa: E731
     target = mean(lambda a: 1 + 1 / a) * sp.sqrt(mean(lambda a: a**2)) / mean(lambda a: 1 + a)
-    assert _is_zero(ratio**2 - target**2)  # both sides are positive
+    check(_is_zero(ratio**2 - target**2),  # both sides are positive
+          "SSR advantage: the threshold ratio is not E[1+1/A]√E[A²]/E[1+A]")
     doc.step(r"The ratio of the PCA threshold to the ridgeless SSR threshold simplifies to "
              r"$E[1 + 1/A]\,\sqrt{E[A^2]}\,/\,E[1+A]$:",
              sp.Eq(sp.Symbol(r"\theta_c^{\rm PCA}/\theta_c^{\rm SSR}"), target))
     variance = sp.factor(mean(lambda a: a**2) - mean(lambda a: a) ** 2)
     harmonic = sp.factor(mean(lambda a: 1 / a) - 1 / mean(lambda a: a))
     inside = {w: 1 / (1 + k)}  # 0 < w < 1
-    assert all(sp.factor((gap / (a1 - a2) ** 2).subs(inside)).is_positive for gap in (variance, harmonic))
+    check(all(sp.factor((gap / (a1 - a2) ** 2).subs(inside)).is_positive for gap in (variance, harmonic)),
+          "SSR advantage: a Jensen gap is not (a₁ − a₂)² times a positive factor")
     doc.step(r"Both Jensen gaps are non-negative, vanishing only when $a_1 = a_2$ (i.e. $s_1 = s_2$):",
              [rf"E[A^2] - E[A]^2 = {sp.latex(variance)}", rf"E[1/A] - 1/E[A] = {sp.latex(harmonic)}"])
     mean_a = sp.Symbol(r"\bar a", positive=True)
-    assert sp.simplify((1 + 1 / mean_a) * mean_a / (1 + mean_a)) == 1
+    check(sp.simplify((1 + 1 / mean_a) * mean_a / (1 + mean_a)) == 1,
+          "SSR advantage: the lower bound of the ratio is not 1")
     doc.step(r"Hence, with $\bar a = E[A]$, ratio $\ge (1 + 1/\bar a)\,\bar a/(1+\bar a) = 1$: "
              r"$\theta_c^{\rm SSR}(0^+) \le \theta_c^{\rm PCA}$, with equality only for a point mass. The same "
              r"argument holds for any discrete law.")
@@ -680,7 +696,7 @@ def large_gamma_eta(law=TWO_ATOM, *, doc):
              sp.Eq(eta, scaled))
     equation = sp.simplify(scaled / eta)
     target = gamma * _mean(law, lambda atom: atom / (atom + eta))
-    assert _is_zero(equation - target)
+    check(_is_zero(equation - target), "γ > 1: the limit of λ·(E1)/η is not γ∫s/(s+η)dν")
     doc.step(r"i.e. (dividing by $\eta > 0$) the equation for $\eta$; its right side decreases from "
              r"$\gamma > 1$ at $\eta = 0$ to $0$, so it has one positive root exactly when $\gamma > 1$:",
              sp.Eq(target, 1))
@@ -695,9 +711,12 @@ def large_gamma_eta(law=TWO_ATOM, *, doc):
         quadratic = -quadratic
     A, B, C = [sp.factor(c) for c in quadratic.all_coeffs()]
     product = sp.factor(C / A)
-    assert A.is_positive and sp.factor(product.subs(gamma, REGIMES["gamma>1"])).is_negative
+    check(A.is_positive, "γ > 1: the leading coefficient of the η-quadratic is not positive")
+    check(sp.factor(product.subs(gamma, REGIMES["gamma>1"])).is_negative,
+          "γ > 1: the product of the roots of the η-quadratic is not negative (one positive root)")
     positive = (-B + sp.sqrt(sp.factor(B**2 - 4 * A * C))) / (2 * A)
-    assert any(sp.simplify(positive - root) == 0 for root in sp.solve(quadratic.as_expr(), eta))
+    check(any(sp.simplify(positive - root) == 0 for root in sp.solve(quadratic.as_expr(), eta)),
+          "γ > 1: (−B + √(B²−4AC))/(2A) is not a root of the η-quadratic")
     doc.step(r"For two atoms it is the quadratic $A\eta^2 + B\eta + C = 0$ below; the product of its roots, "
              rf"$C/A = {sp.latex(product)}$, is negative for $\gamma>1$, so the roots are real with opposite "
              r"signs and the positive one is the larger, $(-B + \sqrt{B^2-4AC})/(2A)$:",
@@ -722,7 +741,7 @@ def large_gamma_threshold(law=TWO_ATOM, *, doc):
              r"rescaled population $\lambda c(s) = \lambda\bar D(s)\,s$ tend to",
              [sp.Eq(sp.Symbol(r"\varepsilon(s)"), weight), sp.Eq(sp.Symbol("c'(s)"), population)])
     slope = sp.simplify(sp.diff(population, s))
-    assert slope.is_positive
+    check(slope.is_positive, "γ > 1: the re-weighted population c'(s) is not increasing in s")
     doc.step(r"$c'$ increases with $s$ ($\partial_s c' = " + sp.latex(slope) + r"$): the population of $T$ is "
              r"**not** whitened, and the shift does not vanish. $\bar D$ itself diverges like $1/\lambda$, so the "
              r"top eigenvalues of $T$ are of order $1/\lambda$; write $u = U/\lambda$.")
@@ -737,14 +756,15 @@ def large_gamma_threshold(law=TWO_ATOM, *, doc):
     secular_pca = spike_secular(law, big_u, scale=weight_of, shift=0)
     eq_limit = gamma * _mean(law, sp.Lambda(s, terms[0]))
     secular_limit = 1 + theta / (1 + delta) * _mean(law, sp.Lambda(s, terms[1]))
-    assert _is_zero(eq_limit - eq_pca.rhs) and _is_zero(secular_limit - secular_pca)
+    check(_is_zero(eq_limit - eq_pca.rhs), "γ > 1: the limit of (E3) for T at u = U/λ is not PCA (E3) for c'")
+    check(_is_zero(secular_limit - secular_pca), "γ > 1: the limit of (E4) for T at u = U/λ is not PCA (E4) with ε")
     doc.step(r"On one atom, at $u = U/\lambda$, SymPy's limits of the (E3) term $c/(c/(1+\delta)+\lambda\bar D-u)$ "
              r"and of the (E4) term $\bar D/(c/(1+\delta)+\lambda\bar D-u)$ are",
              [sp.Eq(sp.Function("t_3")(s), sp.factor(terms[0])), sp.Eq(sp.Function("t_4")(s), sp.factor(terms[1]))])
     doc.step(r"Summed over the atoms, (E3) and (E4) for $T$ become PCA equations for a sample covariance with "
              r"population $c'(s)$ and spike weights $\varepsilon(s)$ ($w = \varepsilon^{1/2}v$):",
              [sp.Eq(delta, eq_pca.rhs), sp.Eq(secular_pca, 0)])
-    assert _is_zero(population - weight * s)
+    check(_is_zero(population - weight * s), "γ > 1: c'(s) is not ε(s)·s")
     _, edge_form, _, critical_form = _implicit_threshold(law, big_u, scale=weight_of)
     doc.step(r"As for PCA, with $1+\delta = \ell/U$ the upper edge is the largest critical point $\ell_e$ of "
              r"$U(\ell)$, and (E4) there gives the threshold (implicit; for two atoms $\ell_e$ solves a quartic "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.checks import check
 from derive.equations import ISOTROPIC, first_order, kappa, mean_resolvent, sample_covariance
 from derive.record import recorded
 from derive.symbols import a, delta, gamma, k, lam, m, s, u, x, z
@@ -70,7 +71,7 @@ def stieltjes_quadratic(*, doc):
     doc.step(r"The limit of $\frac1d \operatorname{tr} R$ (and of each $R_{kk}$) is", sp.Eq(m, mbar))
     ratio = sp.simplify(e1.rhs / mbar)
     doc.step(r"Dividing the right side of (E1) by $\bar m$ gives the constant", ratio)
-    assert ratio == gamma
+    check(ratio == gamma, "isotropic (E1): the right side divided by m̄ is not the constant γ")
     doc.step(r"so (E1) is $\delta = \gamma m$. Substituting into the definition of $m$:",
              sp.Eq(m, mbar.subs(delta, gamma * m)))
     poly = sp.Poly(sp.expand(sp.numer(sp.together(m - mbar.subs(delta, gamma * m)))), m)
@@ -100,7 +101,7 @@ def stieltjes_m(*, doc):
     product = sp.simplify(roots[0] * roots[1])
     doc.step(r"Their product is negative for $\gamma, \lambda > 0$, so exactly one root is positive:",
              sp.Eq(sp.Symbol("m_0") * sp.Symbol("m_1"), product))
-    assert product.is_negative
+    check(product.is_negative, "branch of m: the product of the roots of the quadratic is not negative")
     tails = [sp.limit(lam * r, lam, sp.oo) for r in roots]
     doc.step(r"Branch choice: $m = \int d\mu(s)/(s+\lambda) > 0$ and $m \sim 1/\lambda$ as "
              r"$\lambda\to\infty$. The limits of $\lambda m_i$ are",
@@ -145,7 +146,7 @@ def gen_error(*, doc):
     difference = sp.simplify(egen - kap)
     doc.step(r"(E2) gives $R\Sigma R \asymp \kappa \bar R^2$, i.e. $E_{\rm gen} = \kappa$; SymPy "
              r"simplifies the difference of the two routes to", sp.Eq(sp.Symbol(r"E_{\rm gen}") - sp.Symbol("kappa"), difference))
-    assert difference == 0
+    check(difference == 0, "E_gen: the route −∂_λm/m² and the (E2) route κ differ")
     return egen
 
 
@@ -227,10 +228,10 @@ def mp_edges(*, doc):
     disc = sp.factor(sp.discriminant(quad, _g))
     doc.step("The density lives where the two roots are complex: the discriminant in $g$ is", sp.Eq(sp.Symbol(r"\Delta"), disc))
     roots = sp.solve(disc, z)
-    assert len(roots) == 2
+    check(len(roots) == 2, "MP edges: the discriminant in g does not have exactly two roots in z")
     lower, upper = sorted(roots, key=lambda r: r.subs(gamma, 2))
     gap = sp.simplify(upper - lower)
-    assert gap.is_positive
+    check(gap.is_positive, "MP edges: z₊ − z₋ is not positive")
     doc.step(r"Its roots are the edges (their difference is positive):", [sp.Eq(sp.Symbol("z_-"), lower), sp.Eq(sp.Symbol("z_+"), upper), sp.Eq(sp.Symbol("z_+") - sp.Symbol("z_-"), gap)])
     return [lower, upper]
 
@@ -253,7 +254,7 @@ def mp_density(*, doc):
     doc.step(r"Inside the bulk $\Delta<0$; writing $-\Delta = P > 0$ the roots are $(-B\pm i\sqrt P)/(2A)$ with imaginary parts",
              imaginary)
     chosen = [v for v in imaginary if v.is_positive]
-    assert len(chosen) == 1
+    check(len(chosen) == 1, "MP density: not exactly one root has Im g > 0 inside the bulk")
     density = sp.simplify(chosen[0].subs(P, -disc) / sp.pi)
     doc.step(r"The branch with $\operatorname{Im} g>0$ gives the density $\rho_S(x) = \operatorname{Im} g(x+i0)/\pi$:",
              sp.Eq(sp.Symbol(r"\rho_S(x)"), density))
@@ -295,10 +296,10 @@ def ssr_map(*, doc):
     difference = sp.simplify(substituted - eq_S.rhs)
     doc.step(r"Substituting $u = m(z+\lambda)$ into the right side and subtracting the equation of $S$ "
              r"($\bar D = 1$, no shift) leaves", difference)
-    assert difference == 0
+    check(difference == 0, "SSR map: the (E3) δ-equation of T at u = m(z+λ) is not that of S at z")
     ratio = sp.simplify(g_T.subs(u, m * (z + lam)) / g_S)
     doc.step(r"and $g_T(m(z+\lambda)) / g_S(z)$ simplifies to", ratio)
-    assert ratio == 1 / m
+    check(ratio == 1 / m, "SSR map: g_T(m(z+λ))/g_S(z) is not 1/m")
     t = m * (s + lam)
     amap = 1 - 1 / t
     doc.step(r"So $t = m(s+\lambda)$ for each eigenvalue $s$ of $S$, and $\hat A \asymp I - \bar D^{-1}R$ has "
@@ -313,7 +314,8 @@ def ssr_edges(*, doc):
     edges = [amap.subs(s, e) for e in mp_edges(doc=doc)]
     doc.step(r"The map is increasing in $s$, so the bulk edges of $\hat A$ are the images of $z_\mp$:",
              [sp.Eq(sp.Symbol("a_-"), sp.Symbol(r"a(z_-)")), sp.Eq(sp.Symbol("a_+"), sp.Symbol(r"a(z_+)"))])
-    assert sp.simplify(sp.diff(1 - 1 / (m * (s + lam)), s) - 1 / (m * (s + lam) ** 2)) == 0
+    check(sp.simplify(sp.diff(1 - 1 / (m * (s + lam)), s) - 1 / (m * (s + lam) ** 2)) == 0,
+          "SSR edges: the derivative of a(s) is not 1/(m(s+λ)²) (monotonicity of the map)")
     return edges
 
 
@@ -331,7 +333,7 @@ def ssr_atom(*, doc):
 def ssr_density(*, doc):
     r"""Density of the continuous part of the spectrum of ``Â`` at ``a``: ``ρ_S(s(a)) · ds/da``."""
     inverse = sp.solve(sp.Eq(a, 1 - 1 / (m * (s + lam))), s)
-    assert len(inverse) == 1
+    check(len(inverse) == 1, "SSR density: a = 1 − 1/(m(s+λ)) does not have a unique inverse s(a)")
     s_of_a = inverse[0]
     jacobian = sp.simplify(sp.diff(s_of_a, a))
     doc.step(r"Inverting the map and differentiating (change of variables):",

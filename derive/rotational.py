@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.checks import check
 from derive.equations import ISOTROPIC, first_order, kappa, mean_resolvent, sample_covariance, spike_secular
 from derive.heteroscedastic import TWO_ATOM, pca_threshold_condition
 from derive.record import recorded
@@ -76,7 +77,9 @@ def affine_map(law=TWO_ATOM, *, doc):
              r"$\delta$-equations and of the secular functions, and the ratio $g_T/g_S$, to",
              [sp.Eq(sp.Symbol(r"\Delta_{\rm (E3)}"), differences[0]), sp.Eq(sp.Symbol(r"\Delta_{\rm (E4)}"), differences[1]),
               rf"g_T/g_S = {sp.latex(ratio)}"])
-    assert differences == [0, 0] and ratio == 1 / mbar
+    check(differences[0] == 0, "rotational: the (E3) δ-equation of T at u = m̄(z+λ) is not that of S at z")
+    check(differences[1] == 0, "rotational: the (E4) secular function of T at u = m̄(z+λ) is not that of S at z")
+    check(ratio == 1 / mbar, "rotational: g_T(m̄(z+λ))/g_S(z) is not 1/m̄")
     doc.step(r"So $\delta_T(\bar m(z+\lambda)) = \delta_S(z)$ on the same branch, $g_T(\bar m(z+\lambda)) = "
              r"g_S(z)/\bar m$ (the law of $T$ is the push-forward of that of $S$ by $z \mapsto \bar m(z+\lambda)$), "
              r"and the outliers correspond: $u^* = \bar m(z^*+\lambda)$. (Indeed $T - u = \bar m(S - z)$, so even the "
@@ -96,7 +99,7 @@ def eigenvalue_map(law=TWO_ATOM, *, doc):
     image = affine_map(law, doc=doc)
     amap = 1 - 1 / image
     slope = sp.simplify(sp.diff(amap, z))
-    assert _is_zero(slope - 1 / (mbar * (z + lam) ** 2))
+    check(_is_zero(slope - 1 / (mbar * (z + lam) ** 2)), "rotational: a'(z) is not 1/(m̄(z+λ)²)")
     doc.step(r"The eigenvalues of $\hat A \asymp I - \bar D^{-1}R$ are $a = 1 - 1/t$ for those $t$ of $T$; composed "
              r"with the affine map, an eigenvalue $z$ of $S$ becomes", sp.Eq(a, amap))
     doc.step(r"whose derivative is positive for $z > -\lambda$, so the bulk edges and the outlier of $\hat A$ are the "
@@ -135,7 +138,7 @@ def delta_slope(law=TWO_ATOM, *, doc):
     doc.step("(E1) as $F(\\delta, \\lambda) = 0$:", sp.Eq(sp.Symbol("F"), F))
     slope = -sp.diff(F, lam) / sp.diff(F, delta)
     neat = -gamma * kappa(law) * sum(weight * atom / (atom / (1 + delta) + lam) ** 2 for atom, weight in law)
-    assert _is_zero(slope - neat)
+    check(_is_zero(slope - neat), "δ'(λ): implicit differentiation of (E1) is not −γκ∫sR̄(s)²dν")
     doc.step(r"Implicit differentiation, $\delta'(\lambda) = -\partial_\lambda F/\partial_\delta F$; the "
              r"denominator is $1/\kappa$ of (E2), so SymPy confirms $\delta'(\lambda) = -\gamma\kappa\int s\bar R(s)^2\,d\nu$:",
              sp.Eq(delta_slope_symbol, -gamma * sp.Symbol("kappa")
@@ -164,7 +167,7 @@ def gen_error(law=TWO_ATOM, *, doc):
               sp.Eq(sp.Symbol(r"E_{\rm gen}"), sp.Symbol("kappa") * trace / sp.Symbol(r"\bar m") ** 2)])
     isotropic = (kappa(ISOTROPIC) * sum(w * s / (s / (1 + delta) + lam) ** 2 for s, w in ISOTROPIC)
                  / mean_resolvent(ISOTROPIC) ** 2)
-    assert _is_zero(isotropic - kappa(ISOTROPIC))
+    check(_is_zero(isotropic - kappa(ISOTROPIC)), "rotational E_gen: for ν = δ₁ it does not reduce to κ")
     doc.step(r"For $\nu = \delta_1$ ($\int s\bar R^2 = \bar m^2$) SymPy reduces it to $\kappa$, the isotropic "
              r"$E_{\rm gen}$ of `isotropic.md`.")
     return egen

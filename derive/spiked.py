@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.checks import check
 from derive.equations import ISOTROPIC, sample_covariance, spike_secular
 from derive.isotropic import mp_edges, ssr_map, stieltjes_m
 from derive.record import recorded
@@ -71,7 +72,7 @@ def edge_delta(method: str, *, doc):
     spectral, _, _ = _setting(method)
     F, _, _ = secular_system(method, doc=doc)
     solved = sp.solve(F, spectral)
-    assert len(solved) == 1
+    check(len(solved) == 1, f"{method} edge: (E3) does not have a unique solution for the spectral variable")
     inverse = solved[0]
     doc.step(rf"Solving (E3) for ${sp.latex(spectral)}$ as a function of $\delta$:", sp.Eq(spectral, inverse))
     critical = sp.solve(sp.diff(inverse, delta), delta)
@@ -81,7 +82,7 @@ def edge_delta(method: str, *, doc):
     if method == "ssr":
         upper = m * (upper + lam)
     matches = [c for c in critical if sp.simplify(inverse.subs(delta, c) - upper) == 0]
-    assert len(matches) == 1
+    check(len(matches) == 1, f"{method} edge: not exactly one critical δ maps to the upper bulk edge")
     doc.step(rf"The one whose image is the upper edge (SymPy checks ${sp.latex(spectral)}(\delta_e) = "
              rf"{sp.latex(upper)}$) is", sp.Eq(sp.Symbol(r"\delta_e"), _tidy(matches[0])))
     return _tidy(matches[0]), upper
@@ -93,7 +94,7 @@ def outlier_spectral(method: str, *, doc):
     spectral, _, _ = _setting(method)
     F, G, _ = secular_system(method, doc=doc)
     solutions = sp.solve([F, G], [spectral, delta], dict=True)
-    assert len(solutions) == 1
+    check(len(solutions) == 1, f"{method} outlier: (E3)–(E4) do not have a unique joint solution")
     star, delta_star = sp.factor(solutions[0][spectral]), solutions[0][delta]
     doc.step("Solving (E3) and (E4) jointly:", [sp.Eq(sp.Symbol(sp.latex(spectral) + "^*"), star),
                                                   sp.Eq(sp.Symbol(r"\delta^*"), delta_star)])
@@ -111,7 +112,7 @@ def threshold(method: str, *, doc):
     delta_e, _ = edge_delta(method, doc=doc)
     _, delta_star = outlier_spectral(method, doc=doc)
     roots = [r for r in map(_tidy, sp.solve(sp.Eq(delta_star, delta_e), theta)) if r.is_positive]
-    assert len(roots) == 1
+    check(len(roots) == 1, f"{method} threshold: δ*(θ) = δ_e does not have exactly one positive root θ")
     doc.step(r"The outlier meets the edge when $\delta^*(\theta) = \delta_e$; the positive root is the threshold",
              sp.Eq(sp.Symbol(r"\theta_c"), roots[0]))
     return roots[0]
@@ -134,7 +135,8 @@ def outlier(method: str, *, doc):
              r"$a(s)$ of the spectrum applied to the PCA outlier, as SymPy checks:", sp.Eq(sp.Symbol(r"a^*"), location))
     pca_star, _ = outlier_spectral("pca", doc=doc)
     amap = ssr_map(doc=doc)
-    assert sp.simplify(location.subs(m, mm) - amap.subs(s, pca_star)) == 0
+    check(sp.simplify(location.subs(m, mm) - amap.subs(s, pca_star)) == 0,
+          "SSR outlier: 1 − 1/u* is not the map a(s) applied to the PCA outlier")
     return location.subs(m, mm)
 
 
