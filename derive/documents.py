@@ -1,7 +1,10 @@
 """Generate ``derivations/*.md`` from the recorded SymPy derivations (``ssr derive``).
 
-Each document replays, in order, the steps that the functions of :mod:`derive.isotropic` and
-:mod:`derive.spiked` perform. ``write_all(check=True)`` regenerates them in memory and
+Each document opens with a table of headline results (the ``headline()`` rows of its module:
+the main results in their simplest form, each SymPy's rewriting of a derived closed form and
+checked equal to it), then replays, in order, the steps that the functions of
+:mod:`derive.isotropic`, :mod:`derive.spiked`, :mod:`derive.heteroscedastic` and
+:mod:`derive.rotational` perform. ``write_all(check=True)`` regenerates them in memory and
 reports (exit status 1) any file that differs from what is on disk.
 """
 from __future__ import annotations
@@ -88,19 +91,21 @@ def documents(progress=None) -> dict[str, str]:
     header = _HEADER.format(version=sp.__version__)
     specs = {
         "isotropic.md": ("Isotropic bulk: the Marchenko–Pastur transform, the errors and the spectrum of Â",
-                         _isotropic),
-        "spiked.md": ("Rank-one spike: BBP threshold, outliers and eigenvector overlaps (PCA and SSR)", _spiked),
+                         _isotropic, isotropic.headline),
+        "spiked.md": ("Rank-one spike: BBP threshold, outliers and eigenvector overlaps (PCA and SSR)", _spiked,
+                      spiked.headline),
         "heteroscedastic.md": ("Heteroscedastic diagonal bulk: spectrum, edges and the ridgeless BBP threshold "
-                               "(PCA and SSR)", _heteroscedastic),
+                               "(PCA and SSR)", _heteroscedastic, heteroscedastic.headline),
         "rotational.md": ("Rotational (Haar) eigenbasis: SSR as an affine image of PCA, threshold and errors",
-                          _rotational),
+                          _rotational, rotational.headline),
     }
     result = {}
-    for index, (name, (title, build)) in enumerate(specs.items()):
+    for index, (name, (title, build, headline)) in enumerate(specs.items()):
         if progress is not None:
             progress(name, index, len(specs))
         doc = Derivation(title, header)
         build(doc)
+        doc.headline(headline())
         result[name] = doc.markdown()
     if progress is not None:
         progress("done", len(specs), len(specs))

@@ -32,10 +32,10 @@ import functools
 import sympy as sp
 
 from derive import spiked
-from derive.checks import check
+from derive.checks import check, check_same
 from derive.equations import first_order, sample_covariance, spike_secular
 from derive.isotropic import REGIMES
-from derive.record import recorded
+from derive.record import Row, recorded
 from derive.symbols import delta, gamma, k, lam, s, theta, u, z
 
 __all__ = [
@@ -68,6 +68,7 @@ __all__ = [
     "ridgeless_advantage",
     "large_gamma_eta",
     "large_gamma_threshold",
+    "headline",
 ]
 
 s1, s2 = sp.symbols("s_1 s_2", positive=True)
@@ -775,3 +776,91 @@ def large_gamma_threshold(law=TWO_ATOM, *, doc):
              r"$c'(s) = \eta s/(s+\eta)$ (for $\nu = \delta_1$, $c' = \varepsilon$ is constant and "
              r"$\theta_c = \sqrt\gamma$ again).")
     return edge_form, critical_form
+
+
+# ---------------------------------------------------------------- headline results
+
+
+#: Rational points for the numeric comparisons of :func:`headline`: values ``a_i`` of ``A = s/(ℓ_e − s)``
+#: with a weight ``w ∈ (0, 1)``, and two-atom laws with ``γ > 1``.
+_ADVANTAGE_POINTS = tuple({sp.Symbol("a_1", positive=True): a1, sp.Symbol("a_2", positive=True): a2, w: weight}
+                          for a1, a2, weight in ((sp.Rational(1, 2), 3, sp.Rational(1, 3)),
+                                                 (2, sp.Rational(1, 5), sp.Rational(3, 4)),
+                                                 (sp.Rational(7, 3), sp.Rational(5, 2), sp.Rational(1, 2))))
+_LARGE_GAMMA_POINTS = ({gamma: 3, s1: 1, s2: 4, w: sp.Rational(1, 3)},
+                       {gamma: sp.Rational(3, 2), s1: sp.Rational(1, 2), s2: 5, w: sp.Rational(4, 5)},
+                       {gamma: 7, s1: 2, s2: sp.Rational(1, 3), w: sp.Rational(1, 2)})
+
+
+def _one_atom_threshold(edge, critical):
+    """``θ_c`` at the largest root ``ℓ_e`` of ``edge`` (ordered at ``γ = 2``) for a one-atom law."""
+    roots = sp.solve(sp.numer(sp.together(edge)), ell)
+    check(len(roots) == 2, "headline: the one-atom edge condition does not have two roots in ℓ")
+    largest = max(roots, key=lambda r: r.subs(gamma, 2))
+    return sp.simplify(critical.subs(ell, largest))
+
+
+@functools.lru_cache(maxsize=None)
+def headline() -> tuple:
+    r"""The rows (:class:`derive.record.Row`) of the table "Headline results" of ``heteroscedastic.md``.
+
+    For the two-atom law :data:`TWO_ATOM`. The implicit thresholds are checked on ``ν = δ₁``, where
+    SymPy reduces them to the isotropic ``√γ`` of :func:`derive.spiked.threshold`.
+
+    >>> headline()[3].form
+    sqrt(gamma)*s_1*s_2/(s_1*(1 - w) + s_2*w)
+    """
+    isotropic_threshold = spiked.threshold("pca")
+    one_atom = ((1, 1),)
+    inverse = inverse_map()
+    edge, pca = pca_threshold_condition(TWO_ATOM)
+    rows = [Row(r"bulk edges of $S$ (PCA, any $\lambda$)", sp.Eq(sp.Function("z")(ell), inverse),
+                rf"at the real critical points of $z(\ell)$, ${sp.latex(edge)} = 0$; the upper edge $z_+$ is at the "
+                r"largest, $\ell_e > \max s$",
+                check_same(sp.diff(inverse, ell), edge, "heteroscedastic headline: z'(ℓ)") + r" ($z'(\ell)$)")]
+    rows.append(Row(r"PCA threshold $\theta_c^{\rm PCA}$", pca,
+                    r"at $\ell = \ell_e$ above (implicit: $\ell_e$ is a root of a quartic); independent of $\lambda$",
+                    check_same(_one_atom_threshold(*pca_threshold_condition(one_atom)), isotropic_threshold,
+                               "heteroscedastic headline: PCA threshold for one atom")
+                    + r" ($\nu = \delta_1$ gives $\sqrt\gamma$)"))
+    delta0 = ridgeless_delta()
+    scale, population, shift = (sp.simplify(e.subs(delta_0, delta0)) for e in ridgeless_scale())
+    check(sp.diff(population, s) == 0, "heteroscedastic headline: the ridgeless population of T depends on s")
+    rows.append(Row(r"SSR whitening ($\gamma < 1$, $\lambda\to0^+$)",
+                    [sp.Eq(sp.Symbol(r"\delta_0"), delta0), sp.Eq(sp.Function("c")(s), population),
+                     sp.Eq(sp.Symbol(r"\lambda\bar D(s)"), shift)],
+                    r"$\delta_0 = \lim\delta_\lambda$; the population $c(s) = \bar D(s)s$ of $T$ does not depend on $s$",
+                    check_same(population, 1 + delta0, "heteroscedastic headline: whitened population")))
+    ssr = ridgeless_threshold(TWO_ATOM)
+    harmonic = sp.simplify(ssr * _mean(TWO_ATOM, lambda atom: 1 / atom))
+    rows.append(Row(r"ridgeless SSR threshold $\theta_c^{\rm SSR}(0^+)$", ssr,
+                    r"$\gamma < 1$, $\lambda\to0^+$, diagonal basis, generic $v$; "
+                    rf"$\theta_c^{{\rm SSR}}(0^+)\int s^{{-1}}d\nu = {sp.latex(harmonic)}$",
+                    check_same(harmonic, isotropic_threshold, "heteroscedastic headline: ridgeless threshold")
+                    + r" (the isotropic $\sqrt\gamma$)"))
+    a1, a2 = sp.symbols("a_1 a_2", positive=True)
+    on_atoms = {s1: ell * a1 / (1 + a1), s2: ell * a2 / (1 + a2)}  # s = ℓA/(1+A)
+    ratio = sp.simplify((pca / ssr).subs(on_atoms))
+    solved = sp.solve(sp.Eq(edge.subs(on_atoms), 0), gamma)
+    check(len(solved) == 1, "heteroscedastic headline: the PCA edge condition is not uniquely solvable for γ")
+    at_edge = sp.factor(solved[0])
+    rows.append(Row(r"PCA / ridgeless SSR threshold", ratio,
+                    r"$A = s/(\ell_e - s)$ takes the values $a_i$ on the atoms and the PCA edge fixes "
+                    rf"$\gamma = {sp.latex(at_edge)}$; the ratio is $\ge 1$, $= 1$ iff $s_1 = s_2$",
+                    check_same(ratio.subs(gamma, at_edge), ridgeless_advantage(), "heteroscedastic headline: ratio",
+                               points=_ADVANTAGE_POINTS)))
+    equation, root = large_gamma_eta(TWO_ATOM)
+    rows.append(Row(r"ridgeless scale $\eta = \lim \lambda\delta_\lambda$ ($\gamma > 1$)", sp.Eq(equation, 1),
+                    r"$\gamma > 1$: $\delta_\lambda \sim \eta/\lambda$; the unique positive root",
+                    check_same(equation.subs(eta, root), 1, "heteroscedastic headline: η solves its equation",
+                               points=_LARGE_GAMMA_POINTS) + r" (the positive root solves it)"))
+    large_edge, large = large_gamma_threshold(TWO_ATOM)
+    one_edge, one_critical = large_gamma_threshold(one_atom)
+    one_eta = large_gamma_eta(one_atom)[1]
+    rows.append(Row(r"ridgeless SSR threshold, $\gamma > 1$", large,
+                    rf"$\lambda\to0^+$; at the largest root $\ell_e$ of ${sp.latex(large_edge)} = 0$ (PCA on the "
+                    r"re-weighted population of $\gamma > 1$: no whitening)",
+                    check_same(_one_atom_threshold(one_edge.subs(eta, one_eta), one_critical.subs(eta, one_eta)),
+                               isotropic_threshold, "heteroscedastic headline: γ > 1 threshold for one atom")
+                    + r" ($\nu = \delta_1$ gives $\sqrt\gamma$)"))
+    return tuple(rows)

@@ -10,11 +10,13 @@ discriminant); each step is recorded for ``derivations/isotropic.md``.
 """
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
-from derive.checks import check
+from derive.checks import check, check_same
 from derive.equations import ISOTROPIC, first_order, kappa, mean_resolvent, sample_covariance
-from derive.record import recorded
+from derive.record import Row, recorded
 from derive.symbols import a, delta, gamma, k, lam, m, s, u, x, z
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
     "ssr_atom",
     "ssr_density",
     "in_regime",
+    "in_m",
+    "headline",
 ]
 
 #: ``γ < 1`` and ``γ > 1`` encoded with a positive ``k`` (SymPy cannot assume ``γ < 1``).
@@ -341,3 +345,95 @@ def ssr_density(*, doc):
     density = mp_density(doc=doc).subs(x, s_of_a) * jacobian
     doc.step(r"$\rho_{\hat A}(a) = \rho_S(s(a))\, \frac{ds}{da}$ with $m = m(\lambda,\gamma)$.")
     return density.subs(m, stieltjes_m(doc=doc))
+
+
+def in_m(expr, *, eliminate_lambda: bool = False):
+    r"""``expr`` rewritten in the symbol ``m`` on the branch chosen by :func:`stieltjes_m`.
+
+    The closed form is ``m = (γ − λ − 1 + √r)/(2γλ)``; SymPy solves this (linear) relation for the
+    square root, ``√r = 2γλm − γ + λ + 1``, and substitutes it, so the rewriting is exact on that
+    branch (other square roots, such as ``√γ``, are kept). With ``eliminate_lambda`` it also
+    substitutes the solution ``λ(m)`` of the quadratic :func:`stieltjes_quadratic` (linear in ``λ``)
+    and factors the result, a rational function of ``m`` and ``γ``.
+
+    >>> in_m(ssr_map())
+    1 - 1/(m*(lambda + s))
+    >>> in_m(train_error(), eliminate_lambda=True)
+    1/(gamma**2*m**2 - gamma*m**2 + 2*gamma*m + 1)
+    """
+    closed = stieltjes_m()
+    roots = [p for p in closed.atoms(sp.Pow) if p.exp == sp.S.Half]
+    check(len(roots) == 1, "in_m: the closed form of m does not hold exactly one square root")
+    root, placeholder = roots[0], sp.Dummy("r")
+    solved = sp.solve(sp.Eq(m, closed.subs(root, placeholder)), placeholder)
+    check(len(solved) == 1, "in_m: the closed form of m is not uniquely solvable for its square root")
+    result = expr.subs(root, solved[0])
+    check(not result.has(root), "in_m: the square root of the closed form of m is left in the expression")
+    if eliminate_lambda:
+        solved = sp.solve(stieltjes_quadratic(), lam)
+        check(len(solved) == 1, "in_m: the quadratic of m is not uniquely solvable for λ")
+        result = sp.factor(sp.cancel(sp.together(result.subs(lam, solved[0]))))
+    return result
+
+
+#: Rational ``(γ, λ)`` on both sides of ``γ = 1`` at which :func:`headline` compares forms numerically.
+_POINTS = ({gamma: sp.Rational(1, 2), lam: sp.Rational(1, 5)}, {gamma: 3, lam: sp.Rational(2, 7)},
+           {gamma: sp.Rational(7, 5), lam: 3})
+
+
+def _check_in_m(short, derived, what: str) -> str:
+    """:func:`derive.checks.check_same` of a form in ``m`` (closed form substituted) and a derived one."""
+    return check_same(short.subs(m, stieltjes_m()), derived, f"isotropic headline: {what}", points=_POINTS)
+
+
+@functools.lru_cache(maxsize=None)
+def headline() -> tuple:
+    r"""The rows (:class:`derive.record.Row`) of the table "Headline results" of ``isotropic.md``.
+
+    Each form is SymPy's rewriting of a derived closed form (in ``m`` by :func:`in_m`, or by
+    substituting ``m̄ = m``, ``δ = γm`` into (E2), or factored), checked equal to it.
+
+    >>> headline()[1].form
+    1/(-gamma*m**2/(gamma*m + 1)**2 + 1)
+    """
+    closed, quadratic = stieltjes_m(), stieltjes_quadratic()
+    e_gen, e_train = sp.Symbol(r"E_{\rm gen}"), sp.Symbol(r"E_{\rm train}")
+    rows = [Row(r"Marchenko–Pastur transform $m(\lambda,\gamma) = \lim \frac1d\operatorname{tr}(S+\lambda)^{-1}$",
+                closed, rf"the root of ${sp.latex(quadratic)} = 0$ with $m > 0$ and $\lambda m \to 1$ as "
+                        r"$\lambda\to\infty$",
+                check_same(sp.expand(quadratic.subs(m, closed)), 0, "isotropic headline: m solves its quadratic")
+                + " (solves the quadratic)")]
+    short_gen = kappa(ISOTROPIC).subs(mean_resolvent(ISOTROPIC), m).subs(delta, gamma * m)
+    rows.append(Row(r"generalisation error $E_{\rm gen}$", short_gen,
+                    r"$= \kappa$, (E2) at $\bar m = m$ and $\delta = \gamma m$; any $\lambda > 0$",
+                    _check_in_m(short_gen, gen_error(), "E_gen in m")))
+    short_train = in_m(train_error(), eliminate_lambda=True)
+    rows.append(Row(r"training error $E_{\rm train}$", short_train,
+                    r"$\lambda$ eliminated with the quadratic of $m$",
+                    _check_in_m(short_train, train_error(), "E_train in m")))
+    for regime, label in (("gamma<1", r"\gamma < 1"), ("gamma>1", r"\gamma > 1")):
+        m0 = ridgeless_limit("m", regime)
+        limits = [ridgeless_limit(name, regime) for name in ("gen-error", "train-error")]
+        at_m0 = [sp.limit(f, m, sp.oo) if m0 == sp.oo else f.subs(m, m0) for f in (short_gen, short_train)]
+        how = check_same(at_m0, limits, f"isotropic headline: ridgeless limits for {regime}")
+        rows.append(Row(rf"ridgeless limits, ${label}$",
+                        [sp.Eq(sp.Limit(e, lam, 0, "+"), lim) for e, lim in zip((e_gen, e_train), limits)],
+                        rf"$\lambda\to0^+$, where $m \to {sp.latex(m0)}$",
+                        f"{how} (the two forms above as $m \\to {sp.latex(m0)}$)"))
+    root_gamma = sp.Symbol("g", positive=True)  # γ = g² lets SymPy factor over √γ
+    edges = mp_edges()
+    squares = [sp.factor(e.subs(gamma, root_gamma**2)).subs(root_gamma, sp.sqrt(gamma)) for e in edges]
+    rows.append(Row(r"bulk edges of $S$ (Marchenko–Pastur)",
+                    [sp.Eq(sp.Symbol("z_-"), squares[0]), sp.Eq(sp.Symbol("z_+"), squares[1])],
+                    r"roots of the discriminant in $g$; the density is supported on $[z_-, z_+]$",
+                    check_same(squares, edges, "isotropic headline: MP edges")))
+    amap = in_m(ssr_map())
+    rows.append(Row(r"eigenvalue map $S \to \hat A$", sp.Eq(sp.Function("a")(s), amap),
+                    r"$a$ is increasing: the bulk of $\hat A$ is $[a(z_-), a(z_+)]$",
+                    _check_in_m(amap, ssr_map(), "SSR map in m")))
+    location, mass = ssr_atom()
+    location_m = in_m(location)
+    rows.append(Row(r"atom of $\hat A$", [sp.Eq(sp.Symbol("a_0"), location_m), sp.Eq(sp.Symbol(r"\mu(\{a_0\})"), mass)],
+                    r"$\gamma > 1$ only: the image $a(0)$ of the $d - n$ zero eigenvalues of $S$",
+                    _check_in_m(location_m, location, "SSR atom in m")))
+    return tuple(rows)

@@ -13,13 +13,16 @@ mbar*(lambda + z)
 """
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
-from derive.checks import check
+from derive.checks import check, check_same
 from derive.equations import ISOTROPIC, first_order, kappa, mean_resolvent, sample_covariance, spike_secular
 from derive.heteroscedastic import TWO_ATOM, pca_threshold_condition
-from derive.record import recorded
-from derive.symbols import a, delta, gamma, lam, u, z
+from derive.isotropic import in_m, ssr_map
+from derive.record import Row, recorded
+from derive.symbols import a, delta, gamma, lam, m, s, u, z
 
 __all__ = [
     "mbar",
@@ -30,6 +33,7 @@ __all__ = [
     "delta_slope",
     "gen_error",
     "train_error",
+    "headline",
 ]
 
 #: ``m̄ = ∫ dν/(s/(1+δ)+λ)``, the common limit of the ``R_kk`` in the rotational basis.
@@ -193,3 +197,52 @@ def train_error(law=TWO_ATOM, *, doc):
     doc.step(r"and with $\delta'(\lambda)$ from implicit differentiation, an expression in $\delta$ alone "
              r"($\delta = \delta(\lambda)$ from (E1)).")
     return etrain
+
+
+@functools.lru_cache(maxsize=None)
+def headline() -> tuple:
+    r"""The rows (:class:`derive.record.Row`) of the table "Headline results" of ``rotational.md``.
+
+    For the two-atom law :data:`derive.heteroscedastic.TWO_ATOM`. The errors are shown with the
+    symbols ``κ`` (E2), ``m̄`` and ``R̄_i = 1/(s_i/(1+δ)+λ)`` substituted into the derived forms;
+    substituting back gives the derived forms exactly.
+
+    >>> headline()[3].form
+    kappa*(Rbar_1**2*s_1*w + Rbar_2**2*s_2*(1 - w))/mbar**2
+    """
+    law = _law(TWO_ATOM)
+    resolvents = sp.symbols(f"Rbar_1:{len(law) + 1}", positive=True)
+    kappa_symbol = sp.Symbol("kappa")
+    compact = {atom / (1 + delta) + lam: 1 / r for (atom, _), r in zip(law, resolvents)}
+    expand = {r: 1 / (atom / (1 + delta) + lam) for (atom, _), r in zip(law, resolvents)}
+
+    def short(expr):
+        return expr.subs({kappa(law): kappa_symbol, mean_resolvent(law): mbar}).subs(compact)
+
+    def same(form, derived, what):
+        back = form.subs(kappa_symbol, kappa(law)).subs(mbar, mean_resolvent(law)).subs(expand)
+        return check_same(back, derived, f"rotational headline: {what}")
+
+    amap = eigenvalue_map(TWO_ATOM)
+    isotropic_map = in_m(ssr_map()).subs(s, z)
+    mean_short, kappa_short = mean_resolvent(law).subs(compact), kappa(law).subs(compact)
+    rows = [Row(r"eigenvalue map $S \to \hat A$", sp.Eq(sp.Function("a")(z), amap),
+                rf"any $\lambda$; $\bar m = {sp.latex(mean_short)}$, "
+                + ", ".join(f"${sp.latex(sp.Eq(r, value))}$" for r, value in expand.items())
+                + r"; edges and outlier of $\hat A$ are $a(z_\pm)$, $a(z^*)$",
+                check_same(amap.subs(mbar, m), isotropic_map,
+                           "rotational headline: the map for ν = δ₁") + r" (the isotropic $a$ at $\bar m = m$)")]
+    critical = threshold(TWO_ATOM)
+    rows.append(Row(r"BBP threshold $\theta_c$ (SSR = PCA)", critical,
+                    r"every $\lambda$; at the largest root $\ell_e$ of the PCA edge condition (`heteroscedastic.md`)",
+                    check_same(critical, pca_threshold_condition(TWO_ATOM)[1], "rotational headline: threshold")
+                    + " (= PCA)"))
+    slope = short(delta_slope(TWO_ATOM))
+    rows.append(Row(r"$\delta'(\lambda)$", slope,
+                    rf"$\delta = \delta(\lambda) > 0$ solves (E1); $\kappa = {sp.latex(kappa_short)}$",
+                    same(slope, delta_slope(TWO_ATOM), "δ'(λ)")))
+    for name, derived in ((r"generalisation error $E_{\rm gen}$", gen_error(TWO_ATOM)),
+                          (r"training error $E_{\rm train}$", train_error(TWO_ATOM))):
+        form = short(derived)
+        rows.append(Row(name, form, r"$\delta$, $\kappa$, $\bar m$, $\bar R_i$ as above", same(form, derived, name)))
+    return tuple(rows)

@@ -18,15 +18,18 @@ sqrt(gamma)
 """
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
-from derive.checks import check
+from derive.checks import check, check_same
 from derive.equations import ISOTROPIC, sample_covariance, spike_secular
-from derive.isotropic import mp_edges, ssr_map, stieltjes_m
-from derive.record import recorded
+from derive.isotropic import in_m, mp_edges, ssr_map, stieltjes_m
+from derive.record import Row, recorded
 from derive.symbols import delta, gamma, lam, m, s, theta, u, z
 
-__all__ = ["METHODS", "secular_system", "outlier_spectral", "threshold", "outlier", "overlap", "edge_delta"]
+__all__ = ["METHODS", "secular_system", "outlier_spectral", "threshold", "outlier", "overlap", "edge_delta",
+           "headline"]
 
 METHODS = ("pca", "ssr")
 
@@ -163,3 +166,46 @@ def overlap(method: str, *, doc):
     doc.step(rf"Minus the residue of $1/f$ at the outlier, $-1/f'({sp.latex(spectral)}^*)$:",
              sp.Eq(sp.Symbol(r"|\langle v, \hat v\rangle|^2"), value))
     return value
+
+
+#: Rational ``(γ, λ, θ)`` above the threshold at which :func:`headline` compares forms numerically.
+_POINTS = ({gamma: sp.Rational(1, 2), lam: sp.Rational(1, 5), theta: 2},
+           {gamma: 3, lam: sp.Rational(2, 7), theta: 5}, {gamma: sp.Rational(7, 5), lam: 3, theta: sp.Rational(3, 2)})
+
+
+@functools.lru_cache(maxsize=None)
+def headline() -> tuple:
+    r"""The rows (:class:`derive.record.Row`) of the table "Headline results" of ``spiked.md``.
+
+    The PCA forms are SymPy's factorisations of the derived ones; the SSR outlier is the map
+    ``a(s) = 1 − 1/(m(s+λ))`` (:func:`derive.isotropic.in_m` of :func:`derive.isotropic.ssr_map`)
+    applied to the PCA outlier, checked equal to :func:`outlier` ``("ssr")``.
+
+    >>> headline()[1].form
+    (gamma + theta)*(theta + 1)/theta
+    """
+    def same(short, derived, what):
+        return check_same(short, derived, f"spiked headline: {what}", points=_POINTS)
+
+    critical = threshold("pca")
+    above = r"$\theta > \theta_c$"
+    rows = [Row(r"BBP threshold $\theta_c$ (PCA and SSR)", critical,
+                r"an outlier separates iff $\theta > \theta_c$; positive root of $\delta^*(\theta) = \delta_e$",
+                same(threshold("ssr"), critical, "SSR and PCA thresholds") + " (SSR = PCA)")]
+    pca_outlier = sp.factor(outlier("pca"))
+    rows.append(Row(r"PCA outlier $z^*$ (top eigenvalue of $S$)", pca_outlier,
+                    above + r"; below, the top eigenvalue sticks to the edge $z_+$",
+                    same(pca_outlier, outlier("pca"), "PCA outlier")))
+    pca_overlap = sp.factor(overlap("pca"))
+    rows.append(Row(r"PCA overlap $\vert\langle v, \hat v\rangle\vert^2$", pca_overlap, above + "; 0 below",
+                    same(pca_overlap, overlap("pca"), "PCA overlap")))
+    ssr_outlier = in_m(ssr_map()).subs(s, pca_outlier)
+    rows.append(Row(r"SSR outlier $a^*$ (top eigenvalue of $\hat A$)", ssr_outlier,
+                    above + r"; the image $a(z^*)$ of the PCA outlier, $m = m(\lambda,\gamma)$",
+                    same(ssr_outlier.subs(m, stieltjes_m()), outlier("ssr"), "SSR outlier")))
+    ssr_overlap = sp.factor(overlap("ssr"))
+    rows.append(Row(r"SSR overlap (top right eigenvector of $\hat A$)", ssr_overlap,
+                    above + r"; $\bar D = mI$ is scalar, so it is the PCA overlap",
+                    same(ssr_overlap, overlap("ssr"), "SSR overlap") + " (= PCA: "
+                    + same(ssr_overlap, pca_overlap, "SSR and PCA overlaps") + ")"))
+    return tuple(rows)

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import sympy as sp
 
 from derive import checks
-from derive.checks import DerivationError, check
+from derive.checks import DerivationError, check, check_same
 
 DERIVE = Path(checks.__file__).resolve().parent
 
@@ -66,3 +67,21 @@ def test_derivation_error_is_not_an_assertion_error():
     check(True, "never raised")
     with pytest.raises(DerivationError, match="^the branch$"):
         check(None, "the branch")  # an undecided SymPy assumption query fails, as with assert
+
+
+def test_check_same_decides_exactly_or_at_points():
+    x = sp.Symbol("x", positive=True)
+    r = sp.Symbol("r", real=True)
+    assert check_same(sp.factor(x**2 - 1), (x - 1) * (x + 1), "factor") == "exact"
+    # sqrt(1/r) = 1/sqrt(r) only for r > 0: SymPy cannot simplify it, the test points decide
+    points = [{r: sp.Rational(1, 3)}, {r: 7}]
+    assert check_same(sp.sqrt(1 / r), 1 / sp.sqrt(r), "roots", points=points) == "numeric (2 points, 40 digits)"
+    assert check_same([x, sp.sqrt(1 / r)], [x, 1 / sp.sqrt(r)], "lists", points=points).startswith("numeric")
+    with pytest.raises(DerivationError, match="no test points"):
+        check_same(sp.sqrt(1 / r), 1 / sp.sqrt(r), "roots")
+    with pytest.raises(DerivationError, match="roots: the forms differ"):
+        check_same(sp.sqrt(1 / r), 1 / sp.sqrt(r), "roots", points=[{r: -2}])
+    # agreement is to dps − 10 digits: 10⁻⁴⁵ passes at dps = 50, 10⁻³⁵ does not
+    assert check_same(x, x + sp.Rational(1, 10**45), "shift", points=[{x: 1}]).startswith("numeric")
+    with pytest.raises(DerivationError, match="shift: the forms differ"):
+        check_same(x, x + sp.Rational(1, 10**35), "shift", points=[{x: 1}])
