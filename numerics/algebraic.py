@@ -70,13 +70,9 @@ the spectral terms of each estimator and the reduction formulas (errors, thresho
 density post-processing). The cross-check of the two routes therefore tests the solving —
 branch selection, edges, outliers, derivatives — and not those formulas.
 
-``GUARD = 30`` (the fixed-point route has 15): the coefficients ``c_i, h_i`` are rounded to the
-working precision and then treated as exact, and the roots of the discriminant and of the
-resultant ``Res_x(P, Q)`` (degree growing with the number of atoms, coefficients of hundreds of
-digits) are ill-conditioned in those coefficients; :func:`_support` also merges clusters of
-width ``10^{-dps/3}`` that a multiple zero splits into. Measured at dps 30 on the general grid
-of the tests: with 15 guard digits the outlier and overlap lose up to 9 digits against the
-fixed point, with 30 none.
+Precision: ``dps + GUARD`` digits with the shared :data:`numerics.reduction.GUARD`; the
+coefficients ``c_i, h_i`` are rounded to the working precision and then treated as exact, and
+:func:`_support` merges clusters of width ``10^{-dps/3}`` that a multiple zero splits into.
 
 >>> from numerics.model import Model
 >>> from numerics import theory
@@ -112,7 +108,7 @@ __all__ = [
 ]
 
 NAME = "algebraic"
-GUARD = 30
+GUARD = reduction.GUARD
 
 _DELTA, _LAM, _X, _U = sp.symbols("delta lambda x u")
 

@@ -14,10 +14,8 @@ equations and reduction formulas of :mod:`numerics.reduction`, which both routes
 are tested against the SymPy closed forms of the isotropic bulk and against simulation).
 
 Every primitive works at ``dps + GUARD`` inside :func:`mpmath.workdps`; the global context is
-never changed. ``GUARD = 15``: Newton converges quadratically at the working precision and the
-numerical derivatives run at twice the digits, so 15 guard digits cover the few digits lost
-in the continuation and in :func:`mpmath.diff` (measured: ≥ 59 agreeing digits with the closed
-forms at dps 50).
+never changed; ``GUARD`` is the shared :data:`numerics.reduction.GUARD` (measured: ≥ 59
+agreeing digits with the closed forms at dps 50).
 
 >>> from numerics.model import Model
 >>> from numerics.estimators import get
@@ -53,7 +51,7 @@ __all__ = [
 ]
 
 NAME = "fixed-point"
-GUARD = 15
+GUARD = reduction.GUARD
 
 
 class ConvergenceError(RuntimeError):

@@ -29,7 +29,7 @@ import functools
 
 import mpmath as mp
 
-from numerics import algebraic, fixedpoint, quantities
+from numerics import algebraic, fixedpoint, quantities, reduction
 from numerics.estimators import NAMES as METHODS
 from numerics.estimators import get as _estimator
 from numerics.fixedpoint import ConvergenceError
@@ -42,8 +42,8 @@ QUANTITIES = quantities.names()
 #: The solving routes by name (each module exposes the same primitives); ``closed`` is the third route.
 _SOLVERS = {module.NAME: module for module in (fixedpoint, algebraic)}
 ROUTES = ("closed", *_SOLVERS)
-#: Guard digits of the closed route (lambdified closed forms lose no digits beyond rounding).
-GUARD = fixedpoint.GUARD
+#: Guard digits of every route (:data:`numerics.reduction.GUARD`).
+GUARD = reduction.GUARD
 
 
 def check_supported(model: Model, route: str = "closed") -> None:
@@ -133,7 +133,6 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
     if route not in ROUTES:
         raise BadParameter("route", f"expected one of {ROUTES}, got {route!r}")
     check_supported(model, route)
-    solver = _SOLVERS.get(route)
-    with mp.workdps(dps + (GUARD if solver is None else solver.GUARD)):
-        value = _Context(solver, model, est, at, dps).get(quantity)
+    with mp.workdps(dps + GUARD):
+        value = _Context(_SOLVERS.get(route), model, est, at, dps).get(quantity)
         return [+v for v in value] if isinstance(value, list) else +value

@@ -17,13 +17,18 @@ import sympy as sp
 from derive import heteroscedastic as het
 from derive.equations import sample_covariance
 from derive.symbols import delta, gamma, k, lam, s, theta, u, z
-from numerics import fixedpoint
+from numerics import fixedpoint, theory
 from numerics.model import Model
 
 DPS = 40
 
 TWO = "1:1/2,6:1/2"  # ν = ½δ₁ + ½δ₆: a bulk that splits into two intervals at γ = 1/2
 THREE = "1/2:1/3,2:1/3,5:1/3"
+
+
+def _fixed(quantity, model, **kwargs):
+    """The fixed-point route of :func:`numerics.theory.evaluate` (the numerical side of these checks)."""
+    return theory.evaluate(quantity, model, route="fixed-point", **kwargs)
 
 
 def _exact(value) -> sp.Rational:
@@ -160,7 +165,7 @@ def test_largest_root_of_discriminant_is_the_upper_edge(method, g_, l_, noise):
     with mp.workdps(DPS + 20):
         values = _values(model, method)
         roots = [r for factor, _ in _factors(Delta, spectral) for r in _real_roots(factor, spectral, values)]
-        lower, upper = fixedpoint.edges(model, method=method, dps=DPS)
+        lower, upper = _fixed("edges", model, method=method, dps=DPS)
         if method == "ssr":
             lower, upper = 1 / (1 - lower), 1 / (1 - upper)  # edges of T from those of Â
         assert abs(max(roots) - upper) < mp.mpf(10) ** -25 * upper
@@ -182,9 +187,9 @@ def test_two_atom_bulk_splits_and_pca_roots_are_edges():
         inside = [(roots[0] + roots[1]) / 2, (roots[2] + roots[3]) / 2]
         outside = [(roots[1] + roots[2]) / 2, roots[3] + 1, roots[0] / 2]
     for point in inside:
-        assert fixedpoint.density(model, str(point), method="pca", dps=20) > 0
+        assert _fixed("density", model, at=str(point), method="pca", dps=20) > 0
     for point in outside:
-        assert fixedpoint.density(model, str(point), method="pca", dps=20) == 0
+        assert _fixed("density", model, at=str(point), method="pca", dps=20) == 0
 
 
 def test_generic_discriminant_factorisation_is_exact():
@@ -208,12 +213,12 @@ def test_node_factor_is_not_an_edge():
     assert len(squared) == 1
     with mp.workdps(DPS):
         roots = _real_roots(squared[0], u, _values(model, "ssr"))
-        lower, _ = fixedpoint.edges(model, method="ssr", dps=DPS)
+        lower, _ = _fixed("edges", model, method="ssr", dps=DPS)
         assert roots and all(r < 1 / (1 - lower) for r in roots)
     for root in roots:
         if root > 0:
             a = 1 - 1 / root
-            assert fixedpoint.density(model, mp.nstr(a, 20), method="ssr", dps=20) == 0
+            assert _fixed("density", model, at=mp.nstr(a, 20), method="ssr", dps=20) == 0
 
 
 # ----------------------------------------------------------------------------- ridgeless, γ < 1
@@ -223,12 +228,12 @@ RIDGELESS = [(TWO, g_) for g_ in ("1/5", "1/2", "4/5")] + [(THREE, g_) for g_ in
 
 @pytest.mark.parametrize("noise, g_", RIDGELESS)
 def test_ridgeless_ssr_threshold_matches_fixed_point_at_small_ridge(noise, g_):
-    """Derived √γ/∫s⁻¹dν against fixedpoint.threshold(λ = 1e-6, ssr) to 5 digits (SSR < PCA too)."""
+    """Derived √γ/∫s⁻¹dν against the fixed-point threshold (λ = 1e-6, ssr) to 5 digits (SSR < PCA too)."""
     closed = het.ridgeless_threshold(_law(noise))
     value = mp.mpf(str(sp.N(closed.subs(gamma, sp.Rational(g_)), 30)))
-    numeric = fixedpoint.threshold(Model(g_, "1e-6", noise=noise), method="ssr", dps=20)
+    numeric = _fixed("threshold", Model(g_, "1e-6", noise=noise), method="ssr", dps=20)
     assert abs(numeric - value) < mp.mpf(10) ** -5 * value
-    assert value < fixedpoint.threshold(Model(g_, "1e-6", noise=noise), method="pca", dps=20)
+    assert value < _fixed("threshold", Model(g_, "1e-6", noise=noise), method="pca", dps=20)
 
 
 def test_ridgeless_limit_is_approached_linearly_in_the_ridge():
@@ -236,7 +241,7 @@ def test_ridgeless_limit_is_approached_linearly_in_the_ridge():
     limit to 10 digits (the raw λ = 1e-6 value only to ~6)."""
     closed = het.ridgeless_threshold(_law(TWO)).subs(gamma, sp.Rational(1, 2))
     value = mp.mpf(str(sp.N(closed, 30)))
-    coarse, fine = (fixedpoint.threshold(Model("1/2", ridge, noise=TWO), method="ssr", dps=25)
+    coarse, fine = (_fixed("threshold", Model("1/2", ridge, noise=TWO), method="ssr", dps=25)
                     for ridge in ("1e-6", "1e-7"))
     assert abs((10 * fine - coarse) / 9 - value) < mp.mpf(10) ** -10 * value
     assert abs(fine - value) < abs(coarse - value) / 5
@@ -277,7 +282,7 @@ def test_implicit_pca_threshold_matches_fixed_point(g_, noise):
         top = max(mp.mpf(a.p) / a.q for a, _ in law)
         ell_e = _increasing_root(edge_f, top * (1 + mp.mpf(10) ** -30), 100 * top + 100)
         value = critical_f(ell_e)
-        numeric = fixedpoint.threshold(Model(g_, "1/5", noise=noise), method="pca", dps=DPS)
+        numeric = _fixed("threshold", Model(g_, "1/5", noise=noise), method="pca", dps=DPS)
         assert abs(value - numeric) < mp.mpf(10) ** -30 * value
 
 
@@ -318,7 +323,7 @@ def test_large_gamma_ridgeless_threshold_matches_fixed_point(g_, noise):
         top = max(eta * (a.p / mp.mpf(a.q)) / (a.p / mp.mpf(a.q) + eta) for a, _ in law)
         ell_e = _increasing_root(edge_f, top * (1 + mp.mpf(10) ** -20), 100 * top + 100)
         value = critical_f(ell_e)
-    numeric = fixedpoint.threshold(Model(g_, "1e-6", noise=noise), method="ssr", dps=20)
+    numeric = _fixed("threshold", Model(g_, "1e-6", noise=noise), method="ssr", dps=20)
     assert abs(numeric - value) < mp.mpf(10) ** -5 * value
 
 

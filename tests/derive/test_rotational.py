@@ -17,13 +17,18 @@ from derive import isotropic, rotational
 from derive.equations import ISOTROPIC, sample_covariance, spike_secular
 from derive.heteroscedastic import TWO_ATOM, ell, pca_threshold_condition, s1, s2, w
 from derive.symbols import delta, gamma, lam, u, z
-from numerics import fixedpoint
+from numerics import fixedpoint, theory
 from numerics.model import Model
 from numerics.simulate import simulate
 
 DPS = 30
 TWO = "1:1/2,6:1/2"
 THREE = "1/2:1/3,2:1/3,5:1/3"
+
+
+def _fixed(quantity, model, **kwargs):
+    """The fixed-point route of :func:`numerics.theory.evaluate` (the numerical side of these checks)."""
+    return theory.evaluate(quantity, model, route="fixed-point", **kwargs)
 
 
 def _law(noise: str):
@@ -69,7 +74,7 @@ def test_fixed_point_of_t_is_the_affine_image(point):
     """δ_T(m̄(z+λ)) = δ_S(z) and g_T = g_S/m̄ for the numerical fixed points (rotational basis)."""
     rot = Model("1/2", "1/5", noise=TWO, basis="rotational")
     with mp.workdps(DPS + 10):
-        mbar = fixedpoint.m_value(rot, dps=DPS + 10)
+        mbar = _fixed("m", rot, dps=DPS + 10)
         T, S = fixedpoint.Spectral(rot, "ssr"), fixedpoint.Spectral(rot, "pca")
         image = mbar * (point + rot.mp("lam"))
         dT, dS = T.solve(image), S.solve(point)
@@ -93,8 +98,8 @@ def test_threshold_equals_pca_threshold(noise, g_, l_):
             lower, upper = (middle, upper) if edge_f(middle) < 0 else (lower, middle)
         ell_e = mp.findroot(edge_f, (lower + upper) / 2)
         value = sp.lambdify(ell, critical.subs(point), modules="mpmath")(ell_e)
-    ssr = fixedpoint.threshold(Model(g_, l_, noise=noise, basis="rotational"), method="ssr", dps=DPS)
-    pca = fixedpoint.threshold(Model(g_, l_, noise=noise), method="pca", dps=DPS)
+    ssr = _fixed("threshold", Model(g_, l_, noise=noise, basis="rotational"), method="ssr", dps=DPS)
+    pca = _fixed("threshold", Model(g_, l_, noise=noise), method="pca", dps=DPS)
     _agree(ssr, pca, DPS - 5)
     _agree(value, pca, DPS - 5)
 
@@ -107,11 +112,11 @@ def test_isotropic_threshold_is_sqrt_gamma():
 def test_outlier_is_image_of_pca_outlier(theta_):
     rot = Model("1/2", "1/5", theta=theta_, noise=TWO, basis="rotational")
     amap = rotational.eigenvalue_map(TWO_ATOM)
-    z_star = fixedpoint.outlier(Model("1/2", "1/5", theta=theta_, noise=TWO), method="pca", dps=DPS)
+    z_star = _fixed("outlier", Model("1/2", "1/5", theta=theta_, noise=TWO), method="pca", dps=DPS)
     with mp.workdps(DPS + 10):
-        mbar = fixedpoint.m_value(rot, dps=DPS + 10)
+        mbar = _fixed("m", rot, dps=DPS + 10)
         value = sp.lambdify((rotational.mbar, lam, z), amap, modules="mpmath")(mbar, rot.mp("lam"), z_star)
-    _agree(fixedpoint.outlier(rot, method="ssr", dps=DPS), value, DPS - 5)
+    _agree(_fixed("outlier", rot, method="ssr", dps=DPS), value, DPS - 5)
 
 
 ERROR_CASES = [(TWO, "1/2", "1/5"), (TWO, "2", "1/2"), (THREE, "3/10", "1"), (THREE, "3", "1/10")]
@@ -121,9 +126,9 @@ ERROR_CASES = [(TWO, "1/2", "1/5"), (TWO, "2", "1/2"), (THREE, "3/10", "1"), (TH
 def test_errors_match_fixed_point(noise, g_, l_):
     law = _law(noise)
     rot = Model(g_, l_, noise=noise, basis="rotational")
-    _agree(_evaluate(rotational.gen_error(law), rot), fixedpoint.gen_error(rot, dps=DPS), DPS - 3)
+    _agree(_evaluate(rotational.gen_error(law), rot), _fixed("gen-error", rot, dps=DPS), DPS - 3)
     # fixedpoint differentiates m̄(λ) numerically: an independent check of the implicit δ'(λ)
-    _agree(_evaluate(rotational.train_error(law), rot), fixedpoint.train_error(rot, dps=DPS), DPS - 5)
+    _agree(_evaluate(rotational.train_error(law), rot), _fixed("train-error", rot, dps=DPS), DPS - 5)
 
 
 def test_delta_slope_matches_numerical_derivative():

@@ -107,7 +107,7 @@ def case_agreement(capsys, law, gamma, lam, method, basis):
     for label, point in (("below", lower - width / 10), ("1/4", lower + width / 4), ("1/2", lower + width / 2),
                          ("3/4", lower + 3 * width / 4)):
         if method == "pca" or point < 1:
-            quantities.append(("density", "0", _fraction(point)))
+            cases.append(("density", "0", _fraction(point)))
     cases.append(("threshold", "0", None))
     theta_c = _reference("threshold", bulk, method)[0]
     for factor in ("1/2", "2"):

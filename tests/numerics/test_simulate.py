@@ -9,6 +9,7 @@ import pytest
 
 from numerics.estimator import fit_ssr, gen_error, pca_spectrum, ssr_spectrum, train_error
 from numerics.model import BadParameter, Model
+from numerics import quantities
 from numerics.simulate import _soft_edge, QUANTITIES, _haar, atom_counts, sample, simulate
 
 HETERO = "1:1/3,4:1/2,9:1/6"
@@ -244,10 +245,8 @@ def test_progress_is_called():
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
-def test_quantities_are_the_spec_names():
-    assert set(QUANTITIES) == {
-        "m", "train-error", "gen-error", "edges", "density", "threshold", "outlier", "overlap"
-    }
+def test_quantities_are_the_registry():
+    assert QUANTITIES == quantities.names()
 
 
 @pytest.mark.parametrize(
