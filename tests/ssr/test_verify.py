@@ -12,7 +12,7 @@ from fractions import Fraction
 import mpmath as mp
 import pytest
 
-from numerics import theory
+from numerics import quantities, theory
 from ssr import verify
 from numerics.fixedpoint import ConvergenceError
 from numerics.model import Model
@@ -54,8 +54,9 @@ def test_claim_is_well_formed(claim):
     assert claim.model.isotropic or claim.id.startswith(("het/", "rot/"))
     assert claim.model.basis == "diagonal" or claim.id.startswith("rot/")
     assert claim.statement and "\n" not in claim.statement
-    assert (claim.at is not None) == (claim.quantity == "density")
-    if claim.quantity == "threshold":
+    entry = quantities.get(claim.quantity)
+    assert (claim.at is not None) == entry.needs_at
+    if entry.finite is None:  # a limit without a finite-d version
         assert claim.quick is None and claim.full is None
         return
     assert 300 <= claim.quick.d <= 500 and claim.quick.seeds >= 2
