@@ -45,8 +45,10 @@ midpoint has positive density. ``disc`` is made square-free over ``QQ`` before
 ``1 − 1/γ`` at ``T = λD̄`` restricted to them: an atom when ``D̄`` is scalar (rotational, pca,
 isotropic), else a continuous component inside ``[λ min D̄, λ max D̄]`` (see
 ``fixedpoint._below_main_bulk``). The *main bulk* is the union of the support components left
-after removing the lowest ones whose masses (quadrature of the density) add up to ``1 − 1/γ``;
-when no such split exists the two parts merge and the edges are not defined.
+after removing the lowest ones whose masses (quadrature of the density) add up to ``1 − 1/γ``
+less the atoms of ``T`` at the shifts ``h_i`` of atoms of weight ``w_i > 1/γ`` (mass
+``w_i − 1/γ``: the eigenspace of ``D̄`` meets the null space of ``S``); when no such split
+exists the two parts merge and the edges are not defined.
 
 **Threshold.** At the upper edge ``u₊`` the physical root ``x₊`` is a double root of ``P``, the
 root of ``∂_xP(·, u₊)`` (simple there) that annihilates ``P``. (E4) is
@@ -388,8 +390,13 @@ def _support(model: Model, method: str, dps: int):
         if gamma > 1 and not system.scalar:
             with mp.workdps(15):  # masses only need to be told apart: a coarse tanh-sinh rule
                 masses = [mp.quad(system.density_t, [lo, *inner, hi], maxdegree=3) for lo, hi, inner in components]
-            null = 1 - 1 / mp.mpf(gamma.numerator) * gamma.denominator
-            # the split k: the lowest k components carry the null mass 1 − 1/γ. A coarse rule is
+            # the d − n null directions of S carry mass 1 − 1/γ in T = D̄^{1/2}(S+λ)D̄^{1/2}; an atom
+            # of weight w_i > 1/γ has an eigenspace of D̄ meeting the null space in dimension
+            # (w_i − 1/γ)d, on which T = λD̄_i exactly: an atom of T at h_i, not in any component
+            # (found by the property tests: γ = 3, ν = (3/5)δ_{1/2} + (1/5)δ_1 + (1/5)δ_2).
+            inverse = mp.mpf(gamma.denominator) / gamma.numerator
+            null = 1 - inverse - mp.fsum(max(mp.mpf(0), w - inverse) for w, _, _, _ in system.terms)
+            # the split k: the lowest k components carry the continuous null mass. A coarse rule is
             # enough (the density may have an integrable non-√ singularity at a shift h_i, where
             # the leading coefficient of P vanishes), as long as the best split is unambiguous.
             misfit = [abs(mp.fsum(masses[:k + 1]) - null) for k in range(len(masses))]

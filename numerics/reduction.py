@@ -17,6 +17,19 @@ So a cross-check of the two routes tests the *solving* (branch choice, edges, ou
 derivatives), not these formulas; the formulas are tested against the closed forms of the
 isotropic bulk (which SymPy derives independently) and against simulation.
 
+Why the non-isotropic SymPy results of :mod:`derive` are not a closed route here (each is
+compared with the routes in ``tests/derive``):
+
+- ``derive.rotational.gen_error`` / ``train_error`` / ``delta_slope`` are :func:`gen_error`,
+  :func:`train_error` and ``δ'(λ)`` written in ``δ``; ``δ`` itself is the root of (E1) that must
+  be *selected* (the algebraic route does exactly that), so lambdifying them would only re-run
+  these formulas, not give an independent route;
+- ``derive.rotational.threshold`` and ``derive.heteroscedastic.pca_threshold_condition`` are the
+  threshold as an implicit equation whose largest real root must be selected (again the
+  algebraic route); ``edge_equation`` / ``stieltjes_polynomial`` likewise (two-atom laws only);
+- ``derive.heteroscedastic.ridgeless_threshold`` and ``large_gamma_threshold`` are ``λ → 0⁺``
+  limits, not values at a given ``λ``.
+
 Everything works at the current mpmath precision; callers set it.
 """
 from __future__ import annotations

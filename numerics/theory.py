@@ -15,9 +15,9 @@ formulas of :mod:`numerics.reduction`, so closed vs fixed point tests those form
 derives the closed forms independently) and fixed point vs algebraic tests the solving.
 
 The heteroscedastic and rotational SymPy results of :mod:`derive.heteroscedastic` and
-:mod:`derive.rotational` are not a closed route: they are either limits (``λ → 0⁺``) or
-polynomial systems whose physical root must still be selected, which is what
-:mod:`numerics.algebraic` does numerically; they are checked against the routes in the tests.
+:mod:`derive.rotational` are not a closed route: each is either a limit (``λ → 0⁺``) or a
+formula in a root that must still be selected (:mod:`numerics.reduction` says which, one by
+one); they are checked against the routes in ``tests/derive``.
 
 >>> from numerics.model import Model
 >>> mp.nstr(evaluate("outlier", Model("1/2", "1/5", theta=2), method="pca", dps=10), 10)
@@ -26,10 +26,11 @@ polynomial systems whose physical root must still be selected, which is what
 from __future__ import annotations
 
 import functools
+import importlib
 
 import mpmath as mp
 
-from numerics import algebraic, fixedpoint, quantities, reduction
+from numerics import fixedpoint, quantities, reduction
 from numerics.estimators import NAMES as METHODS
 from numerics.estimators import get as _estimator
 from numerics.fixedpoint import ConvergenceError
@@ -39,9 +40,17 @@ __all__ = ["QUANTITIES", "METHODS", "ROUTES", "GUARD", "ConvergenceError", "chec
            "evaluate"]
 
 QUANTITIES = quantities.names()
-#: The solving routes by name (each module exposes the same primitives); ``closed`` is the third route.
-_SOLVERS = {module.NAME: module for module in (fixedpoint, algebraic)}
+#: The solving routes by name and module (each module exposes the same primitives); ``closed`` is
+#: the third route. A module is imported when its route is first used (the algebraic one loads SymPy).
+_SOLVERS = {"fixed-point": "numerics.fixedpoint", "algebraic": "numerics.algebraic"}
 ROUTES = ("closed", *_SOLVERS)
+
+
+def _solver(route: str):
+    """The module of a solving route, or ``None`` for the closed route."""
+    if route not in _SOLVERS:
+        return None
+    return importlib.import_module(_SOLVERS[route])
 #: Guard digits of every route (:data:`numerics.reduction.GUARD`).
 GUARD = reduction.GUARD
 
@@ -134,5 +143,5 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
         raise BadParameter("route", f"expected one of {ROUTES}, got {route!r}")
     check_supported(model, route)
     with mp.workdps(dps + GUARD):
-        value = _Context(_SOLVERS.get(route), model, est, at, dps).get(quantity)
+        value = _Context(_solver(route), model, est, at, dps).get(quantity)
         return [+v for v in value] if isinstance(value, list) else +value

@@ -174,7 +174,9 @@ _HET = Model(gamma="1/2", lam="1/5", noise="1:1/2,6:1/2")
 _HET_SPIKED = Model(gamma="1/2", lam="1/5", theta=3, noise="1:1/2,6:1/2")  # θ_c: SSR ≈ 1.48 < 3 < PCA ≈ 4.37
 _ROT = Model(gamma="1/2", lam="1/5", noise="1:1/2,6:1/2", basis="rotational")
 _GENERAL_NOTE = ("general bulk: the two high-precision routes are the fixed point (numerics.fixedpoint) "
-                 "and the algebraic solver (numerics.algebraic)")
+                 "and the algebraic solver (numerics.algebraic); their agreement tests the solving (branch, "
+                 "edges, outliers, derivatives), not the reduction formulas they share (numerics.reduction), "
+                 "which the isotropic claims test against SymPy's closed forms and the simulation tests here")
 
 # Measured drifts b/σ (finite-d bias over per-replica standard deviation) of the plain mean:
 # numerics.simulate.simulate with seed 0, 100–800 replicas at d = 50, 100, 200, 400.
@@ -417,6 +419,8 @@ def _header(quick: bool) -> str:
         f"the fixed point agree to >= {REQUIRED_DIGITS} digits and |z| < {Z_MAX:g}.",
         "simulation: mean of K seeded replicas at dimension d, or for d = d/2→d the mean of the "
         "per-replica Richardson estimates 2·x(d) − x(d/2) (normalised traces);",
+        "closed form vs fixed point tests the shared formulas and the solving against SymPy's independent "
+        "derivation; fixed point vs algebraic (general bulks) tests the solving only;",
         "z = (simulation − theory)/stderr; gap = |mean(d) − theory|, the finite-size gap "
         "(edges: the component with the worse z).",
     ])

@@ -13,7 +13,10 @@ valid parameters (γ, λ, θ, a discrete law of one to three atoms, the basis) g
 An internal error (exit 1), a traceback, or a value the second route contradicts fails.
 
 The examples are derandomised (the same sequence on every run, so CI is reproducible); set
-``SSR_HYPOTHESIS_RANDOM=1`` to explore new ones. The ``slow`` tier runs more examples.
+``SSR_HYPOTHESIS_RANDOM=1`` to explore new ones. The ``slow`` tier runs more examples. The first
+search found a false refusal of the algebraic route (γ = 3, ν = (3/5)δ_{1/2} + (1/5)δ_1 +
+(1/5)δ_2: an atom of T in the null part it did not count), now fixed and kept as an explicit
+example.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from fractions import Fraction
 
 import mpmath as mp
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from numerics import quantities, theory
@@ -33,7 +36,8 @@ from ssr import cli
 DPS = 20
 MIN_DIGITS = DPS - 5
 _RANDOM = os.environ.get("SSR_HYPOTHESIS_RANDOM") == "1"
-_SETTINGS = dict(deadline=None, derandomize=not _RANDOM, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+# no shrinking: a failing example is reported as drawn (shrinking re-solves hundreds of models)
+_SETTINGS = dict(deadline=None, derandomize=not _RANDOM, phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
                  database=None)
 
 _CASES = [(q.name, method) for q in quantities.REGISTRY.values() for method in q.estimators]
@@ -107,8 +111,12 @@ def _check(capsys, quantity, method, model, fraction):
     return "solved"
 
 
+_FOUND = Model(3, "1/100", 0, "1/2:3/5,1:1/5,2:1/5")  # the null part of T holds an atom (see above)
+
+
 @pytest.mark.parametrize("quantity, method", _CASES)
 @settings(max_examples=3, **_SETTINGS)
+@example(model=_FOUND, fraction=Fraction(1, 10))
 @given(model=models(), fraction=st.sampled_from([Fraction(1, 5), Fraction(1, 2), Fraction(4, 5)]))
 def test_every_quantity_is_confirmed_or_refused(capsys, quantity, method, model, fraction):
     _check(capsys, quantity, method, model, fraction)

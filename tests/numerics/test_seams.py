@@ -80,6 +80,7 @@ def test_the_two_solving_routes_have_the_same_primitives():
         assert all(hasattr(route, name) for name in primitives), route.__name__
     assert fixedpoint.GUARD == algebraic.GUARD == reduction.GUARD
     assert theory.ROUTES == ("closed", "fixed-point", "algebraic")
+    assert [theory._solver(route).NAME for route in theory.ROUTES[1:]] == list(theory.ROUTES[1:])
 
 
 def test_the_algebraic_route_declares_itself_discrete_only(monkeypatch):
