@@ -267,7 +267,8 @@ class _System:
         _require_discrete(model)
         self.model, self.method = model, method
         self.gamma, self.theta = model.mp("gamma"), model.mp("theta")
-        self.terms = system(model, method, dps).terms
+        self.shared = system(model, method, dps)
+        self.terms = self.shared.terms
         k = len(self.terms)
         (P, Q, (gam, th, w, D, c, h)), self.compiled = _symbolic(k)
         subs = {gam: _q(model.gamma), th: _q(model.theta)}
@@ -302,15 +303,13 @@ class _System:
         coeffs = [mp.fsum(c * u**j for j, c in self._P_coeffs.get(i, [])) for i in range(degree, -1, -1)]
         return _roots(coeffs)
 
+    # the equations are the shared ones (numerics.reduction), in the variable x = 1 + δ
     def g(self, x, u):
-        return mp.fsum(w * x / (c + (h - u) * x) for w, _, c, h in self.terms)
-
-    def q(self, x, u):
-        return mp.fsum(w * D * x / (c + (h - u) * x) for w, D, c, h in self.terms)
+        return self.shared.g(x - 1, u)
 
     def d_equation(self, x, u):
-        """``∂_δ`` of ``γ Σ w c/(c/x + h − u) − δ``."""
-        return self.gamma * mp.fsum(w * c * c / x**2 / (c / x + h - u) ** 2 for w, _, c, h in self.terms) - 1
+        """``∂_δ`` of ``γ ∫ c/(c/x + h − u) dν − δ``."""
+        return self.shared.d_equation(x - 1, u)
 
     def physical_root(self, u):
         """The root of ``P(·, u)`` with the largest ``Im g`` (the Stieltjes branch), and ``Im g``."""
@@ -329,8 +328,7 @@ class _System:
 
     @property
     def scalar(self):
-        shifts = [t[3] for t in self.terms]
-        return max(shifts) - min(shifts) <= mp.eps * (1 + max(abs(s) for s in shifts))
+        return self.shared.scalar
 
     def real_zeros(self, poly_u: sp.Poly):
         """Distinct real zeros of an exact univariate polynomial in ``u`` (square-free first)."""
@@ -475,8 +473,7 @@ def _outlier(model: Model, method: str, dps: int):
                     continue
                 if system_.d_equation(x, u) >= 0:
                     continue
-                secular = 1 + model.mp("theta") * mp.fsum(w * D / (c + (h - u) * x) for w, D, c, h in system_.terms)
-                if abs(secular) <= system_.tiny:
+                if abs(system_.shared.secular(x - 1, u)) <= system_.tiny:
                     found.append((u, x))
         if len(found) != 1:
             raise AlgebraicError(f"(E4): {len(found)} admissible outliers above the edge, expected 1")

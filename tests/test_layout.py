@@ -28,3 +28,13 @@ def test_the_core_never_imports_the_application_layer(package, forbidden):
 
 def test_the_application_layer_uses_the_core():
     assert {"numerics", "derive"} <= _imported("ssr")
+
+
+def test_the_readme_names_every_registered_quantity_and_estimator():
+    """The README's list of QUANTITY names is documentation of the registry: it may not drift."""
+    from numerics import estimators, quantities
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = next(text for text in readme.split("\n\n") if text.startswith("QUANTITY is one of"))
+    assert all(f"`{name}`" in line for name in quantities.names())
+    assert all(name in readme for name in estimators.NAMES)

@@ -33,6 +33,7 @@ def test_check_raises_under_python_O():
     assert result.stdout.split() == ["raised", "x", "1"]
 
 
+@pytest.mark.slow
 def test_derivation_checks_run_under_python_O():
     # count the checks a derivation performs in an optimised interpreter
     result = _run_optimised(
@@ -46,6 +47,7 @@ def test_derivation_checks_run_under_python_O():
     assert int(result.stdout) == 3  # δ = γm in (E1), two roots of the discriminant, z₊ − z₋ > 0
 
 
+@pytest.mark.slow
 def test_a_failing_derivation_check_stops_python_O():
     # the weights do not sum to 1: with a bare assert, -O would return a wrong threshold silently
     result = _run_optimised(

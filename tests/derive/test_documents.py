@@ -1,5 +1,9 @@
 """`ssr derive --check`: the committed derivations are what SymPy produces now."""
+import pytest
+
 from derive import documents
+
+pytestmark = pytest.mark.slow  # regenerating every document takes ~17 s
 
 
 def test_committed_derivations_are_current():

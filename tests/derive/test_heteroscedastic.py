@@ -309,6 +309,7 @@ def test_large_gamma_eta_is_the_positive_root():
     assert abs(numeric - mp.sqrt(6)) < mp.mpf(10) ** -5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("g_, noise", [("2", TWO), ("5", TWO), ("3", THREE)])
 def test_large_gamma_ridgeless_threshold_matches_fixed_point(g_, noise):
     law = _law(noise)

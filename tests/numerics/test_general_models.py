@@ -124,6 +124,7 @@ def case_agreement(capsys, law, gamma, lam, method, basis):
     return rows
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("law, gamma, lam, method, basis", FULL_CASES if FULL_GRID else CI_CASES)
 def test_eval_agrees_with_algebraic_route(capsys, law, gamma, lam, method, basis):
     rows = case_agreement(capsys, law, gamma, lam, method, basis)
@@ -132,6 +133,7 @@ def test_eval_agrees_with_algebraic_route(capsys, law, gamma, lam, method, basis
                                    f"{mp.nstr(worst[2], 3)} digits only"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("law", LAWS)
 @pytest.mark.parametrize("gamma", ("1/4", "2"))
 def test_rotational_ssr_threshold_is_pca_threshold(capsys, law, gamma):
@@ -147,6 +149,7 @@ def test_rotational_ssr_threshold_is_pca_threshold(capsys, law, gamma):
     assert _digits(values["ssr"], values["pca"]) >= MIN_DIGITS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("law", LAWS)
 @pytest.mark.parametrize("gamma", ("1/4", "1/2"))
 def test_ridgeless_diagonal_ssr_threshold(capsys, law, gamma):

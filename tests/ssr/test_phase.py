@@ -63,6 +63,7 @@ def runs(tmp_path_factory):
     return results
 
 
+@pytest.mark.slow  # the module fixture `runs` runs `ssr phase` twice (~7 s)
 @pytest.mark.parametrize("basis", ["diagonal", "rotational"])
 def test_run_succeeds_and_writes_the_three_files(runs, basis):
     out, status, stdout, stderr, _ = runs[basis]
@@ -72,6 +73,7 @@ def test_run_succeeds_and_writes_the_three_files(runs, basis):
     assert "failed overlap solves: 0 of 24" in stdout
 
 
+@pytest.mark.slow  # the module fixture `runs` runs `ssr phase` twice (~7 s)
 @pytest.mark.parametrize("basis", ["diagonal", "rotational"])
 def test_csv_has_one_row_per_grid_point_with_the_documented_columns(runs, basis):
     out = runs[basis][0]
@@ -90,6 +92,7 @@ def test_csv_has_one_row_per_grid_point_with_the_documented_columns(runs, basis)
     assert [float(r["contrast"]) for r in thresholds] == contrasts
 
 
+@pytest.mark.slow  # the module fixture `runs` runs `ssr phase` twice (~7 s)
 @pytest.mark.parametrize("basis", ["diagonal", "rotational"])
 def test_csv_columns_are_consistent(runs, basis):
     rows = _read(runs[basis][0] / "phase.csv")
@@ -103,6 +106,7 @@ def test_csv_columns_are_consistent(runs, basis):
                                                         abs=1e-14)
 
 
+@pytest.mark.slow  # the module fixture `runs` runs `ssr phase` twice (~7 s)
 def test_diagonal_heteroscedastic_ssr_detects_where_pca_does_not(runs):
     out, _, stdout, _, _ = runs["diagonal"]
     thresholds = _read(out / "thresholds.csv")
@@ -118,6 +122,7 @@ def test_diagonal_heteroscedastic_ssr_detects_where_pca_does_not(runs):
     assert "SSR-only region: yes" in stdout and "for contrast >= 4.472" in stdout
 
 
+@pytest.mark.slow  # the module fixture `runs` runs `ssr phase` twice (~7 s)
 @pytest.mark.parametrize("basis", ["diagonal", "rotational"])
 def test_isotropic_row_matches_bbp_threshold_and_paul_overlap(runs, basis):
     out, _, _, _, gamma = runs[basis]
@@ -133,6 +138,7 @@ def test_isotropic_row_matches_bbp_threshold_and_paul_overlap(runs, basis):
         assert abs(float(r["overlap_ssr"]) - expected) < 1e-12
 
 
+@pytest.mark.slow  # the module fixture `runs` runs `ssr phase` twice (~7 s)
 def test_rotational_thresholds_coincide_on_every_row(runs):
     out, _, stdout, _, _ = runs["rotational"]
     thresholds = _read(out / "thresholds.csv")
@@ -150,6 +156,7 @@ def test_rotational_thresholds_coincide_on_every_row(runs):
     assert "(equal to working precision)" in stdout
 
 
+@pytest.mark.slow  # the module fixture `runs` runs `ssr phase` twice (~7 s)
 @pytest.mark.parametrize("basis", ["diagonal", "rotational"])
 def test_png_is_a_valid_image(runs, basis):
     data = (runs[basis][0] / "phase.png").read_bytes()
@@ -160,6 +167,7 @@ def test_png_is_a_valid_image(runs, basis):
     assert len(data) > 10_000
 
 
+@pytest.mark.slow  # the module fixture `runs` runs `ssr phase` twice (~7 s)
 def test_summary_lists_every_threshold(runs):
     stdout = runs["diagonal"][2]
     assert stdout.startswith("ssr phase: plane theta-contrast; gamma=1/2, lam=1/5, basis=diagonal")

@@ -20,6 +20,8 @@ from numerics.model import Model
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
+pytestmark = pytest.mark.slow  # renders a real `ssr verify --quick --report` (~40 s)
+
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
