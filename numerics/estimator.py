@@ -82,21 +82,37 @@ def _as_square(M, d: int, name: str) -> np.ndarray:
     return M
 
 
-def _precision(X, lam) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(S, R)`` with ``S = XᵀX/n`` and ``R = (S + λI)^{-1}``.
+def _as_mask_ratio(p) -> float:
+    """``p`` as a float in ``[0, 1)`` (accepts ``Fraction``), or ``ValueError`` naming ``mask_ratio``."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise ValueError(f"mask_ratio: expected a real number in [0, 1), got {p!r}")
+    value = float(p)
+    if not np.isfinite(value) or not 0 <= value < 1:
+        raise ValueError(f"mask_ratio: expected a number in [0, 1), got {p!r}")
+    return value
 
-    One Cholesky factorisation ``S + λI = UᵀU`` (LAPACK ``potrf``) and its inversion from the
-    factor (``potri``); no general inverse, no loop over coordinates. ``S + λI`` is positive
-    definite for ``λ > 0``; if rounding destroys that (``λ`` far below ``‖S‖·eps``) a
-    ``ValueError`` naming ``lam`` is raised.
+
+def _precision(X, lam, mask_ratio=0) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(S, R)`` with ``S = XᵀX/n`` and ``R = G^{-1}``, ``G = (1−p)S + p·diag(S) + λ/(1−p)``.
+
+    ``p = mask_ratio``; for ``p = 0`` (the default) ``G = S + λI``, computed exactly as before
+    (the same floating-point operations). One Cholesky factorisation ``G = UᵀU`` (LAPACK
+    ``potrf``) and its inversion from the factor (``potri``); no general inverse, no loop over
+    coordinates. ``G`` is positive definite for ``λ > 0``; if rounding destroys that (``λ`` far
+    below ``‖S‖·eps``) a ``ValueError`` naming ``lam`` is raised.
     """
     X = _as_data(X, min_d=2)
     lam = _as_lam(lam)
+    p = _as_mask_ratio(mask_ratio)
     n, d = X.shape
     S = X.T @ X  # numpy recognises XᵀX and calls BLAS syrk
     S /= n
-    M = S.copy()
-    M.flat[:: d + 1] += lam
+    if p == 0:
+        M = S.copy()
+        M.flat[:: d + 1] += lam
+    else:
+        M = S * (1 - p)
+        M.flat[:: d + 1] += p * np.diag(S) + lam / (1 - p)
     U, info = lapack.dpotrf(M, lower=False, clean=False, overwrite_a=True)
     if info == 0:
         R, info = lapack.dpotri(U, lower=False, overwrite_c=True)
@@ -161,16 +177,21 @@ def _unit(r: np.ndarray) -> np.ndarray:
     return r if r[np.argmax(np.abs(r))] > 0 else -r
 
 
-def fit_ssr(X, lam) -> np.ndarray:
+def fit_ssr(X, lam, mask_ratio=0) -> np.ndarray:
     """The SSR matrix ``Â = I − diag(R)^{-1} R``, ``R = (XᵀX/n + λI)^{-1}`` (SPEC §1).
+
+    With ``mask_ratio = p ∈ (0, 1)`` (SPEC §5: each coordinate hidden independently with
+    probability ``p``, row ``k`` minimising the expected masked loss given that ``k`` is hidden)
+    it is ``Â_p = (1/(1−p)) (I − diag(G⁻¹)⁻¹G⁻¹)``, ``G = (1−p)S + p·diag(S) + λ/(1−p)``, zero
+    diagonal, from the same single factorisation; ``p = 0`` (default) is ``Â`` bit for bit.
 
     Row ``k`` of ``Â`` is the ridge predictor of coordinate ``k`` from the other ``d − 1``
     coordinates, minimising ``(1/n)‖x_k − X_{−k} a‖² + λ‖a‖²``; the diagonal is exactly
     zero. Cost: one ``XᵀX`` and one Cholesky factorisation of ``S + λI``.
 
     Parameters: ``X`` finite real ``(n, d)`` with ``n ≥ 1``, ``d ≥ 2`` (``d > n`` allowed);
-    ``lam`` finite ``> 0`` (``float``, ``int`` or ``Fraction``). Otherwise ``ValueError``
-    naming the argument.
+    ``lam`` finite ``> 0`` (``float``, ``int`` or ``Fraction``); ``mask_ratio`` in ``[0, 1)``.
+    Otherwise ``ValueError`` naming the argument.
 
     >>> import numpy as np
     >>> X = np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 1.0]])
@@ -179,8 +200,12 @@ def fit_ssr(X, lam) -> np.ndarray:
     >>> bool(np.isclose(A[0, 1], (2 - 3 + 0) / (4 + 1 + 1 + 3)))
     True
     """
-    _, R = _precision(X, lam)
-    return _ssr_from_precision(R)
+    _, R = _precision(X, lam, mask_ratio)
+    A = _ssr_from_precision(R)
+    p = _as_mask_ratio(mask_ratio)
+    if p:
+        A /= 1 - p
+    return A
 
 
 def train_error(X, A) -> float:

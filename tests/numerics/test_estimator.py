@@ -199,3 +199,67 @@ def test_bad_error_arguments_raise():
         gen_error(np.zeros((3, 3)), np.eye(2))
     with pytest.raises(ValueError, match="^X:"):
         pca_top(np.ones(3))
+
+
+# --- masking ratio p (SPEC §5) --------------------------------------------------------------------
+
+def _expected_masked_rows(X, lam, p):
+    """Oracle: row k minimises E_M[(x_k − Σ_{j≠k} a_j (1−M_j) x_j)² | M_k = 1] + λ‖a‖² (SPEC §5),
+    solved row by row from its normal equations: with E[(1−M_j)(1−M_l)] = (1−p)² (j ≠ l), (1−p)
+    (j = l), the quadratic form is (1−p)² S + p(1−p) diag S + λ and the linear term (1−p) S_{·k}."""
+    n, d = X.shape
+    S = X.T @ X / n
+    H = (1 - p) ** 2 * S + p * (1 - p) * np.diag(np.diag(S)) + lam * np.eye(d)
+    A = np.zeros((d, d))
+    for k in range(d):
+        rest = [j for j in range(d) if j != k]
+        A[k, rest] = np.linalg.solve(H[np.ix_(rest, rest)], (1 - p) * S[rest, k])
+    return A
+
+
+@pytest.mark.parametrize("n, d, lam, p", [(60, 12, 0.3, 0.15), (40, 25, 0.1, 0.5), (30, 50, 1.0, 0.75),
+                                          (200, 5, 1e-3, 0.9)])
+def test_masked_fit_equals_the_per_row_solves_of_the_expected_masked_loss(n, d, lam, p):
+    X = np.random.default_rng([9, n, d]).standard_normal((n, d)) * np.linspace(0.5, 2, d)
+    A = fit_ssr(X, lam, mask_ratio=p)
+    assert np.all(np.diag(A) == 0)
+    assert np.max(np.abs(A - _expected_masked_rows(X, lam, p))) < 1e-10
+
+
+def test_mask_ratio_zero_is_the_leave_one_out_fit_bit_for_bit():
+    X = np.random.default_rng(3).standard_normal((50, 20))
+    assert np.array_equal(fit_ssr(X, 0.2, mask_ratio=0), fit_ssr(X, 0.2))
+    assert np.array_equal(fit_ssr(X, 0.2, mask_ratio=Fraction(0)), fit_ssr(X, 0.2))
+
+
+def _sampled_masked_rows(X, lam, p, masks, rng):
+    """Minimiser of the *sampled* masked loss: each sample is seen under ``masks`` random masks;
+    row k is the ridge fit over the (sample, mask) pairs in which k is hidden (mean loss + λ‖a‖²)."""
+    n, d = X.shape
+    M = rng.random((masks, n, d)) < p  # True = hidden
+    A = np.zeros((d, d))
+    for k in range(d):
+        rows = M[:, :, k]
+        visible = (~M[rows]) * X[np.nonzero(rows)[1]]  # the masked copies of the samples where k is hidden
+        target = X[np.nonzero(rows)[1], k]
+        rest = [j for j in range(d) if j != k]
+        Z = visible[:, rest]
+        A[k, rest] = np.linalg.solve(Z.T @ Z / len(target) + lam * np.eye(d - 1), Z.T @ target / len(target))
+    return A
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sampled_masked_loss_converges_to_the_expected_one_at_rate_k_to_the_minus_half(seed):
+    """The error of the sampled-mask fit shrinks like K^{-1/2} (a mean over K masks): 16× more masks
+    must cut it by ~4; we require more than 2 (the seeds vary the masks)."""
+    rng = np.random.default_rng([seed, 77])
+    X = np.random.default_rng(5).standard_normal((200, 8)) @ np.diag(np.linspace(0.5, 2, 8))
+    target = fit_ssr(X, 0.1, mask_ratio=0.3)
+    errors = [np.linalg.norm(_sampled_masked_rows(X, 0.1, 0.3, masks, rng) - target) for masks in (25, 400)]
+    assert errors[1] < errors[0] / 2
+
+
+@pytest.mark.parametrize("bad", [1, 1.5, -0.1, float("nan"), "0.3", True])
+def test_bad_mask_ratio_is_refused_naming_it(bad):
+    with pytest.raises(ValueError, match="mask_ratio"):
+        fit_ssr(np.ones((5, 3)) + np.eye(5, 3), 0.1, mask_ratio=bad)
