@@ -85,6 +85,7 @@ coefficients ``c_i, h_i`` are rounded to the working precision and then treated 
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import mpmath as mp
@@ -150,17 +151,18 @@ def _roots(coeffs):
 # --- (E1) ---------------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=64)
-def e1_polynomial(noise, gamma, method="ssr") -> sp.Poly:
+def e1_polynomial(noise, gamma, method="ssr", basis="diagonal", mask_ratio=0) -> sp.Poly:
     """``F(δ, λ) = numer(together(δ − γ Σ w s/(s/(1+δ)+b(s))))`` as an exact ``Poly`` in ``(δ, λ)``.
 
     ``noise`` are the exact ``(s, w)`` atoms and ``γ`` is exact, so the coefficients are rationals;
-    ``b`` is the estimator's ridge with ``λ`` a symbol.
+    ``b`` is the estimator's ridge with ``λ`` a symbol (for the masked estimator it depends on
+    the ``basis`` and the exact ``mask_ratio``).
 
     >>> from fractions import Fraction as Fr
     >>> e1_polynomial(((Fr(1), Fr(1)),), Fr(1, 2)).as_expr()
     2*delta**2*lambda + 2*delta*lambda + delta - 1
     """
-    model = Model(gamma, 1, 0, noise)
+    model = Model(gamma, 1, 0, noise, basis, mask_ratio)
     ridge = _estimator(method).ridge(model, _LAM)
     rhs = _q(gamma) * sum(_q(w) * _q(s) / (_q(s) / (1 + _DELTA) + ridge(_q(s))) for s, w in noise)
     numerator = sp.numer(sp.together(_DELTA - rhs))
@@ -172,7 +174,7 @@ def e1_polynomial(noise, gamma, method="ssr") -> sp.Poly:
 def _delta(model: Model, method: str, dps: int):
     """``(δ, δ'(λ))``: the unique positive root of ``F(·, λ)`` and ``−∂_λF/∂_δF`` there."""
     with mp.workdps(dps + GUARD):
-        poly = e1_polynomial(model.noise, model.gamma, method)
+        poly = e1_polynomial(model.noise, model.gamma, method, model.basis, model.mask_ratio)
         lam = _q(model.lam)
         in_delta = sp.Poly(poly.as_expr().subs(_LAM, lam), _DELTA, domain="QQ")
         roots = _roots([_mpq(c) for c in in_delta.all_coeffs()])
@@ -409,7 +411,8 @@ def _support(model: Model, method: str, dps: int):
 
 
 def _bulk(model: Model) -> Model:
-    return Model(model.gamma, model.lam, 0, model.noise, model.basis)
+    """The model without its spike (the bulk does not depend on ``θ``), for caching."""
+    return dataclasses.replace(model, theta=0)
 
 
 

@@ -82,13 +82,13 @@ def _as_square(M, d: int, name: str) -> np.ndarray:
     return M
 
 
-def _as_mask_ratio(p) -> float:
-    """``p`` as a float in ``[0, 1)`` (accepts ``Fraction``), or ``ValueError`` naming ``mask_ratio``."""
+def _as_mask_ratio(p, name="mask_ratio") -> float:
+    """``p`` as a float in ``[0, 1)`` (accepts ``Fraction``), or ``ValueError`` naming ``name``."""
     if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise ValueError(f"mask_ratio: expected a real number in [0, 1), got {p!r}")
+        raise ValueError(f"{name}: expected a real number in [0, 1), got {p!r}")
     value = float(p)
     if not np.isfinite(value) or not 0 <= value < 1:
-        raise ValueError(f"mask_ratio: expected a number in [0, 1), got {p!r}")
+        raise ValueError(f"{name}: expected a number in [0, 1), got {p!r}")
     return value
 
 
@@ -208,8 +208,13 @@ def fit_ssr(X, lam, mask_ratio=0) -> np.ndarray:
     return A
 
 
-def train_error(X, A) -> float:
+def train_error(X, A, mask_ratio=0) -> float:
     """Training error ``E_train = ‖X − X Aᵀ‖_F² / (n d)`` of a predictor matrix ``A``.
+
+    With ``mask_ratio = p > 0`` it is the expected masked training loss of SPEC §5 (every
+    coordinate hidden with probability ``p``, the hidden one predicted from the visible ones,
+    averaged over masks and samples, without the penalty):
+    ``‖X − (1−p) X Aᵀ‖_F²/(nd) + p(1−p) (1/d) Σ_kj A_kj² S_jj``, ``S = XᵀX/n``.
 
     >>> import numpy as np
     >>> train_error(np.ones((2, 3)), np.zeros((3, 3)))
@@ -218,12 +223,21 @@ def train_error(X, A) -> float:
     X = _as_data(X, min_d=1)
     n, d = X.shape
     A = _as_square(A, d, "A")
-    residual = X - X @ A.T
-    return float(np.vdot(residual, residual) / (n * d))
+    p = _as_mask_ratio(mask_ratio)
+    if p == 0:
+        residual = X - X @ A.T
+        return float(np.vdot(residual, residual) / (n * d))
+    residual = X - (1 - p) * (X @ A.T)
+    spread = np.einsum("ij,ij->j", X, X) / n
+    return float(np.vdot(residual, residual) / (n * d) + p * (1 - p) * np.sum(A**2 @ spread) / d)
 
 
-def gen_error(A, Sigma) -> float:
+def gen_error(A, Sigma, test_mask_ratio=0) -> float:
     """Generalisation error ``E_gen = E‖x − Ax‖²/d = tr((I−A) Σ (I−A)ᵀ)/d``, ``x ~ N(0, Σ)``.
+
+    With ``test_mask_ratio = q > 0`` it is the masked test error ``E(q)`` of SPEC §5 (a fresh
+    ``x`` and a fresh mask of ratio ``q``):
+    ``tr((I−(1−q)A) Σ (I−(1−q)A)ᵀ)/d + q(1−q) (1/d) Σ_kj A_kj² Σ_jj``.
 
     >>> import numpy as np
     >>> gen_error(np.zeros((2, 2)), np.diag([1.0, 3.0]))
@@ -235,9 +249,13 @@ def gen_error(A, Sigma) -> float:
     d = A.shape[0]
     A = _as_square(A, d, "A")
     Sigma = _as_square(Sigma, d, "Sigma")
-    M = -A
+    q = _as_mask_ratio(test_mask_ratio, "test_mask_ratio")
+    M = -A if q == 0 else -(1 - q) * A
     M.flat[:: d + 1] += 1.0
-    return float(np.vdot(M @ Sigma, M) / d)
+    value = float(np.vdot(M @ Sigma, M) / d)
+    if q:
+        value += q * (1 - q) * float(np.sum(A**2 @ np.diag(Sigma))) / d
+    return value
 
 
 def ssr_spectrum(X, lam) -> np.ndarray:

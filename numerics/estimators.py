@@ -17,8 +17,13 @@ Which quantities an estimator has is decided by the quantity registry
 (:mod:`numerics.quantities`: ``Quantity.estimators``), never here. A new estimator is one
 more entry of :data:`ESTIMATORS`; no solver tests its name.
 
+The ratio-``p`` estimator of SPEC §5 (``masked``) is the third entry: masking is an extra
+diagonal ridge ``b(s) = (p s + λ/(1−p))/(1−p)`` (rotational basis: ``s → s̄ = ∫ s dν``, a scalar
+ridge) and its eigenvalues are ``(1 − 1/t)/(1−p)``; ``p`` is the model's ``mask_ratio``.
+:func:`select` turns the leave-one-out ``ssr`` into ``masked`` when the model has a ratio.
+
 >>> [e.name for e in ESTIMATORS.values()]
-['ssr', 'pca']
+['ssr', 'pca', 'masked']
 >>> get("pca").to_a(None, 3)
 3
 """
@@ -27,9 +32,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import mpmath as mp
+
 from numerics.model import BadParameter
 
-__all__ = ["Estimator", "Fit", "ESTIMATORS", "NAMES", "get"]
+__all__ = ["Estimator", "Fit", "ESTIMATORS", "NAMES", "get", "select"]
 
 
 class Fit:
@@ -37,11 +44,11 @@ class Fit:
 
     ``matrix`` (the ``d×d`` estimate, when there is one), ``precision`` (``R``), ``spectrum``
     (ascending eigenvalues) and ``top_vector`` (unit top right eigenvector) come from the
-    functions the estimator gives.
+    functions the estimator gives; ``p`` is the training masking ratio (``0``: leave-one-out).
     """
 
-    def __init__(self, X, lam, parts: dict):
-        self.X, self.lam = X, lam
+    def __init__(self, X, lam, parts: dict, p: float = 0.0):
+        self.X, self.lam, self.p = X, lam, p
         self._parts = parts
         self._done: dict = {}
 
@@ -63,6 +70,9 @@ class Estimator:
     ``to_a(model, t)`` maps an eigenvalue of ``T`` to one of the estimate, ``from_a`` inverts it,
     ``jacobian(model, a) = dt/da``; ``a_sup(model)`` is the supremum of the map (``None``: none),
     above which the density vanishes; ``parts`` lists the finite-``d`` pieces of a :class:`Fit`.
+    ``mask(model)`` is the training masking ratio ``p`` the estimator uses (an ``mpf``; ``0`` for
+    the leave-one-out and PCA estimators) and ``under_mask`` names the estimator a model with a
+    masking ratio turns this one into (``None``: it has no masked form).
     """
 
     name: str
@@ -73,6 +83,8 @@ class Estimator:
     jacobian: Callable
     a_sup: Callable
     parts: dict
+    mask: Callable = lambda model: 0
+    under_mask: str | None = None
 
     @property
     def resolvent(self) -> bool:
@@ -81,7 +93,7 @@ class Estimator:
 
     def fit(self, X, model) -> Fit:
         """The finite-``d`` fit of this estimator on data ``X`` at the ridge of ``model``."""
-        return Fit(X, float(model.lam), self.parts)
+        return Fit(X, float(model.lam), self.parts, float(self.mask(model)))
 
     @property
     def quantities(self) -> tuple[str, ...]:
@@ -103,7 +115,32 @@ def _ssr_ridge(model, lam):
 
 
 def _precision(fit):
-    return _fits()._precision(fit.X, fit.lam)[1]
+    """``R = (S + B_S)^{-1}``: ``(S + λI)^{-1}``, or for ``p > 0`` ``(1−p)G^{-1}`` (SPEC §5)."""
+    R = _fits()._precision(fit.X, fit.lam, fit.p)[1]
+    if fit.p:
+        R *= 1 - fit.p
+    return R
+
+
+def _ratio(model, like):
+    """The model's masking ratio ``p`` as an ``mpf`` (or exact, for a symbolic ``like``)."""
+    p = model.mask_ratio
+    return mp.mpf(p.numerator) / p.denominator if isinstance(like, mp.mpf) else p
+
+
+def _masked_ridge(model, lam):
+    """``b(s) = (p s + λ/(1−p))/(1−p)`` (diagonal basis); rotational: ``s → s̄ = ∫ s dν``, a scalar."""
+    p = _ratio(model, lam)
+    if model.basis == "rotational":
+        sbar = model.law.mean() if isinstance(lam, mp.mpf) else sum(s * w for s, w in model.noise)
+        b = (p * sbar + lam / (1 - p)) / (1 - p)
+        return lambda s: b
+    return lambda s: (p * s + lam / (1 - p)) / (1 - p)
+
+
+def _mask_mp(model):
+    p = model.mask_ratio
+    return mp.mpf(p.numerator) / p.denominator
 
 
 def _ssr_top(fit):
@@ -128,7 +165,8 @@ ESTIMATORS: dict[str, Estimator] = {
             "matrix": lambda fit: _fits()._ssr_from_precision(fit.precision),
             "spectrum": lambda fit: _fits()._spectrum_from_precision(fit.precision),
             "top_vector": _ssr_top,
-        }),
+        },
+        under_mask="masked"),
     "pca": Estimator(
         name="pca",
         meaning="PCA, the top eigenpair of S = X^T X / n",
@@ -141,6 +179,23 @@ ESTIMATORS: dict[str, Estimator] = {
             "spectrum": lambda fit: _fits().pca_spectrum(fit.X),
             "top_vector": _pca_top,
         }),
+    "masked": Estimator(
+        name="masked",
+        meaning="ratio-p masked SSR (SPEC 5), A_p = (I - diag(G^-1)^-1 G^-1)/(1-p), "
+                "G = (1-p)S + p diag(S) + lam/(1-p)",
+        ridge=_masked_ridge,
+        to_a=lambda model, t: (1 - 1 / t) / (1 - _mask_mp(model)),
+        from_a=lambda model, a: 1 / (1 - (1 - _mask_mp(model)) * a),
+        jacobian=lambda model, a: (1 - _mask_mp(model)) / (1 - (1 - _mask_mp(model)) * a) ** 2,
+        a_sup=lambda model: 1 / (1 - _mask_mp(model)),
+        parts={
+            "precision": _precision,
+            "matrix": lambda fit: _fits()._ssr_from_precision(fit.precision) / (1 - fit.p),
+            "spectrum": lambda fit: _fits()._spectrum_from_precision(fit.precision) / (1 - fit.p),
+            "top_vector": _ssr_top,
+        },
+        mask=_mask_mp,
+        under_mask="masked"),
 }
 
 #: The names accepted by ``--method``, in registry order.
@@ -155,3 +210,22 @@ def get(name) -> Estimator:
         return ESTIMATORS[name]
     except (KeyError, TypeError):
         raise BadParameter("method", f"invalid choice {name!r} (choose from {', '.join(NAMES)})") from None
+
+
+def select(name, model, allowed=None) -> Estimator:
+    """The estimator that ``--method name`` means for ``model``.
+
+    A model with a masking ratio (``model.masked``) turns an estimator into its ``under_mask``
+    form (``ssr`` → ``masked``), and so does a quantity that only the masked form has
+    (``allowed``: the quantity's estimators). An estimator without a masked form (PCA) and a
+    masking ratio give :class:`BadParameter` naming ``mask-ratio``.
+    """
+    est = get(name)
+    wants_mask = model.masked or (allowed is not None and est.name not in allowed
+                                  and est.under_mask in allowed)
+    if not wants_mask or est.under_mask == est.name:
+        return est
+    if est.under_mask is None:
+        raise BadParameter("mask-ratio", f"the {est.name} estimator has no masking ratio "
+                                         f"(--mask-ratio and --test-mask-ratio belong to ssr)")
+    return get(est.under_mask)

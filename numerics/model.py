@@ -103,16 +103,29 @@ def _positive(value: Fraction, name: str, *, allow_zero: bool = False) -> Fracti
     return value
 
 
+def _ratio(value, name: str) -> Fraction:
+    """A masking ratio: an exact rational in ``[0, 1)``."""
+    value = parse_number(value, name)
+    if not 0 <= value < 1:
+        raise BadParameter(name, f"a masking ratio must be in [0, 1), got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Model:
     """Spiked population ``Σ = Σ₀ + θ v vᵀ`` observed with aspect ratio ``γ = d/n`` and ridge ``λ``.
 
     ``noise`` is the bulk law ``ν = Σ_i w_i δ_{s_i}`` of the eigenvalues of ``Σ₀`` as exact
     ``(s_i, w_i)`` pairs, ``basis`` is ``"diagonal"`` (heteroscedastic coordinates) or
-    ``"rotational"`` (Haar eigenbasis). All numbers are exact rationals.
+    ``"rotational"`` (Haar eigenbasis). ``mask_ratio`` is the training masking ratio
+    ``p ∈ [0, 1)`` of SPEC §5 (``0``: leave-one-out) and ``test_mask_ratio`` the test ratio
+    ``q ∈ [0, 1)`` of the masked test error (``None``: the training ratio, :attr:`test_ratio`).
+    All numbers are exact rationals.
 
     >>> Model(gamma="1/2", lam="0.2").isotropic
     True
+    >>> Model(gamma="1/2", lam="0.2", mask_ratio="0.3").test_ratio
+    Fraction(3, 10)
     """
 
     gamma: Fraction
@@ -120,6 +133,8 @@ class Model:
     theta: Fraction = Fraction(0)
     noise: tuple[tuple[Fraction, Fraction], ...] = field(default=ISOTROPIC)
     basis: str = "diagonal"
+    mask_ratio: Fraction = Fraction(0)
+    test_mask_ratio: Fraction | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "gamma", _positive(self.gamma, "gamma"))
@@ -133,6 +148,19 @@ class Model:
         object.__setattr__(self, "noise", noise)
         if self.basis not in BASES:
             raise BadParameter("basis", f"expected one of {', '.join(BASES)}, got {self.basis!r}")
+        object.__setattr__(self, "mask_ratio", _ratio(self.mask_ratio, "mask-ratio"))
+        if self.test_mask_ratio is not None:
+            object.__setattr__(self, "test_mask_ratio", _ratio(self.test_mask_ratio, "test-mask-ratio"))
+
+    @property
+    def test_ratio(self) -> Fraction:
+        """The test masking ratio ``q`` of the masked test error (default: the training ratio ``p``)."""
+        return self.mask_ratio if self.test_mask_ratio is None else self.test_mask_ratio
+
+    @property
+    def masked(self) -> bool:
+        """Whether a masking ratio differs from the leave-one-out default (``p > 0`` or ``q`` given)."""
+        return self.mask_ratio != 0 or self.test_mask_ratio is not None
 
     @functools.cached_property
     def law(self):
@@ -157,11 +185,15 @@ class Model:
                 for s, w in self.noise]
 
     def as_dict(self) -> dict:
-        """Exact parameters as strings, for JSON output."""
-        return {
+        """Exact parameters as strings, for JSON output (the masking ratios only when set)."""
+        out = {
             "gamma": str(self.gamma),
             "lam": str(self.lam),
             "theta": str(self.theta),
             "noise": ",".join(f"{s}:{w}" for s, w in self.noise),
             "basis": self.basis,
         }
+        if self.masked:
+            out["mask_ratio"] = str(self.mask_ratio)
+            out["test_mask_ratio"] = str(self.test_ratio)
+        return out

@@ -27,6 +27,7 @@ This module imports neither SymPy nor the solvers (the command line reads it to 
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -45,8 +46,10 @@ class Quantity:
 
     ``closed(method)`` returns the SymPy expression (a list for vector quantities) in
     ``gamma, lam, theta`` and the spectral variable (``a`` for estimators with a resolvent, ``x``
-    otherwise), or is ``None`` when no closed form exists. ``finite`` is ``None`` for a limit
-    without a finite-``d`` version. ``needs_at`` marks quantities evaluated at a point ``--at A``.
+    otherwise; the masked estimator's also in ``p, q``), or is ``None`` when no closed form
+    exists. ``finite`` is ``None`` for a limit without a finite-``d`` version. ``needs_at`` marks
+    quantities evaluated at a point ``--at A``; ``uses`` names the quantities a derived one (an
+    optimum) is computed from (it then runs on the closed route when they all have closed forms).
     """
 
     name: str
@@ -57,6 +60,7 @@ class Quantity:
     finite: Callable | None
     statement: str
     needs_at: bool = False
+    uses: tuple[str, ...] = ()
 
 
 def _resolvent_estimators() -> tuple[str, ...]:
@@ -65,12 +69,20 @@ def _resolvent_estimators() -> tuple[str, ...]:
 
 _ALL = _estimators.NAMES
 _RESOLVENT = _resolvent_estimators()
+#: The estimator whose closed forms live in :mod:`derive.masking` (they carry ``p`` and ``q``).
+_MASKED = "masked"
 
 
 # --- lazy access to the SymPy closed forms (derive/) ---------------------------------------------
 
-def _isotropic(name):
+def _isotropic(name, masked):
+    """The closed form ``derive.isotropic.<name>`` (``name`` may map estimator → function);
+    for the masked estimator ``derive.masking.<masked>`` (in ``p`` and ``q`` too)."""
     def closed(method):
+        if method == _MASKED:
+            from derive import masking
+
+            return getattr(masking, masked)()
         from derive import isotropic
 
         return getattr(isotropic, name[method] if isinstance(name, dict) else name)()
@@ -79,6 +91,10 @@ def _isotropic(name):
 
 def _spiked(name):
     def closed(method):
+        if method == _MASKED:
+            from derive import masking
+
+            return getattr(masking, name)()
         from derive import spiked
 
         return getattr(spiked, name)(method)
@@ -102,8 +118,7 @@ def _gen_error(ctx):
 def _train_error(ctx):
     if ctx.route is None:
         return ctx.closed("train-error")
-    delta = ctx.route.delta(ctx.model, ctx.est, ctx.dps)
-    return reduction.train_error(ctx.model, ctx.est, delta, ctx.route.delta_slope(ctx.model, ctx.est, ctx.dps))
+    return reduction.train_error(ctx.model, ctx.est, ctx.route.delta(ctx.model, ctx.est, ctx.dps))
 
 
 def _edges(ctx):
@@ -152,6 +167,44 @@ def _overlap(ctx):
     return reduction.overlap(ctx.route.system(ctx.model, ctx.est, ctx.dps), delta_star, t_star, slope, trace)
 
 
+def _unused(ctx, name, option, why):
+    if getattr(ctx.model, name) not in (0, None):
+        raise BadParameter(option, why)
+
+
+def _mask_optimum(ctx):
+    from numerics import optimum
+
+    _unused(ctx, "mask_ratio", "mask-ratio", "mask-optimum optimises the training ratio p; "
+                                             "give only the test ratio --test-mask-ratio Q")
+    q = ctx.model.test_mask_ratio
+    if q is None:
+        raise BadParameter("test-mask-ratio", "mask-optimum needs the test ratio --test-mask-ratio Q "
+                                              "at which E(Q) is minimised (Q = 0: the leave-one-out error)")
+
+    def error(p, dps):
+        return ctx.other(dataclasses.replace(ctx.model, mask_ratio=p), dps).get("gen-error")
+
+    best = optimum.minimise(error, ctx.dps, what=f"E(q = {q})", guard=reduction.GUARD)
+    ctx.note(best.note)
+    return best.ratio
+
+
+def _threshold_optimum(ctx):
+    from numerics import optimum
+
+    _unused(ctx, "mask_ratio", "mask-ratio", "threshold-optimum optimises the training ratio p; "
+                                             "do not give --mask-ratio")
+    _unused(ctx, "test_mask_ratio", "test-mask-ratio", "threshold-optimum does not use a test ratio")
+
+    def threshold(p, dps):
+        return ctx.other(dataclasses.replace(ctx.model, mask_ratio=p), dps).get("threshold")
+
+    best = optimum.minimise(threshold, ctx.dps, what="theta_c(p)", guard=reduction.GUARD)
+    ctx.note(best.note)
+    return best.ratio
+
+
 # --- finite-d estimators (one replica) ------------------------------------------------------------
 
 def _finite_edges(rep):
@@ -170,31 +223,31 @@ def _finite_density(rep):
 def _finite_train_error(rep):
     from numerics import estimator
 
-    return estimator.train_error(rep.X, rep.fit.matrix)
+    return estimator.train_error(rep.X, rep.fit.matrix, rep.fit.p)
 
 
 def _finite_gen_error(rep):
     from numerics import estimator
 
-    return estimator.gen_error(rep.fit.matrix, rep.Sigma)
+    return estimator.gen_error(rep.fit.matrix, rep.Sigma, rep.model.test_ratio)
 
 
 #: The registry, in the order of SPEC §4.
 REGISTRY: dict[str, Quantity] = {q.name: q for q in (
-    Quantity("m", "lim (1/d) tr R,  R = (S + lam I)^-1", _RESOLVENT, _m,
-             _isotropic("stieltjes_m"), lambda rep: float(rep.fit.precision.trace() / rep.d),
+    Quantity("m", "lim (1/d) tr R,  R = (S + lam I)^-1 (masked: R = (S + B)^-1, SPEC 5)", _RESOLVENT, _m,
+             _isotropic("stieltjes_m", "m"), lambda rep: float(rep.fit.precision.trace() / rep.d),
              "m = lim (1/d) tr R"),
-    Quantity("train-error", "lim E_train", _RESOLVENT, _train_error,
-             _isotropic("train_error"), _finite_train_error,
+    Quantity("train-error", "lim E_train (masked: the masked training loss at ratio P)", _RESOLVENT, _train_error,
+             _isotropic("train_error", "train_error"), _finite_train_error,
              "E_train = lim ‖X − XÂᵀ‖²/(nd)"),
-    Quantity("gen-error", "lim E_gen", _RESOLVENT, _gen_error,
-             _isotropic("gen_error"), _finite_gen_error,
+    Quantity("gen-error", "lim E_gen (masked: the masked test error E(Q), Q = --test-mask-ratio)", _RESOLVENT, _gen_error,
+             _isotropic("gen_error", "gen_error"), _finite_gen_error,
              "E_gen = lim tr((I−Â)Σ(I−Â)ᵀ)/d"),
     Quantity("edges", "[lower, upper] edges of the bulk of the spectrum of A (pca: of S)", _ALL, _edges,
-             _isotropic({"ssr": "ssr_edges", "pca": "mp_edges"}), _finite_edges,
+             _isotropic({"ssr": "ssr_edges", "pca": "mp_edges"}, "edges"), _finite_edges,
              "edges of the continuous bulk of the spectrum"),
     Quantity("density", "density of the continuous spectrum of A at --at A", _ALL, _density,
-             _isotropic({"ssr": "ssr_density", "pca": "mp_density"}), _finite_density,
+             _isotropic({"ssr": "ssr_density", "pca": "mp_density"}, "density"), _finite_density,
              "density of the continuous part of the spectrum", needs_at=True),
     Quantity("threshold", "the spike threshold theta_c", _ALL, _threshold,
              _spiked("threshold"), None,
@@ -205,6 +258,12 @@ REGISTRY: dict[str, Quantity] = {q.name: q for q in (
     Quantity("overlap", "limit of cos^2(v, top right eigenvector of A) (pca: of S)", _ALL, _overlap,
              _spiked("overlap"), lambda rep: float((rep.v @ rep.fit.top_vector) ** 2),
              "cos²(v, top right eigenvector)"),
+    Quantity("mask-optimum", "the training ratio p* minimising the masked test error E(Q) at "
+             "--test-mask-ratio Q (a boundary is said so)", (_MASKED,), _mask_optimum, None, None,
+             "p* = argmin_p E(Q): the root of dE/dp = 0", uses=("gen-error",)),
+    Quantity("threshold-optimum", "the training ratio p minimising the spike threshold theta_c(p)",
+             (_MASKED,), _threshold_optimum, None, None,
+             "the ratio p minimising θ_c(p)", uses=("threshold",)),
 )}
 
 

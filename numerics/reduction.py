@@ -42,6 +42,7 @@ __all__ = [
     "resolvent",
     "m_value",
     "kappa",
+    "test_error",
     "gen_error",
     "train_error",
     "SpectralSystem",
@@ -95,27 +96,97 @@ def kappa(model, est, delta):
     return 1 / (1 - model.mp("gamma") * inner / (1 + delta) ** 2)
 
 
-def gen_error(model, est, delta):
-    r"""``E_gen = lim (1/d) Σ_k (RΣR)_kk / R_kk² = κ ∫ s (R̄(s)/D̄(s))² dν`` from (E2) ``RΣR ≍ κR̄ΣR̄``.
+def _coordinate(model, f):
+    """``s ↦`` the limit of a diagonal entry ``F_kk`` on a coordinate of variance ``s``.
 
-    Diagonal basis (``D̄ = R̄``): ``κ ∫ s dν``; rotational (``D̄ = m̄``): ``κ ∫ s R̄² dν/m̄²``.
+    ``F`` is a function ``f`` of ``Σ₀`` in its eigenbasis. Diagonal basis: ``f(s)`` itself;
+    rotational basis: every coordinate sees the average ``∫ f dν``.
     """
-    rbar, scale = resolvent(model, est, delta), _scale(model, est, delta)
-    return kappa(model, est, delta) * model.law.integrate(lambda s: s * (rbar(s) / scale(s)) ** 2)
+    if model.basis == "rotational":
+        value = model.law.integrate(f)
+        return lambda s: value
+    return f
 
 
-def train_error(model, est, delta, slope):
-    r"""``E_train = lim (1/d) Σ_k (R − λR²)_kk / R_kk² = ∫ (R̄ + λ ∂_λR̄)/D̄² dν``.
+def _sandwich(model, est, delta):
+    r"""``x ↦ (s ↦ lim (R X R)_kk)`` from (E2), ``RXR ≍ R̄XR̄ + c(X) R̄ΣR̄``.
 
-    ``R² ≍ −∂_λR̄`` (E2) with ``∂_λR̄(s) = (s δ'/(1+δ)² − 1) R̄(s)²``; ``slope = δ'(λ)``. Diagonal
-    basis: ``∫ [s/(1+δ) + λ s δ'/(1+δ)²] dν``; rotational: ``(m̄ + λ m̄')/m̄²``.
+    ``X`` is a function ``x(s)`` of ``Σ₀`` (``Σ``, ``diag Σ``, ``B`` all are, in both bases) and
+    ``c(X) = κ γ ∫ s x R̄² dν/(1+δ)²`` (SPEC §5).
     """
-    lam = model.mp("lam")
+    rbar = resolvent(model, est, delta)
+    factor = kappa(model, est, delta) * model.mp("gamma") / (1 + delta) ** 2
+    spread = _coordinate(model, lambda s: s * rbar(s) ** 2)
+
+    def of(x):
+        c = factor * model.law.integrate(lambda s: s * x(s) * rbar(s) ** 2)
+        own = _coordinate(model, lambda s: x(s) * rbar(s) ** 2)
+        return lambda s: own(s) + c * spread(s)
+    return of
+
+
+def test_error(model, est, delta, q):
+    r"""The masked test error ``E(q)`` of SPEC §5 at test ratio ``q`` (``q = 0``: ``E_gen``).
+
+    ``E(q) = (1/d) Σ_k [Σ_kk − 2(1−q)(AΣ)_kk + (1−q)²(AΣAᵀ)_kk + q(1−q)(AΔAᵀ)_kk]``, ``Δ = diag Σ``,
+    for ``A = c(I − D⁻¹R)``, ``c = 1/(1−p)`` (``p`` the estimator's training ratio), ``D = diag R``:
+    ``(AΣ)_kk = c(Σ_kk − (RΣ)_kk/R_kk)``, ``(AΣAᵀ)_kk = c²(Σ_kk − 2(RΣ)_kk/R_kk + (RΣR)_kk/R_kk²)``,
+    ``(AΔAᵀ)_kk = c²(−Δ_kk + (RΔR)_kk/R_kk²)``; then ``R_kk → D̄``, ``(RΣ)_kk → (R̄Σ)_kk`` and (E2)
+    for the sandwiches. At ``p = q = 0`` it is ``κ ∫ s (R̄/D̄)² dν``.
+    """
+    p = est.mask(model)
+    c = 1 / (1 - mp.mpf(p))
     rbar, scale = resolvent(model, est, delta), _scale(model, est, delta)
+    sigma = _coordinate(model, lambda s: s)
+    cross = _coordinate(model, lambda s: s * rbar(s))
+    sandwich = _sandwich(model, est, delta)
+    rsr, rdr = sandwich(lambda s: s), sandwich(sigma)
 
     def term(s):
-        r = rbar(s)
-        return (r + lam * (s * slope / (1 + delta) ** 2 - 1) * r * r) / scale(s) ** 2
+        D, K, u = scale(s), sigma(s), cross(s) / scale(s)
+        a1 = c * (K - u)
+        a2 = c * c * (K - 2 * u + rsr(s) / D ** 2)
+        a3 = c * c * (-K + rdr(s) / D ** 2)
+        return K - 2 * (1 - q) * a1 + (1 - q) ** 2 * a2 + q * (1 - q) * a3
+
+    return model.law.integrate(term)
+
+
+def gen_error(model, est, delta):
+    r"""``E_gen = lim (1/d) Σ_k ‖x_k − (Âx)_k‖²`` at the model's test ratio (:func:`test_error`).
+
+    With the leave-one-out defaults (``p = q = 0``) it is ``κ ∫ s (R̄(s)/D̄(s))² dν`` from (E2)
+    ``RΣR ≍ κR̄ΣR̄``: diagonal basis (``D̄ = R̄``) ``κ ∫ s dν``; rotational (``D̄ = m̄``)
+    ``κ ∫ s R̄² dν/m̄²``.
+    """
+    q = model.test_ratio
+    return test_error(model, est, delta, mp.mpf(q.numerator) / q.denominator)
+
+
+def train_error(model, est, delta):
+    r"""The (masked) training loss at the estimator's ratio ``p``; ``p = 0``: ``E_train = ‖X − XÂᵀ‖²/(nd)``.
+
+    ``L_p = (1/d) Σ_k [S_kk − 2(1−p)(AS)_kk + (1−p)²(ASAᵀ)_kk + p(1−p)(A diag(S) Aᵀ)_kk]`` (the
+    expected masked loss on the training data, without the penalty). With the exact identity
+    ``RS = I − RB`` (``(RS)_kk = 1 − R_kk b_k``, ``RSR = R − RBR``), ``diag S → Δ = diag Σ`` and
+    (E2) for ``RBR`` and ``RΔR``. At ``p = 0`` this is ``∫ (R̄ + λ ∂_λR̄)/D̄² dν`` (``c(λI) =
+    −λ δ'(λ)/(1+δ)²``), without a numerical derivative.
+    """
+    p = mp.mpf(est.mask(model))
+    c = 1 / (1 - p)
+    ridge = est.ridge(model, model.mp("lam"))
+    scale = _scale(model, est, delta)
+    sigma = _coordinate(model, lambda s: s)
+    sandwich = _sandwich(model, est, delta)
+    rbr, rdr = sandwich(ridge), sandwich(sigma)
+
+    def term(s):
+        D, K = scale(s), sigma(s)
+        v = 1 / D - ridge(s)  # (RS)_kk / R_kk
+        t1 = c * (K - v)
+        t2 = c * c * (K - 2 * v + (D - rbr(s)) / D ** 2)
+        t3 = c * c * (-K + rdr(s) / D ** 2)
+        return K - 2 * (1 - p) * t1 + (1 - p) ** 2 * t2 + p * (1 - p) * t3
 
     return model.law.integrate(term)
 

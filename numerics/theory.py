@@ -33,11 +33,12 @@ import mpmath as mp
 from numerics import fixedpoint, quantities, reduction
 from numerics.estimators import NAMES as METHODS
 from numerics.estimators import get as _estimator
+from numerics.estimators import select as _select
 from numerics.fixedpoint import ConvergenceError
 from numerics.model import BadParameter, Model
 
 __all__ = ["QUANTITIES", "METHODS", "ROUTES", "GUARD", "ConvergenceError", "check_supported", "closed_form",
-           "evaluate"]
+           "estimator_for", "evaluate"]
 
 QUANTITIES = quantities.names()
 #: The solving routes by name and module (each module exposes the same primitives); ``closed`` is
@@ -82,11 +83,11 @@ def closed_form(quantity: str, method: str = "ssr"):
 def _compiled(quantity: str, method: str):
     import sympy as sp
 
-    from derive.symbols import a, gamma, lam, theta, x
+    from derive.symbols import a, gamma, lam, p, q, theta, x
 
     expr = closed_form(quantity, method)
     variable = a if _estimator(method).resolvent else x
-    args = (gamma, lam, theta, variable)
+    args = (gamma, lam, theta, p, q, variable)
     if isinstance(expr, list):
         return [sp.lambdify(args, e, modules="mpmath") for e in expr]
     return sp.lambdify(args, expr, modules="mpmath")
@@ -102,9 +103,10 @@ def _exact(value):
 class _Context:
     """What a quantity's limit function sees (see :mod:`numerics.quantities`)."""
 
-    def __init__(self, route, model: Model, est, at, dps: int):
+    def __init__(self, route, model: Model, est, at, dps: int, notes: list | None = None):
         self.route, self.model, self.est, self.dps = route, model, est, dps
         self.at = _exact(at) if at is not None else None
+        self.notes = [] if notes is None else notes
         self._values: dict = {}
 
     def get(self, name: str):
@@ -112,24 +114,66 @@ class _Context:
             self._values[name] = quantities.get(name).limit(self)
         return self._values[name]
 
+    def other(self, model: Model, dps: int) -> "_Context":
+        """A context for another ``model`` on the same route and estimator, at ``dps`` digits.
+
+        Its values are computed at ``dps + GUARD`` and returned at the caller's precision.
+        """
+        return _Nested(self.route, model, self.est, None, dps, self.notes)
+
+    def note(self, text: str) -> None:
+        """Record a sentence the caller should show with the value (e.g. a boundary optimum)."""
+        if text:
+            self.notes.append(text)
+
     def closed(self, name: str):
+        ratio = self.model.test_ratio
         args = [self.model.mp("gamma"), self.model.mp("lam"), self.model.mp("theta"),
+                self.model.mp("mask_ratio"), mp.mpf(ratio.numerator) / ratio.denominator,
                 self.at if self.at is not None else mp.mpf(0)]
         function = _compiled(name, self.est.name)
         return [f(*args) for f in function] if isinstance(function, list) else function(*args)
 
 
-def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: int = 30, route: str | None = None):
+class _Nested(_Context):
+    """A :class:`_Context` that works at its own ``dps + GUARD`` (see :meth:`_Context.other`)."""
+
+    def get(self, name: str):
+        with mp.workdps(self.dps + GUARD):
+            value = _Context.get(self, name)
+        return [+v for v in value] if isinstance(value, list) else +value
+
+
+def _has_closed(entry) -> bool:
+    """Whether ``entry`` (or every quantity it is computed from) has a closed form."""
+    if entry.uses:
+        return all(quantities.get(name).closed is not None for name in entry.uses)
+    return entry.closed is not None
+
+
+def estimator_for(quantity: str, model: Model, method: str = "ssr"):
+    """The :class:`~numerics.estimators.Estimator` that ``method`` means for ``quantity`` and ``model``.
+
+    A masking ratio turns ``ssr`` into ``masked`` (:func:`numerics.estimators.select`), and so
+    does a quantity of the masked estimator only (``mask-optimum``).
+    """
+    return _select(method, model, quantities.get(quantity).estimators)
+
+
+def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: int = 30, route: str | None = None,
+             notes: list | None = None):
     """The large-``d`` limit of ``quantity`` for ``model``, to ``dps`` significant digits.
 
     Returns an ``mpf`` (or ``[lower, upper]`` for ``edges``) computed with the route's guard
     digits. ``route`` is ``"closed"`` (SymPy closed form; isotropic only), ``"fixed-point"`` or
-    ``"algebraic"``; by default the closed form when it exists.
+    ``"algebraic"``; by default the closed form when it exists. A model with a masking ratio
+    uses the masked estimator (:func:`estimator_for`). ``notes``, a list, receives the sentences
+    that go with the value (a boundary optimum says so there).
     """
     if quantity not in quantities.REGISTRY:
         raise BadParameter("QUANTITY", f"invalid choice {quantity!r} (choose from {', '.join(QUANTITIES)})")
     entry = quantities.get(quantity)
-    est = _estimator(method)
+    est = estimator_for(quantity, model, method)
     if est.name not in entry.estimators:
         raise BadParameter("method", f"{quantity} is a property of the "
                                      f"{' or '.join(e.upper() for e in entry.estimators)} estimator; "
@@ -138,10 +182,10 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
         raise BadParameter("at", f"QUANTITY {quantity} needs the point --at A")
     if not isinstance(dps, int) or not 1 <= dps <= 1000:
         raise BadParameter("dps", f"expected an integer in [1, 1000], got {dps!r}")
-    route = route or ("closed" if model.isotropic and entry.closed is not None else fixedpoint.NAME)
+    route = route or ("closed" if model.isotropic and _has_closed(entry) else fixedpoint.NAME)
     if route not in ROUTES:
         raise BadParameter("route", f"expected one of {ROUTES}, got {route!r}")
     check_supported(model, route)
     with mp.workdps(dps + GUARD):
-        value = _Context(_solver(route), model, est, at, dps).get(quantity)
+        value = _Context(_solver(route), model, est, at, dps, notes).get(quantity)
         return [+v for v in value] if isinstance(value, list) else +value

@@ -176,6 +176,12 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", metavar="{" + ",".join(METHODS) + "}", default=_DEFAULTS["method"],
                         help="estimator (default: ssr): " + "; ".join(
                             f"{e.name}: {e.meaning}" for e in estimators.ESTIMATORS.values()))
+    parser.add_argument("--mask-ratio", metavar="P", default=None,
+                        help="training masking ratio 0 <= P < 1 (SPEC 5): each coordinate hidden with "
+                             "probability P; selects the masked estimator (default: leave-one-out)")
+    parser.add_argument("--test-mask-ratio", metavar="Q", default=None,
+                        help="test masking ratio 0 <= Q < 1 of the masked test error gen-error "
+                             "(default: Q = P; Q = 0 is the leave-one-out error)")
     parser.add_argument("--dps", metavar="N", default=_DEFAULTS["dps"],
                         help="decimal digits of working precision and of the printed value, "
                              "an integer in [1, 1000] (default: 30)")
@@ -307,9 +313,10 @@ def _model_inputs(args) -> tuple[str, Model, str, object, int]:
     method = _choice(args.method, "method", METHODS)
     basis = _choice(args.basis, "basis", BASES)
     model = Model(gamma=args.gamma, lam=args.lam, theta=args.theta, noise=args.noise,
-                  basis=basis)
+                  basis=basis, mask_ratio=args.mask_ratio or 0, test_mask_ratio=args.test_mask_ratio)
     at = None if args.at is None else parse_number(args.at, "at")
     entry = quantities.get(quantity)
+    method = estimators.select(method, model, entry.estimators).name
     if entry.needs_at and at is None:
         raise BadParameter("at", f"QUANTITY {quantity} needs the point --at A")
     if not entry.needs_at and at is not None:
@@ -353,16 +360,22 @@ def _cmd_eval(args) -> int:
     quantity, model, method, at, dps = _model_inputs(args)
     from numerics import theory
 
+    notes: list[str] = []
     try:
-        value = theory.evaluate(quantity, model, method=method, at=at, dps=dps)
+        value = theory.evaluate(quantity, model, method=method, at=at, dps=dps, notes=notes)
     except theory.ConvergenceError as err:
         raise _UsageError(quantity, str(err)) from None
     text = _nstr(value, dps)
     params = _params(model, method, at)
     if args.json:
-        print(json.dumps({"quantity": quantity, "value": text, "dps": dps, "params": params}))
+        out = {"quantity": quantity, "value": text, "dps": dps, "params": params}
+        if notes:
+            out["notes"] = notes
+        print(json.dumps(out))
     else:
         print(f"{quantity} = {_show(text)} (dps={dps}; {_describe(params)})")
+        for note in notes:
+            print(f"note: {note}")
     return 0
 
 
