@@ -4,19 +4,20 @@ r"""The best masking ratio: minimise a limit ``f(p)`` over the training ratio ``
 ratio ``q``; ``threshold-optimum`` minimises the spike threshold ``θ_c(p)``. Both go through
 :func:`minimise`:
 
-1. a coarse scan of ``f`` at 15 digits on ``p = 0, 1/40, …, 39/40`` and the tail
+1. a coarse scan of ``f`` at 15 digits on ``p = 0, 1/20, …, 19/20`` and the tail
    ``1 − 10^{-2}, 1 − 10^{-3}, 1 − 10^{-4}`` locates the smallest value;
 2. an interior minimum is the root of ``f'(p) = 0`` in the bracket around it, found by
-   :func:`mpmath.findroot` (Anderson's bracketing method, then a secant polish) with ``f'`` from
-   :func:`mpmath.diff` at twice the working digits (the limit itself is solved to the working
-   precision at each ``p``), verified by its residual and by ``f'' > 0``;
+   :func:`mpmath.findroot` (Anderson's bracketing method at 15 digits, then a secant polish at
+   the full precision) with ``f'`` from :func:`mpmath.diff` at twice the working digits (the
+   limit itself is solved to the working precision at each ``p``), verified by its residual
+   (relative to the slopes at the ends of the bracket) and by ``f'' > 0``;
 3. a minimum at ``p = 0`` (``f'(0) ≥ 0``) or in the tail (``f`` still decreasing at
    ``p = 1 − 10^{-4}``) is a *boundary* optimum, reported as such (:class:`Optimum.boundary`),
    never as an interior root; a function flat to the working precision has no optimum
    (:class:`BadParameter`).
 
 What it does not check: that the scan sees every local minimum (a minimum narrower than the
-scan step of 1/40 could be missed).
+scan step of 1/20 could be missed).
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from numerics.model import BadParameter
 __all__ = ["Optimum", "minimise", "SCAN"]
 
 #: The scan of step 1: ``40`` equal steps and the tail towards ``p = 1``.
-SCAN = tuple(Fraction(i, 40) for i in range(40)) + (Fraction(99, 100), Fraction(999, 1000),
+SCAN = tuple(Fraction(i, 20) for i in range(20)) + (Fraction(99, 100), Fraction(999, 1000),
                                                     Fraction(9999, 10000))
 _COARSE_DPS = 15
 
@@ -75,41 +76,42 @@ def minimise(f, dps: int, *, what: str, guard: int) -> Optimum:
     def here(p):  # f at the current precision (mpmath.diff raises it internally)
         return f(_exact(p), max(mp.mp.dps - guard, 1))
 
+    def slope(p, digits):
+        with mp.workdps(2 * (digits + guard)):
+            return mp.diff(here, mp.mpf(p))
+
     with mp.workdps(work):
         def value(p):
             return f(_exact(p), dps)
-
-        def slope(p):
-            with mp.workdps(2 * work):
-                return mp.diff(here, mp.mpf(p))
 
         if best == len(SCAN) - 1:
             p = mp.mpf(SCAN[best].numerator) / SCAN[best].denominator
             return Optimum(mp.mpf(1), value(SCAN[best]), "p -> 1",
                            f"{what} decreases on the whole scan up to p = {mp.nstr(p, 6)}: the optimum is "
                            f"the boundary p -> 1 (value there {mp.nstr(value(SCAN[best]), 10)})")
-        if best == 0 and slope(0) >= 0:
+        if best == 0 and slope(0, _COARSE_DPS) >= 0:
             return Optimum(mp.mpf(0), value(0), "p = 0",
                            f"{what} increases from p = 0: the optimum is the boundary p = 0 (leave-one-out)")
-        lower = SCAN[max(best - 1, 0)]
-        upper = SCAN[best + 1]
-        lower, upper = (mp.mpf(b.numerator) / b.denominator for b in (lower, upper))
+        lower, upper = (mp.mpf(b.numerator) / b.denominator for b in (SCAN[max(best - 1, 0)], SCAN[best + 1]))
         tol = mp.mpf(10) ** (-(dps + guard // 2))
-        if slope(lower) * slope(upper) > 0:
+        ends = [slope(lower, _COARSE_DPS), slope(upper, _COARSE_DPS)]
+        if ends[0] * ends[1] > 0:
             raise ConvergenceError(f"{what}: the slope has one sign on [{mp.nstr(lower, 5)}, "
                                    f"{mp.nstr(upper, 5)}] around the scan minimum", mp.inf, tol)
         try:
-            start = mp.findroot(slope, (lower, upper), solver="anderson", tol=mp.mpf(10) ** -(dps // 2 + 4),
-                                maxsteps=200)
-            root = mp.findroot(slope, (start, start + (upper - lower) * mp.mpf(10) ** -(dps // 2)),
-                               solver="secant", tol=tol ** 2, maxsteps=50, verify=False)
+            with mp.workdps(_COARSE_DPS + guard):  # bracketing at 15 digits, then secant at full precision
+                start = mp.findroot(lambda x: slope(x, _COARSE_DPS), (lower, upper), solver="anderson",
+                                    tol=mp.mpf(10) ** -24, maxsteps=100)
+            step = (upper - lower) * mp.mpf(10) ** -8
+            root = mp.findroot(lambda x: slope(x, dps), (start, start + step), solver="secant",
+                               tol=tol ** 2, maxsteps=30, verify=False)
         except (ZeroDivisionError, ValueError) as err:
             raise ConvergenceError(f"{what}: dE/dp = 0 ({type(err).__name__})", mp.inf, tol) from None
-        residual = abs(slope(root))
-        scale = abs(slope(lower)) + abs(slope(upper))
-        if not (lower <= root <= upper) or residual > tol * scale:
-            raise ConvergenceError(f"{what}: the root of d/dp", residual / scale, tol)
-        with mp.workdps(2 * work):
+        scale = abs(ends[0]) + abs(ends[1])
+        residual = abs(slope(root, dps)) / scale
+        if not (lower <= root <= upper) or residual > tol:
+            raise ConvergenceError(f"{what}: the root of d/dp", residual, tol)
+        with mp.workdps(2 * (_COARSE_DPS + guard)):
             curvature = mp.diff(here, root, 2)
         if curvature <= 0:
             raise ConvergenceError(f"{what}: the stationary point is not a minimum (f'' = "

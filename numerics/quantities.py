@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 import mpmath as mp
 
@@ -232,6 +233,26 @@ def _finite_gen_error(rep):
     return estimator.gen_error(rep.fit.matrix, rep.Sigma, rep.model.test_ratio)
 
 
+def _finite_mask_optimum(rep):
+    """The ratio minimising this replica's masked test error ``E_d(Q; p)`` (true ``Σ``) over ``p``.
+
+    Bounded Brent search (:func:`scipy.optimize.minimize_scalar`, ``xatol = 1e-5``) on
+    ``[0, 0.999]``, one fit of ``Â_p`` per evaluation.
+    """
+    from scipy.optimize import minimize_scalar
+
+    from numerics import estimator
+
+    masked = _estimators.get(_MASKED)
+    q = float(rep.model.test_ratio)
+
+    def error(p):
+        fit = masked.fit(rep.X, dataclasses.replace(rep.model, mask_ratio=Fraction(p)))
+        return estimator.gen_error(fit.matrix, rep.Sigma, q)
+
+    return float(minimize_scalar(error, bounds=(0.0, 0.999), method="bounded", options={"xatol": 1e-5}).x)
+
+
 #: The registry, in the order of SPEC §4.
 REGISTRY: dict[str, Quantity] = {q.name: q for q in (
     Quantity("m", "lim (1/d) tr R,  R = (S + lam I)^-1 (masked: R = (S + B)^-1, SPEC 5)", _RESOLVENT, _m,
@@ -259,7 +280,8 @@ REGISTRY: dict[str, Quantity] = {q.name: q for q in (
              _spiked("overlap"), lambda rep: float((rep.v @ rep.fit.top_vector) ** 2),
              "cos²(v, top right eigenvector)"),
     Quantity("mask-optimum", "the training ratio p* minimising the masked test error E(Q) at "
-             "--test-mask-ratio Q (a boundary is said so)", (_MASKED,), _mask_optimum, None, None,
+             "--test-mask-ratio Q (a boundary is said so)", (_MASKED,), _mask_optimum, None,
+             _finite_mask_optimum,
              "p* = argmin_p E(Q): the root of dE/dp = 0", uses=("gen-error",)),
     Quantity("threshold-optimum", "the training ratio p minimising the spike threshold theta_c(p)",
              (_MASKED,), _threshold_optimum, None, None,

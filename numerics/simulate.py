@@ -291,7 +291,10 @@ def simulate(
     ``density`` at ``at`` by a Gaussian kernel (bandwidth ``(upper − lower) d^{-1/2}/2``,
     bias ``O(1/d)``); ``outlier`` = largest eigenvalue; ``overlap = cos²(v, r)`` with ``r`` the
     top right eigenvector of ``Â`` (``pca``: top eigenvector of ``S``). ``threshold`` is a
-    limit and has no finite-``d`` version.
+    limit and has no finite-``d`` version. A model with a masking ratio fits the ratio-``p``
+    estimator ``Â_p`` (``method`` ``ssr`` becomes ``masked``); its ``m`` is ``(1/d) tr (S + B_S)^{-1}``
+    with ``B_S = (p/(1−p)) diag S + λ/(1−p)²``, ``train-error`` the masked training loss at ``p``
+    and ``gen-error`` the masked test error ``E(q)`` with the true ``Σ``.
 
     ``extrapolate=True`` removes the ``O(1/d)`` finite-size bias by Richardson extrapolation:
     replica ``k`` also draws a sample of dimension ``d' = ⌊d/2⌋`` from
@@ -329,11 +332,12 @@ def simulate(
     entry = quantities.get(quantity)
     if entry.finite is None:
         raise BadParameter("quantity", f"{quantity!r} is a limit, it has no finite-d simulation")
+    if not isinstance(model, Model):
+        raise TypeError(f"model: expected a numerics.model.Model, got {type(model).__name__}")
+    method = estimators.select(method, model, entry.estimators).name
     if method not in entry.estimators:
         raise BadParameter("method", f"{quantity!r} is only defined for {', '.join(entry.estimators)}, "
                                      f"got method {method!r}")
-    if not isinstance(model, Model):
-        raise TypeError(f"model: expected a numerics.model.Model, got {type(model).__name__}")
     d = _count(d, "d", 2)
     seeds = _count(seeds, "seeds", 2)
     seed = _count(seed, "seed", 0)

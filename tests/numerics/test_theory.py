@@ -15,9 +15,20 @@ from fractions import Fraction
 import mpmath as mp
 import pytest
 
-from numerics import fixedpoint, quantities, theory
+from numerics import estimators, fixedpoint, quantities, theory
 from numerics.fixedpoint import ConvergenceError
 from numerics.model import BadParameter, Model
+
+#: The training ratio at which the masked estimator runs through the batteries (at p = 0 it is
+#: the leave-one-out estimator, already covered); its test ratio is the training ratio.
+RATIO = Fraction(3, 10)
+
+
+def _model(method, *args, **kwargs) -> Model:
+    """``Model(*args, **kwargs)``, with the masking ratio :data:`RATIO` for the masked estimator."""
+    if estimators.get(method).under_mask == method:
+        kwargs.setdefault("mask_ratio", RATIO)
+    return Model(*args, **kwargs)
 
 GAMMAS = (Fraction(1, 10), Fraction(1, 2), Fraction(2), Fraction(5))
 LAMS = (Fraction(1, 1000), Fraction(1, 5), Fraction(3))
@@ -42,12 +53,17 @@ EXPENSIVE_PAIRS = {
             (Fraction(2), Fraction(3)), (Fraction(5), Fraction(1, 1000))),
     "pca": ((Fraction(1, 10), Fraction(3)), (Fraction(1, 2), Fraction(1, 5)),
             (Fraction(2), Fraction(1, 1000)), (Fraction(5), Fraction(1, 5))),
+    "masked": ((Fraction(1, 10), Fraction(3)), (Fraction(1, 2), Fraction(1, 5)), (Fraction(2), Fraction(1, 1000))),
 }
+#: The optimum quantities solve a minimisation over p (each point a full evaluation): their own tests.
+OPTIMA = tuple(q.name for q in quantities.REGISTRY.values() if q.uses)
 DENSITY_FRACTIONS = (Fraction(3, 10), Fraction(17, 20))  # where in the bulk the density is probed
 
 
 def _cases():
     for quantity in theory.QUANTITIES:
+        if quantity in OPTIMA:
+            continue
         for method in theory.METHODS:
             if method not in quantities.get(quantity).estimators:
                 continue
@@ -56,7 +72,7 @@ def _cases():
                     if quantity in EXPENSIVE and (g, l) not in EXPENSIVE_PAIRS[method]:
                         continue
                     for t in THETAS[g]:
-                        yield pytest.param(quantity, method, Model(g, l, theta=t),
+                        yield pytest.param(quantity, method, _model(method, g, l, theta=t),
                                            id=f"{quantity}-{method}-g{g}-l{l}-t{t}")
 
 
@@ -115,7 +131,7 @@ def _integrate_density(model, method, route):
                                   (GAMMAS[3], LAMS[0]), (GAMMAS[3], LAMS[2])])
 def test_density_integrates_to_continuous_mass(g, l, method):
     """Closed route; mpmath tanh-sinh quadrature at dps 15 over the bulk (square-root edges)."""
-    mass = _integrate_density(Model(g, l), method, "closed")
+    mass = _integrate_density(_model(method, g, l), method, "closed")
     assert abs(mass - _continuous_mass(g)) < mp.mpf(10) ** -12
 
 
@@ -151,29 +167,29 @@ def test_ssr_density_is_pushforward_of_pca_density(g, l, route):
 @pytest.mark.parametrize("method", theory.METHODS)
 @pytest.mark.parametrize("g", [Fraction(1, 2), Fraction(2)])
 def test_density_vanishes_outside_the_bulk(g, method, route):
-    """Zero below the lower edge (away from any atom), above the upper edge, and for SSR at a ≥ 1."""
-    model = Model(g, "1/5")
+    """Zero below the lower edge (away from any atom), above the upper edge, and beyond the
+    supremum of the eigenvalue map (``a ≥ 1`` for SSR, ``1/(1−p)`` masked)."""
+    model = _model(method, g, "1/5")
+    est = estimators.get(method)
     with mp.workdps(30):
         lower, upper = theory.evaluate("edges", model, method=method, dps=30)
         gap = (upper - lower) / 100
         points = [_fraction(lower - gap), _fraction(upper + gap), _fraction(upper + 10 * gap)]
-        if g < 1 or method == "ssr":
+        if g < 1 or est.resolvent:
             points.append(_fraction(lower - 10 * gap))  # clear of the pca atom at 0 for γ > 1
-    if method == "ssr":
-        points += [Fraction(1), Fraction(3, 2)]
+        if est.a_sup(model) is not None:
+            points += [_fraction(est.a_sup(model)), _fraction(est.a_sup(model) * 3 / 2)]
     for at in points:
         assert theory.evaluate("density", model, method=method, at=at, dps=30, route=route) == 0
 
 
 @pytest.mark.parametrize("method", theory.METHODS)
 def test_fixed_point_density_at_the_atom_is_zero(method):
-    """γ > 1: the atom (s = 0, i.e. a = 1 − 1/(mλ) for ssr) carries no continuous density."""
-    model = Model(2, "1/5")
-    if method == "pca":
-        at = Fraction(0)
-    else:
-        with mp.workdps(40):
-            at = Fraction(mp.nstr(1 - 1 / (theory.evaluate("m", model, dps=40) * model.mp("lam")), 35))
+    """γ > 1: the atom (s = 0, i.e. t = b m̄ on T, a = 1 − 1/(mλ) for ssr) carries no continuous density."""
+    model = _model(method, 2, "1/5")
+    with mp.workdps(40):
+        location, _ = _atom(model, method, 40)
+        at = Fraction(mp.nstr(estimators.get(method).to_a(model, location), 35))
     assert theory.evaluate("density", model, method=method, at=at, dps=30, route="closed") == 0
     assert theory.evaluate("density", model, method=method, at=at, dps=30, route="fixed-point") == 0
 
@@ -187,24 +203,27 @@ def test_fixed_point_edges_at_gamma_one():
 
 
 def _atom(model, method, dps):
-    """Location (on the spectrum of T) and mass of the atom: γ > 1, s = 0 ↦ t = mλ (ssr) or 0 (pca)."""
+    """Location (on the spectrum of T) and mass of the atom: γ > 1, s = 0 ↦ t = b m̄, the shift of T
+    (``λm`` for ssr, ``λ_eff m`` masked, 0 for pca)."""
     g = model.gamma
     if g <= 1:
         return mp.mpf(0), mp.mpf(0)
-    location = model.mp("lam") * theory.evaluate("m", model, dps=dps) if method == "ssr" else mp.mpf(0)
+    location = fixedpoint.system(model, method, dps).shifts()[0]
     return location, 1 - mp.mpf(g.denominator) / g.numerator
 
 
 def _rho_t(model, method, t, dps):
-    """Density of the spectrum of T (= S for pca; T = m(S+λ) with a = 1 − 1/t for ssr), closed route."""
-    if method == "pca":
-        return theory.evaluate("density", model, method="pca", at=_fraction(t), dps=dps)
-    return theory.evaluate("density", model, method="ssr", at=_fraction(1 - 1 / t), dps=dps) / t**2
+    """Density of the spectrum of T (= S for pca; T = m(S+B) with a = a(t)), closed route:
+    ``ρ_T(t) = ρ_A(a(t)) da/dt``."""
+    est = estimators.get(method)
+    a = est.to_a(model, t)
+    return theory.evaluate("density", model, method=method, at=_fraction(a), dps=dps) / est.jacobian(model, a)
 
 
 def _t_edges(model, method, dps):
     lower, upper = theory.evaluate("edges", model, method=method, dps=dps)
-    return (lower, upper) if method == "pca" else (1 / (1 - lower), 1 / (1 - upper))
+    est = estimators.get(method)
+    return est.from_a(model, lower), est.from_a(model, upper)
 
 
 @pytest.mark.parametrize("method", theory.METHODS)
@@ -212,7 +231,7 @@ def _t_edges(model, method, dps):
 def test_stieltjes_transform_of_the_density(g, method):
     """The fixed-point ``g(u) = lim (1/d) tr (T − u)^{-1}`` at ``u = x + iη`` equals
     ``∫ ρ_T(t)/(t − u) dt + mass/(t₀ − u)`` (atom at t₀ for γ > 1), for moderate η."""
-    model = Model(g, "1/5")
+    model = _model(method, g, "1/5")
     with mp.workdps(20):
         lower, upper = _t_edges(model, method, 20)
         location, mass = _atom(model, method, 20)
@@ -229,7 +248,7 @@ def test_stieltjes_transform_of_the_density(g, method):
 @pytest.mark.parametrize("g", [Fraction(1, 2), Fraction(5)])
 def test_stieltjes_inversion_recovers_density(g, method):
     """``Im g(x + iη)/π → ρ_T(x)`` as ``η ↓ 0``: the error is O(η) in the interior of the bulk."""
-    model = Model(g, "1/5")
+    model = _model(method, g, "1/5")
     with mp.workdps(30):
         lower, upper = _t_edges(model, method, 30)
         system = fixedpoint.spectral_setting(model, method)
@@ -263,7 +282,7 @@ def _continuity(model, method, route, eps):
 @pytest.mark.parametrize("method", theory.METHODS)
 @pytest.mark.parametrize("g", [Fraction(1, 2), Fraction(2)])
 def test_threshold_crossing_is_continuous_closed(g, method, eps):
-    _continuity(Model(g, "1/5", theta=_theta_above(g, eps)), method, "closed", eps)
+    _continuity(_model(method, g, "1/5", theta=_theta_above(g, eps)), method, "closed", eps)
 
 
 @pytest.mark.parametrize("eps", [
@@ -273,13 +292,13 @@ def test_threshold_crossing_is_continuous_closed(g, method, eps):
 ])
 @pytest.mark.parametrize("method", theory.METHODS)
 def test_threshold_crossing_is_continuous_fixed_point(method, eps):
-    _continuity(Model("1/2", "1/5", theta=_theta_above(Fraction(1, 2), eps)), method, "fixed-point", eps)
+    _continuity(_model(method, "1/2", "1/5", theta=_theta_above(Fraction(1, 2), eps)), method, "fixed-point", eps)
 
 
 @pytest.mark.parametrize("route", theory.ROUTES)
 @pytest.mark.parametrize("method", theory.METHODS)
 def test_below_threshold_outlier_is_edge_and_overlap_zero(method, route):
-    model = Model("1/2", "1/5", theta=_theta_above(Fraction(1, 2), "-1e-6"))
+    model = _model(method, "1/2", "1/5", theta=_theta_above(Fraction(1, 2), "-1e-6"))
     upper = theory.evaluate("edges", model, method=method, dps=50, route=route)[1]
     assert theory.evaluate("outlier", model, method=method, dps=50, route=route) == upper
     assert theory.evaluate("overlap", model, method=method, dps=50, route=route) == 0
@@ -288,12 +307,12 @@ def test_below_threshold_outlier_is_edge_and_overlap_zero(method, route):
 # --- the contract of evaluate --------------------------------------------------------------
 
 @pytest.mark.parametrize("route", theory.ROUTES)
-@pytest.mark.parametrize("quantity", theory.QUANTITIES)
+@pytest.mark.parametrize("quantity", [q for q in theory.QUANTITIES if q not in OPTIMA])
 def test_evaluate_leaves_global_precision_alone(quantity, route):
-    model = Model("1/2", "1/5", theta=2)  # in EXPENSIVE_PAIRS for both methods: edges are cached
     for method in theory.METHODS:
         if method not in quantities.get(quantity).estimators:
             continue
+        model = _model(method, "1/2", "1/5", theta=2)  # in EXPENSIVE_PAIRS for every method: edges cached
         at = _inside(model, method, Fraction(1, 2)) if quantity == "density" else None
         assert mp.mp.dps == 15
         value = theory.evaluate(quantity, model, method=method, at=at, dps=50, route=route)
