@@ -433,6 +433,45 @@ def _edge_root(system: _System, u):
 
 
 
+#: At most this many times :data:`GUARD` extra digits are added when the edges do not verify.
+_RETRIES = 3
+
+
+@functools.lru_cache(maxsize=128)
+def _digits(model: Model, method: str, dps: int) -> int:
+    """The digits at which the polynomial system of ``model`` is solved: ``dps``, or more if needed.
+
+    The roots of the discriminant lose digits when the spectrum of ``T`` is a narrow cluster far
+    from 0 (a large ridge, e.g. the masked ridge ``b ~ λ/(1−p)²`` as ``p → 1``: about 10 digits at
+    ``p = 0.99``, 25 at ``p = 0.999``). Both edges of the main bulk are therefore verified against
+    the shared (E3) equations (:class:`numerics.reduction.SpectralSystem`: the equation and its
+    ``δ``-derivative vanish at an edge) to ``10^{-(dps+3)}``; when they do not, the system is
+    solved again with :data:`GUARD` more digits, at most :data:`_RETRIES` times, and then
+    :class:`AlgebraicError` quotes the residual and the tolerance.
+    """
+    tol = mp.mpf(10) ** (-(dps + 3))
+    residual, error = mp.inf, None
+    for extra in range(0, (_RETRIES + 1) * GUARD, GUARD):
+        try:
+            system_, _, (lower, upper) = _support(model, method, dps + extra)
+        except AlgebraicError as err:
+            error = err
+            continue
+        with mp.workdps(dps + extra + GUARD):
+            residual = mp.mpf(0)
+            for edge in (lower, upper):
+                x = _edge_root(system_, edge)
+                scale = 1 + abs(x)
+                residual = max(residual, abs(system_.shared.equation(x - 1, edge)) / scale,
+                               abs(system_.shared.d_equation(x - 1, edge)))
+        if residual <= tol:
+            return dps + extra
+    if residual == mp.inf and error is not None:
+        raise error
+    raise AlgebraicError(f"(E3) bulk edges: residual {mp.nstr(residual, 5)} > tol {mp.nstr(tol, 5)} "
+                         f"with up to {_RETRIES * GUARD} extra digits")
+
+
 def edges_t(model: Model, est, dps: int):
     """``((None, δ₊), (t₋, t₊))``: the main bulk of ``T`` and ``δ₊ = x₊ − 1`` at its upper edge."""
     return _edges_t(_bulk(model), _estimator(est).name, dps)
@@ -440,15 +479,18 @@ def edges_t(model: Model, est, dps: int):
 
 @functools.lru_cache(maxsize=128)
 def _edges_t(model: Model, method: str, dps: int):
-    system_, _, (lower, upper) = _support(model, method, dps)
+    system_, _, (lower, upper) = _support(model, method, _digits(model, method, dps))
     with mp.workdps(dps + GUARD):
-        return (None, _edge_root(system_, upper) - 1), (lower, upper)
+        return (None, _edge_root(system_, upper) - 1), (+lower, +upper)
 
 
 def density_t(model: Model, est, t, dps: int):
     """``ρ_T(t) = Im g/π`` on the root of ``P(·, t)`` with the largest ``Im g``."""
-    with mp.workdps(dps + GUARD):
-        return _System(_bulk(model), _estimator(est).name, dps).density_t(t)
+    bulk, method = _bulk(model), _estimator(est).name
+    digits = _digits(bulk, method, dps)
+    with mp.workdps(digits + GUARD):
+        value = _System(bulk, method, digits).density_t(t)
+    return +value
 
 
 def outlier_t(model: Model, est, dps: int):
@@ -460,6 +502,7 @@ def outlier_t(model: Model, est, dps: int):
 @functools.lru_cache(maxsize=128)
 def _outlier(model: Model, method: str, dps: int):
     _, (_, upper) = edges_t(model, method, dps)
+    dps = _digits(_bulk(model), method, dps)
     with mp.workdps(dps + GUARD):
         system_ = _System(model, method, dps)
         res = _resultant_u(system_.P, system_.Q)

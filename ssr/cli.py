@@ -6,7 +6,7 @@
                       [--noise S1:W1,S2:W2,...] [--basis diagonal|rotational]
                       [--method ssr|pca] [--dps N] [--json]
     ssr simulate QUANTITY [same parameters] --d D [--seeds K] [--seed S] [--extrapolate] [--json]
-    ssr verify [--quick] [--report DIR]
+    ssr verify [--quick] [--report DIR] [--match TEXT]
     ssr derive [--check]
     ssr phase [--plane theta-contrast|theta-gamma] [--noise ...] [--gamma G] [--lam L]
               [--basis diagonal|rotational] [--range LO:HI] [--theta-max T]
@@ -228,6 +228,8 @@ def _parser() -> _Parser:
     verify.add_argument("--quick", action="store_true", help="a fast subset of the checks")
     verify.add_argument("--report", metavar="DIR", default=None,
                         help="write a report into DIR")
+    verify.add_argument("--match", metavar="TEXT", default=None,
+                        help="check only the claims whose id contains TEXT (e.g. mask)")
     verify.set_defaults(run=_cmd_verify)
 
     derive = commands.add_parser(
@@ -469,7 +471,9 @@ def _cmd_verify(args) -> int:
         _writable_directory(args.report, "report")
     from ssr import verify
 
-    return int(verify.run(quick=args.quick, report=args.report))
+    if args.match is not None and not any(args.match in claim.id for claim in verify.CLAIMS):
+        raise BadParameter("match", f"no claim id contains {args.match!r}")
+    return int(verify.run(quick=args.quick, report=args.report, match=args.match))
 
 
 class _DeriveProgress(StatusLine):

@@ -131,6 +131,10 @@ class Claim:
         text = f"γ={self.model.gamma} λ={self.model.lam}"
         if self.model.theta:
             text += f" θ={self.model.theta}"
+        if self.model.mask_ratio:
+            text += f" p={self.model.mask_ratio}"
+        if self.model.test_mask_ratio is not None:
+            text += f" q={self.model.test_mask_ratio}"
         if self.at is not None:
             text += f" a={self.at}"
         return text
@@ -173,6 +177,24 @@ _RIDGELESS = _model("1/2", "1e-3")
 _HET = Model(gamma="1/2", lam="1/5", noise="1:1/2,6:1/2")
 _HET_SPIKED = Model(gamma="1/2", lam="1/5", theta=3, noise="1:1/2,6:1/2")  # θ_c: SSR ≈ 1.48 < 3 < PCA ≈ 4.37
 _ROT = Model(gamma="1/2", lam="1/5", noise="1:1/2,6:1/2", basis="rotational")
+_MASKED = Model(gamma="1/2", lam="1/5", noise="1:1", mask_ratio="0.3")
+_MASKED_Q0 = Model(gamma="1/2", lam="1/5", noise="1:1", mask_ratio="0.3", test_mask_ratio="0")
+_MASKED_SPIKED = Model(gamma="1/2", lam="1/5", theta=2, noise="1:1", mask_ratio="0.3")
+_MASKED_ROT = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2", basis="rotational", mask_ratio="0.3")
+_MASKED_ROT_Q0 = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2", basis="rotational", mask_ratio="0.3",
+                       test_mask_ratio="0")
+_MASKED_HET = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2", mask_ratio="0.3")
+_MASKED_HET_SPIKED = Model(gamma="1/2", lam="1/10", theta=3, noise="1:1/2,6:1/2", mask_ratio="0.3")
+_MASKED_HET_BULK = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2")
+_OPTIMUM = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2", basis="rotational", test_mask_ratio="0")
+#: The full budget of the masked claims: d = 800 (issue 9), 12 replicas.
+_MASKED_FULL = Size(800, 12)
+_MASKED_NOTE = ("masked estimator (SPEC §5): isotropic, closed form of derive.masking against the fixed point; "
+                "simulation of Â_p = (I − diag(G⁻¹)⁻¹G⁻¹)/(1−p), the same estimators and drifts as the "
+                "leave-one-out claims")
+_OPTIMUM_NOTE = ("finite-d estimate: per replica, the ratio minimising that replica's E_d(0; p) (bounded Brent "
+                 "search, one fit of Â_p per evaluation), Richardson-extrapolated with d/2; routes: fixed point "
+                 "vs algebraic, each the bracketed root of dE/dp")
 _GENERAL_NOTE = ("general bulk: the two high-precision routes are the fixed point (numerics.fixedpoint) "
                  "and the algebraic solver (numerics.algebraic); their agreement tests the solving (branch, "
                  "edges, outliers, derivatives), not the reduction formulas they share (numerics.reduction), "
@@ -269,6 +291,55 @@ CLAIMS: list[Claim] = [
           "gen-error", _ROT, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True, note=_GENERAL_NOTE, full_only=True),
     Claim("rot/threshold-ssr", "rotational bulk: SSR threshold equals the PCA threshold (T = m̄(S+λ))",
           "threshold", _ROT, note=_THRESHOLD_NOTE),
+    # The masked estimator of SPEC §5 (issue 9): isotropic claims closed (derive.masking) vs fixed point,
+    # general bulks fixed point vs algebraic; every one with a finite-d version also by simulation.
+    Claim("masked/m", "masked, p = 0.3: m = lim (1/d) tr (S+B)⁻¹ = m(λ_eff), λ_eff = (p + λ/(1−p))/(1−p)",
+          "m", _MASKED, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True, note=_MASKED_NOTE),
+    Claim("masked/train-error", "masked, p = 0.3: the masked training loss at ratio p",
+          "train-error", _MASKED, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
+          note=_MASKED_NOTE),
+    Claim("masked/gen-error", "masked, p = q = 0.3: E(q) = 1 + (1−q)(κ(λ_eff)−1)/(1−p)²",
+          "gen-error", _MASKED, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
+          note=_MASKED_NOTE),
+    Claim("masked/gen-error-q0", "masked, train p = 0.3, test q = 0 (the leave-one-out error of Â_p)",
+          "gen-error", _MASKED_Q0, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
+          note=_MASKED_NOTE),
+    Claim("masked/edges", "masked, p = 0.3: bulk edges of Â_p, SSR's at λ_eff divided by 1 − p",
+          "edges", _MASKED, method="masked", quick=Size(400, 8), full=_MASKED_FULL, note=_MASKED_NOTE),
+    Claim("masked/outlier", "masked, p = 0.3, θ = 2: top eigenvalue of Â_p above threshold",
+          "outlier", _MASKED_SPIKED, method="masked", quick=Size(400, 8), full=_MASKED_FULL, note=_MASKED_NOTE),
+    Claim("masked/overlap", "masked, p = 0.3, θ = 2: cos²(v, top right eigenvector of Â_p)",
+          "overlap", _MASKED_SPIKED, method="masked", quick=Size(400, 8), full=_MASKED_FULL, note=_MASKED_NOTE),
+    Claim("masked/threshold", "masked, isotropic: θ_c = √γ whatever p (a scalar extra ridge)",
+          "threshold", _MASKED, method="masked", note=_THRESHOLD_NOTE),
+    Claim("masked-rot/gen-error", "masked, rotational ½δ₁+½δ₆, γ = 1/2, λ = 1/10, p = q = 0.3: SPEC §5 checkpoint 2.7948",
+          "gen-error", _MASKED_ROT, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
+          note=_GENERAL_NOTE),
+    Claim("masked-rot/gen-error-q0", "masked, rotational, train p = 0.3, test q = 0: SPEC §5 checkpoint 2.4881",
+          "gen-error", _MASKED_ROT_Q0, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
+          note=_GENERAL_NOTE),
+    Claim("masked-het/gen-error", "masked, diagonal ½δ₁+½δ₆, p = q = 0.3: SPEC §5 checkpoint 4.4711",
+          "gen-error", _MASKED_HET, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
+          note=_GENERAL_NOTE),
+    Claim("masked-het/train-error", "masked, diagonal ½δ₁+½δ₆, p = 0.3: the masked training loss",
+          "train-error", _MASKED_HET, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
+          note=_GENERAL_NOTE, full_only=True),
+    Claim("masked-het/edges", "masked, diagonal ½δ₁+½δ₆, p = 0.3: bulk edges (per-atom ridge b(s))",
+          "edges", _MASKED_HET, method="masked", quick=Size(400, 8), full=_MASKED_FULL, note=_GENERAL_NOTE,
+          full_only=True),
+    Claim("masked-het/threshold", "masked, diagonal ½δ₁+½δ₆, p = 0.3: θ_c = 1.3369 (SPEC §5), below p = 0's 1.3517",
+          "threshold", _MASKED_HET, method="masked", note=_THRESHOLD_NOTE),
+    Claim("masked-het/outlier", "masked, diagonal ½δ₁+½δ₆, p = 0.3, θ = 3: top eigenvalue of Â_p",
+          "outlier", _MASKED_HET_SPIKED, method="masked", quick=Size(400, 16), full=_MASKED_FULL,
+          note=_GENERAL_NOTE, full_only=True),
+    Claim("masked-het/overlap", "masked, diagonal ½δ₁+½δ₆, p = 0.3, θ = 3: overlap with the top right eigenvector",
+          "overlap", _MASKED_HET_SPIKED, method="masked", quick=Size(400, 16), full=_MASKED_FULL,
+          note=_GENERAL_NOTE, full_only=True),
+    Claim("mask-optimum", "rotational ½δ₁+½δ₆, Q = 0: p* = argmin_p E(0), the root of dE/dp = 0",
+          "mask-optimum", _OPTIMUM, method="masked", quick=Size(200, 6), full=Size(800, 8), extrapolate=True,
+          note=_OPTIMUM_NOTE),
+    Claim("threshold-optimum", "diagonal ½δ₁+½δ₆: the ratio p minimising θ_c(p) (interior: θ_c is not monotone)",
+          "threshold-optimum", _MASKED_HET_BULK, method="masked", note=_THRESHOLD_NOTE, full_only=True),
 ]
 
 
@@ -536,8 +607,10 @@ class _Progress(StatusLine):
                  f"{self.label}" + (f", replica {done}/{seeds}" if done else ""))
 
 
-def run(quick: bool, report: str | None = None) -> int:
+def run(quick: bool, report: str | None = None, match: str | None = None) -> int:
     """Check every claim of :data:`CLAIMS`, print the table and ``N passed, M failed``.
+
+    ``match``, if given, keeps only the claims whose id contains it (e.g. ``"mask"``).
 
     ``quick`` selects the small budgets (``d = 400``, under two minutes on two cores) instead
     of the full ones (``d = 2000``). ``report``, a directory (created with its parents if
@@ -548,7 +621,8 @@ def run(quick: bool, report: str | None = None) -> int:
     from ssr import report as figures_module
 
     start = time.monotonic()
-    claims = [claim for claim in CLAIMS if not (quick and claim.full_only)]
+    claims = [claim for claim in CLAIMS if not (quick and claim.full_only)
+              and (match is None or match in claim.id)]
     steps = len(claims) + (len(figures_module.FIGURES) if report is not None else 0)
     progress = _Progress(sys.stderr, steps) if sys.stdout.isatty() else None
     results, figures = [], []
