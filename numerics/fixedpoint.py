@@ -154,8 +154,9 @@ class Spectral(reduction.SpectralSystem):
         tol = _tol() if tol is None else tol
         delta = newton(lambda d: self.equation(d, u), delta, tol=tol,
                        what=f"(E3) fixed point for delta(u) at u = {mp.nstr(u, 8)}")
-        if mp.im(self.g(delta, u)) < -tol:
-            raise ConvergenceError("(E3) branch check Im g(u) >= 0", -mp.im(self.g(delta, u)), tol)
+        g = self.g(delta, u)
+        if mp.im(g) < -tol * (1 + abs(g)):  # relative: |g| is large near an atom of T
+            raise ConvergenceError("(E3) branch check Im g(u) >= 0", -mp.im(g) / (1 + abs(g)), tol)
         return delta
 
     def real_outside(self, u):

@@ -222,3 +222,33 @@ def test_bad_masking_input_names_the_parameter(quantity, kwargs, method, name):
     with pytest.raises(BadParameter) as err:
         theory.evaluate(quantity, Model("1/2", "1/5", noise=LAW, **kwargs), method=method, dps=15)
     assert err.value.name == name and "\n" not in str(err.value)
+
+
+# --- Done-means of issue 9: the two high-precision routes over a grid -----------------------------
+
+@pytest.mark.parametrize("q", ["p", "0"])
+@pytest.mark.parametrize("p", ["0.15", "0.5"])
+@pytest.mark.parametrize("gamma", ["1/4", "1/2", "2"])
+@pytest.mark.parametrize("basis", ["diagonal", "rotational"])
+@pytest.mark.parametrize("noise", [LAW, "1:1/3,4:1/2,9:1/6"])
+def test_masked_errors_agree_between_routes(noise, basis, gamma, p, q):
+    """Fixed point vs algebraic (δ the positive root of the (E1) polynomial) to ≥ dps − 5 digits."""
+    model = Model(gamma, "1/10", noise=noise, basis=basis, mask_ratio=p, test_mask_ratio=None if q == "p" else q)
+    for quantity in ("gen-error", "train-error", "m"):
+        fixed = theory.evaluate(quantity, model, dps=30, route="fixed-point")
+        algebraic = theory.evaluate(quantity, model, dps=30, route="algebraic")
+        assert _digits(fixed, algebraic) >= 25, quantity
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("p", ["0.15", "0.5"])
+@pytest.mark.parametrize("gamma", ["1/4", "1/2", "2"])
+@pytest.mark.parametrize("basis", ["diagonal", "rotational"])
+@pytest.mark.parametrize("noise", [LAW, "1:1/3,4:1/2,9:1/6"])
+def test_masked_spectral_quantities_agree_between_routes(noise, basis, gamma, p):
+    model = Model(gamma, "1/10", theta=8, noise=noise, basis=basis, mask_ratio=p)
+    for quantity in ("edges", "threshold", "outlier", "overlap"):
+        fixed = theory.evaluate(quantity, model, dps=30, route="fixed-point")
+        algebraic = theory.evaluate(quantity, model, dps=30, route="algebraic")
+        for x, y in zip(*(v if isinstance(v, list) else [v] for v in (fixed, algebraic))):
+            assert x == y == 0 or _digits(x, y) >= 25, (quantity, mp.nstr(x, 20), mp.nstr(y, 20))

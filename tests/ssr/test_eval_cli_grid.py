@@ -15,6 +15,16 @@ package: hand-typed textbook formulas, evaluated with mpmath at dps 40.
 - Baik, Ben Arous & Péché (2005): threshold ``√γ``, outlier ``(1+θ)(1+γ/θ)`` above it and the
   upper edge below; Paul (2007): overlap ``(1 − γ/θ²)/(1 + γ/θ)`` above, 0 below. SSR shares the
   eigenvectors of S, so its threshold and overlap are PCA's and its outlier is the image under a.
+- the masked estimator at ``--mask-ratio 0.3`` (SPEC §5): an isotropic extra ridge, so
+  ``Â_p ≍ Â(λ_eff)/(1−p)`` with ``λ_eff = (p + λ/(1−p))/(1−p)``: ``m``, threshold and overlap are
+  SSR's at ``λ_eff``, edges and outlier SSR's divided by ``1 − p``, the density
+  ``(1−p) ρ_SSR((1−p)a)``; with ``κ = −m'(λ_eff)/m²`` and ``δ = γm`` the masked test error at
+  ``q = p`` is ``E = 1 + (1−q)(κ−1)/(1−p)²`` and the masked training loss
+  ``L = 1/(1+δ) − (λ_eff − p/(1−p))(κ−1)`` (SPEC §5's entry formulas with (E2) and ``RS = I − RB``,
+  worked out by hand for ``Σ = I``, ``R̄ = mI``: ``c(X) = (κ−1)·x`` for ``X = xI``).
+
+The optima (``mask-optimum``, ``threshold-optimum``) have no textbook value; their checks are in
+``tests/numerics/test_masking.py``.
 """
 from __future__ import annotations
 
@@ -33,6 +43,7 @@ THETAS = {"0.1": ("0.2", "0.6"), "0.5": ("0.5", "2"), "2": ("1", "3"), "5": ("1"
 REF_DPS = 40
 DPS = 30
 MIN_DIGITS = 25
+RATIO = "0.3"  # the training ratio of the masked estimator on the grid (test ratio = training ratio)
 
 
 # --- independent references (hand-typed textbook formulas; see the module docstring) -------------
@@ -71,8 +82,41 @@ def _at(g, l, method):
         return mp.nstr(lower + (upper - lower) * 3 / 10, 25)
 
 
+def _masked_reference(quantity, g, l, t, at):
+    """The masked estimator's value from SSR's at ``λ_eff`` (module docstring)."""
+    with mp.workdps(REF_DPS):
+        p = _mp(RATIO)
+        eff = (p + _mp(l) / (1 - p)) / (1 - p)
+        text = mp.nstr(eff, REF_DPS)
+        if quantity in ("m", "threshold", "overlap"):
+            return reference(quantity, "ssr", g, text, t)
+        if quantity in ("edges", "outlier"):
+            value = reference(quantity, "ssr", g, text, t)
+            return [v / (1 - p) for v in value] if quantity == "edges" else value / (1 - p)
+        if quantity == "density":
+            return (1 - p) * reference("density", "ssr", g, text, t, mp.nstr((1 - p) * _mp(at), REF_DPS))
+        gg = _mp(g)
+        m = _m(gg, eff)
+        kappa = -mp.diff(lambda lam: _m(gg, lam), eff) / m**2
+        if quantity == "gen-error":
+            return 1 + (1 - p) * (kappa - 1) / (1 - p) ** 2
+        if quantity == "train-error":
+            return 1 / (1 + gg * m) - (eff - p / (1 - p)) * (kappa - 1)
+    raise AssertionError(quantity)
+
+
+def _masked_at(g, l):
+    """30% of the way across the masked bulk, from the SSR edges at λ_eff divided by 1 − p."""
+    with mp.workdps(REF_DPS):
+        p = _mp(RATIO)
+        lower, upper = (e / (1 - p) for e in _edges(_mp(g), (p + _mp(l) / (1 - p)) / (1 - p), "ssr"))
+        return mp.nstr(lower + (upper - lower) * 3 / 10, 25)
+
+
 def reference(quantity, method, g, l, t, at=None):
     """The textbook value at dps 40 (a list for edges)."""
+    if method == "masked":
+        return _masked_reference(quantity, g, l, t, at)
     with mp.workdps(REF_DPS):
         g, l, t = _mp(g), _mp(l), _mp(t)
         above = t > mp.sqrt(g)
@@ -104,6 +148,8 @@ def reference(quantity, method, g, l, t, at=None):
 
 def _grid():
     for entry in quantities.REGISTRY.values():  # a quantity without a reference fails in reference()
+        if entry.uses:  # the optima: tests/numerics/test_masking.py
+            continue
         quantity = entry.name
         for method in entry.estimators:
             for g in GAMMAS:
@@ -120,6 +166,8 @@ def _significant_digits(text: str) -> int:
 def _run(capsys, quantity, method, g, l, t, at=None):
     argv = ["eval", quantity, "--gamma", g, "--lam", l, "--theta", t, "--method", method,
             "--dps", str(DPS), "--json"]
+    if method == "masked":
+        argv += ["--mask-ratio", RATIO]
     if at is not None:
         argv += ["--at", at]
     status = cli.main(argv)
@@ -131,7 +179,7 @@ def _run(capsys, quantity, method, g, l, t, at=None):
 
 @pytest.mark.parametrize("quantity, method, g, l, t", list(_grid()))
 def test_ssr_eval_json_matches_textbook_reference(quantity, method, g, l, t, capsys):
-    at = _at(g, l, method) if quantity == "density" else None
+    at = (_masked_at(g, l) if method == "masked" else _at(g, l, method)) if quantity == "density" else None
     payload = _run(capsys, quantity, method, g, l, t, at)
     assert payload["quantity"] == quantity
     assert payload["dps"] == DPS
