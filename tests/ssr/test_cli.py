@@ -40,7 +40,7 @@ def theory(monkeypatch):
     module = importlib.import_module("numerics.theory")
     calls = []
 
-    def evaluate(quantity, model, *, method="ssr", at=None, dps=30):
+    def evaluate(quantity, model, *, method="ssr", at=None, dps=30, notes=None):
         calls.append(dict(quantity=quantity, model=model, method=method, at=at, dps=dps))
         with mp.workdps(dps):
             x = mp.pi / 10
@@ -132,6 +132,13 @@ BAD_INPUT = [
     (["simulate", "density", "--d", "100"], "at"),
     (["simulate", "foo", "--d", "100"], "QUANTITY"),
     (["verify", "--quick=yes"], "quick"),
+    (["verify", "--match", "no-such-claim"], "match"),
+    (["eval", "m", "--mask-ratio", "1"], "mask-ratio"),
+    (["eval", "m", "--mask-ratio", "-0.1"], "mask-ratio"),
+    (["eval", "m", "--mask-ratio", "x"], "mask-ratio"),
+    (["eval", "m", "--test-mask-ratio", "3/2"], "test-mask-ratio"),
+    (["eval", "edges", "--method", "pca", "--mask-ratio", "0.3"], "mask-ratio"),
+    (["simulate", "m", "--d", "100", "--mask-ratio", "1/0"], "mask-ratio"),
     ([], "COMMAND"),
     (["foo"], "COMMAND"),
 ]
@@ -172,7 +179,7 @@ def test_signed_values_reach_the_number_parser(capsys, theory):
 def test_messages_are_specific(capsys, theory):
     _, _, err = _run(["eval", "foo"], capsys)
     assert err == ("ssr: error: QUANTITY: invalid choice 'foo' (choose from m, train-error, "
-                   "gen-error, edges, density, threshold, outlier, overlap)\n")
+                   "gen-error, edges, density, threshold, outlier, overlap, mask-optimum, threshold-optimum)\n")
     _, _, err = _run(["eval", "m", "--dps", "2.5"], capsys)
     assert err == "ssr: error: dps: expected an integer in [1, 1000], got '2.5'\n"
     _, _, err = _run(["eval", "m", "--noise", "1:0.5"], capsys)
@@ -342,7 +349,7 @@ def test_verify_and_derive_delegate(monkeypatch, capsys, tmp_path):
     seen = {}
     out = str(tmp_path / "out")
 
-    def run(quick, report):
+    def run(quick, report, match=None):
         seen["verify"] = (quick, report)
         return 3
 
@@ -444,3 +451,38 @@ def test_verify_report_into_an_unusable_directory_exits_2_before_any_claim(monke
         assert cli.main(["verify", "--quick", "--report", str(target)]) == 2
         _, err = capsys.readouterr()
         assert err.startswith("ssr: error: report: ") and err.count("\n") == 1, err
+
+
+def test_mask_ratio_selects_the_masked_estimator(capsys, theory):
+    status, out, err = _run(["eval", "gen-error", "--mask-ratio", "0.3", "--test-mask-ratio", "0", "--json"], capsys)
+    assert status == 0 and err == ""
+    call = theory.calls[-1]
+    assert call["method"] == "masked"
+    assert (call["model"].mask_ratio, call["model"].test_mask_ratio) == (Fraction(3, 10), Fraction(0))
+    params = json.loads(out)["params"]
+    assert (params["method"], params["mask_ratio"], params["test_mask_ratio"]) == ("masked", "3/10", "0")
+
+
+def test_no_mask_ratio_keeps_the_leave_one_out_output(capsys, theory):
+    status, out, _ = _run(["eval", "gen-error", "--json"], capsys)
+    params = json.loads(out)["params"]
+    assert status == 0 and params["method"] == "ssr" and "mask_ratio" not in params
+
+
+def test_spec_checkpoints_through_the_command_line(capsys):
+    """SPEC §5 checkpoints with the real solvers (2.7948, 2.4881) and a boundary optimum's note."""
+    base = ["eval", "gen-error", "--noise", "1:1/2,6:1/2", "--basis", "rotational", "--gamma", "1/2",
+            "--lam", "1/10", "--mask-ratio", "0.3", "--dps", "10", "--json"]
+    values = []
+    for extra in ([], ["--test-mask-ratio", "0"]):
+        status, out, _ = _run(base + extra, capsys)
+        assert status == 0
+        values.append(float(json.loads(out)["value"]))
+    assert abs(values[0] - 2.7948) < 5e-5 and abs(values[1] - 2.4881) < 5e-5
+    status, out, err = _run(["eval", "mask-optimum", "--noise", "1:1/2,6:1/2", "--gamma", "1/2", "--lam", "1/10",
+                             "--test-mask-ratio", "0", "--dps", "10"], capsys)
+    assert status == 0 and err == ""
+    first, note = out.splitlines()
+    assert first.startswith("mask-optimum = 1.000000000 ") and note.startswith("note: ") and "boundary" in note
+    status, out, err = _run(["eval", "mask-optimum", "--dps", "10"], capsys)
+    assert status == 2 and out == "" and err.startswith("ssr: error: test-mask-ratio: ")
