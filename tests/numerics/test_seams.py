@@ -57,9 +57,12 @@ def test_every_estimator_is_one_record():
     for name, est in estimators.ESTIMATORS.items():
         assert est.name == name and est.meaning
         assert set(est.quantities) == {q.name for q in quantities.REGISTRY.values() if name in q.estimators}
-        with mp.workdps(30):  # the eigenvalue map and its inverse
+        model = Model("1/2", "1/5", mask_ratio="0.3" if est.under_mask == name else 0)
+        with mp.workdps(30):  # the eigenvalue map, its inverse and its Jacobian dt/da
             t = mp.mpf(3)
-            assert abs(est.from_a(None, est.to_a(None, t)) - t) < mp.mpf(10) ** -28
+            a = est.to_a(model, t)
+            assert abs(est.from_a(model, a) - t) < mp.mpf(10) ** -28
+            assert abs(mp.diff(lambda x: est.from_a(model, x), a) - est.jacobian(model, a)) < mp.mpf(10) ** -20
     with pytest.raises(BadParameter, match="method"):
         estimators.get("ica")
 
