@@ -4,7 +4,8 @@
 
     ssr eval QUANTITY [--gamma G] [--lam L] [--theta T] [--at A]
                       [--noise S1:W1,S2:W2,...] [--basis diagonal|rotational]
-                      [--method ssr|pca] [--dps N] [--json]
+                      [--method ssr|pca|masked] [--mask-ratio P] [--test-mask-ratio Q]
+                      [--dps N] [--json]
     ssr simulate QUANTITY [same parameters] --d D [--seeds K] [--seed S] [--extrapolate] [--json]
     ssr verify [--quick] [--report DIR] [--match TEXT]
     ssr derive [--check]
@@ -14,7 +15,10 @@
 
 Defaults: ``--gamma 1/2`` and ``--lam 1/5`` (the isotropic checkpoint of SPEC §3),
 ``--theta 0``, ``--noise 1:1``, ``--basis diagonal``, ``--method ssr``, ``--dps 30``;
-``simulate`` also ``--seeds 10`` and ``--seed 0``.
+``simulate`` also ``--seeds 10`` and ``--seed 0``. ``--mask-ratio P`` (SPEC §5) selects the
+masked estimator (``ssr`` becomes ``masked``; PCA has no masking ratio); ``--test-mask-ratio``
+defaults to ``P``. A value that comes with a remark (a boundary optimum) is followed by a line
+``note: …`` (``"notes"`` in ``--json``).
 
 Numbers are parsed exactly by :func:`numerics.model.parse_number`, never evaluated as code.
 Bad input exits with status 2 after printing exactly one line
