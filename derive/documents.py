@@ -3,9 +3,9 @@
 Each document opens with a table of headline results (the ``headline()`` rows of its module:
 the main results in their simplest form, each SymPy's rewriting of a derived closed form and
 checked equal to it), then replays, in order, the steps that the functions of
-:mod:`derive.isotropic`, :mod:`derive.spiked`, :mod:`derive.heteroscedastic` and
-:mod:`derive.rotational` perform. ``write_all(check=True)`` regenerates them in memory and
-reports (exit status 1) any file that differs from what is on disk.
+:mod:`derive.isotropic`, :mod:`derive.spiked`, :mod:`derive.heteroscedastic`,
+:mod:`derive.rotational` and :mod:`derive.masking` perform. ``write_all(check=True)``
+regenerates them in memory and reports (exit status 1) any file that differs from what is on disk.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from derive import heteroscedastic, isotropic, rotational, spiked
+from derive import heteroscedastic, isotropic, masking, rotational, spiked
 from derive.record import Derivation
 
 __all__ = ["DIRECTORY", "documents", "write_all"]
@@ -83,6 +83,32 @@ def _rotational(doc: Derivation) -> None:
     rotational.train_error(heteroscedastic.TWO_ATOM, doc=doc)
 
 
+def _masking(doc: Derivation) -> None:
+    prerequisites = Derivation("prerequisites")
+    _isotropic(prerequisites)
+    _spiked(prerequisites)
+    _heteroscedastic(prerequisites)
+    _rotational(prerequisites)
+    doc.assume(prerequisites)
+    masking.per_row_solution(doc=doc)
+    masking.effective_ridge(doc=doc)
+    masking.m(doc=doc)
+    masking.edges(doc=doc)
+    masking.density(doc=doc)
+    masking.threshold(doc=doc)
+    masking.outlier(doc=doc)
+    masking.overlap(doc=doc)
+    masking.gen_error(doc=doc)
+    masking.train_error(doc=doc)
+    doc.section("Masked test error for a discrete law (implicit in δ)",
+                r"The same expansion and deterministic equivalents for the two-atom law, in both bases; $\delta$ "
+                r"solves (E1) at the masking ridge. (The SPEC §5 checkpoints are reproduced in the tests.)")
+    for basis in masking.BASES:
+        masking.gen_error_implicit(basis, doc=doc)
+    masking.threshold_series(doc=doc)
+    masking.ridgeless_threshold(doc=doc)
+
+
 def documents(progress=None) -> dict[str, str]:
     """``{file name: Markdown}`` for every derivation document.
 
@@ -98,6 +124,8 @@ def documents(progress=None) -> dict[str, str]:
                                "(PCA and SSR)", _heteroscedastic, heteroscedastic.headline),
         "rotational.md": ("Rotational (Haar) eigenbasis: SSR as an affine image of PCA, threshold and errors",
                           _rotational, rotational.headline),
+        "masking.md": ("Random masks with ratio p: the effective ridge, the spectrum and spike of Â_p, and the masked "
+                       "errors", _masking, masking.headline),
     }
     result = {}
     for index, (name, (title, build, headline)) in enumerate(specs.items()):
