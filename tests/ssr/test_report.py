@@ -78,7 +78,7 @@ def test_every_listed_figure_exists_with_its_csv(rendered):
         assert f'src="{png}"' in html
     for stem in ("spectrum-isotropic-gamma-half", "spectrum-isotropic-gamma-two", "spectrum-heteroscedastic",
                  "spectrum-rotational", "bbp-isotropic", "bbp-heteroscedastic", "errors-vs-lambda",
-                 "errors-vs-gamma", "finite-size", "phase"):
+                 "errors-vs-gamma", "finite-size", "phase", "masked-errors", "masked-phase", "masked-spectrum"):
         assert f"{stem}.png" in images
         assert (directory / f"{stem}.csv").stat().st_size > 100
         assert f"{stem}.csv" in page
@@ -90,6 +90,7 @@ def test_every_listed_figure_exists_with_its_csv(rendered):
     ("spectrum-isotropic-gamma-two", Model("2", "1/5"), 0.5),
     ("spectrum-heteroscedastic", Model("1/2", "1/5", noise="1:1/2,6:1/2"), 1.0),
     ("spectrum-rotational", Model("1/2", "1/5", noise="1:1/2,6:1/2", basis="rotational"), 1.0),
+    ("masked-spectrum", Model("1/2", "1/10", noise="1:1/2,6:1/2", mask_ratio="3/10"), 1.0),
 ])
 def test_spectrum_figures_hold_their_numbers(rendered, stem, model, mass):
     _, _, directory = rendered
@@ -155,7 +156,86 @@ def test_phase_csv_has_the_grid(rendered):
     assert any(row[header.index("region")] == "ssr-only" for row in rows)
 
 
-@pytest.mark.parametrize("name", ["bbp-isotropic", "finite-size"])
+def test_masked_spectrum_lies_below_the_supremum_of_the_map(rendered):
+    _, _, directory = rendered
+    path = directory / "masked-spectrum.csv"
+    (supremum,), _, _ = _series(path, "supremum")
+    assert supremum == 1 / (1 - 0.3)
+    centres, heights, _ = _series(path, "histogram")
+    x, _, _ = _series(path, "theory")
+    lower, upper = (float(e) for e in theory.evaluate("edges", Model("1/2", "1/10", noise="1:1/2,6:1/2",
+                                                                     mask_ratio="3/10"), dps=15))
+    assert (x[0], x[-1]) == (lower, upper) and upper < supremum
+    assert np.all(heights[centres > upper + 0.05 * (upper - lower)] == 0)  # no eigenvalue far above the edge
+
+
+_NU = "1:1/2,6:1/2"
+
+
+def test_masked_errors_hold_the_spec_checkpoints_and_the_optimum(rendered):
+    _, _, directory = rendered
+    path = directory / "masked-errors.csv"
+    # SPEC §5 checkpoints (rotational, γ = 1/2, λ = 1/10): E(q = p = 0.3), E(p = 0.3, q = 0), E(p = 0)
+    p, same, _ = _series(path, "gamma-1/2-q-p-theory")
+    _, loo, _ = _series(path, "gamma-1/2-q-0-theory")
+    assert len(p) == report.QUICK.masked_curve_points and p[0] == 0 and abs(p[-1] - 0.9) < 1e-15
+    at = int(np.argmin(abs(p - 0.3)))
+    assert abs(p[at] - 0.3) < 1e-15
+    assert (round(same[at], 4), round(loo[at], 4), round(loo[0], 4)) == (2.7948, 2.4881, 2.9330)
+    assert same[0] == loo[0]  # q = p = 0 is the leave-one-out error
+    model = Model("1/2", "1/10", noise=_NU, basis="rotational", mask_ratio=Fraction(3, 50), test_mask_ratio="0.15")
+    _, fifteen, _ = _series(path, "gamma-1/2-q-0.15-theory")
+    assert float(theory.evaluate("gen-error", model, dps=15)) == fifteen[3]  # the plotted value is the theory
+    # the marked optimum is mask-optimum at Q = 0 (checkpoint 0.2310389457...), and the minimum of the curve
+    (best,), (at_best,), _ = _series(path, "gamma-1/2-optimum")
+    assert abs(best - 0.2310389457) < 1e-9 and at_best <= loo.min() + 1e-12
+    (best,), _, _ = _series(path, "gamma-2-optimum")
+    assert best > 0.9  # γ = 2: the optimum lies beyond the plotted range, and the page says so
+    assert "beyond the plotted p ≤ 0.9" in (directory / "index.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("gamma", ["1/2", "2"])
+def test_masked_errors_simulations_sit_on_the_theory(rendered, gamma):
+    _, _, directory = rendered
+    path = directory / "masked-errors.csv"
+    d = report.QUICK.masked_d
+    values = {}
+    for q in ("0", "0.15", "p"):
+        p, theory_values, _ = _series(path, f"gamma-{gamma}-q-{q}-theory")
+        points, means, errors = _series(path, f"gamma-{gamma}-q-{q}-simulation")
+        assert len(points) == report.QUICK.masked_points
+        limit = np.array([theory_values[np.argmin(abs(p - x))] for x in points])
+        se = np.array([float(e) for e in errors])
+        # mean ± stderr of a normalised trace, biased by O(1/d) at finite d (measured: d·bias within ±12)
+        assert np.all(abs(means - limit) < 4 * se + 20 / d), (q, means - limit, se)
+        values[q] = means
+    assert values["0"][0] == values["p"][0]  # p = 0: q = 0 and q = p on the same fit are the same number
+
+
+def test_masked_phase_holds_the_thresholds_and_their_minimum(rendered):
+    _, _, directory = rendered
+    path = directory / "masked-phase.csv"
+    p, critical, _ = _series(path, "diagonal-threshold")
+    assert len(p) == report.QUICK.masked_threshold_points
+    # SPEC §5 checkpoints: θ_c = 1.3517, 1.3369, 1.3887 at p = 0, 0.3, 0.6 (diagonal basis)
+    picked = [critical[np.argmin(abs(p - x))] for x in (0, 0.3, 0.6)]
+    assert [round(c, 4) for c in picked] == [1.3517, 1.3369, 1.3887]
+    _, flat, _ = _series(path, "rotational-threshold")
+    assert np.ptp(flat) < 1e-12 and flat[0] > critical.max()
+    # the quick budget takes the parabola through the grid minimum; threshold-optimum gives
+    # p = 0.199376934041796 (theory.evaluate("threshold-optimum", Model("1/2", "1/10", noise=_NU), dps=15))
+    (best,), (lowest,), _ = _series(path, "threshold-minimum")
+    assert abs(best - 0.199376934041796) < 0.01 and lowest <= critical.min()
+    assert "no optimum search" in (directory / "index.md").read_text(encoding="utf-8")
+    header, rows = _rows(path)
+    grid = [row for row in rows if row[0].startswith("overlap-theta-")]
+    assert len(grid) == report.QUICK.masked_phase_points[0] * report.QUICK.masked_phase_points[1]
+    for name, x, y, _ in grid:
+        theta, threshold = float(name.rsplit("-", 1)[1]), critical[np.argmin(abs(p - float(x)))]
+        assert (float(y) > 0) == (theta > threshold)  # the overlap is positive exactly above θ_c(p)
+
+
+@pytest.mark.parametrize("name", ["bbp-isotropic", "finite-size", "masked-errors"])
 def test_figures_are_reproducible_bit_for_bit(rendered, tmp_path, name):
     _, _, directory = rendered
     index = [entry[0] for entry in report.FIGURES].index(name)
