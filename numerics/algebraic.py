@@ -457,6 +457,8 @@ def _digits(model: Model, method: str, dps: int) -> int:
         except AlgebraicError as err:
             error = err
             continue
+        except BadParameter:  # the bulk edges are not defined (they refuse themselves): nothing to verify
+            return dps
         with mp.workdps(dps + extra + GUARD):
             residual = mp.mpf(0)
             for edge in (lower, upper):

@@ -156,7 +156,11 @@ class Spectral(reduction.SpectralSystem):
                        what=f"(E3) fixed point for delta(u) at u = {mp.nstr(u, 8)}")
         g = self.g(delta, u)
         if mp.im(g) < -tol * (1 + abs(g)):  # relative: |g| is large near an atom of T
-            raise ConvergenceError("(E3) branch check Im g(u) >= 0", -mp.im(g) / (1 + abs(g)), tol)
+            # δ is known to the residual tol only: g is uncertain by |∂g/∂δ| tol / |∂F/∂δ| (near the
+            # real axis, where Im g is tiny, that is what decides the sign)
+            spread = abs(mp.diff(lambda d: self.g(d, u), delta)) * tol / abs(mp.diff(lambda d: self.equation(d, u), delta))
+            if mp.im(g) < -(tol * (1 + abs(g)) + spread):
+                raise ConvergenceError("(E3) branch check Im g(u) >= 0", -mp.im(g) / (1 + abs(g)), tol)
         return delta
 
     def real_outside(self, u):
