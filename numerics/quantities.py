@@ -21,9 +21,9 @@ form at the model's parameters). A finite-``d`` function receives a replica ``re
 This module imports neither SymPy nor the solvers (the command line reads it to start fast).
 
 >>> names()
-('m', 'train-error', 'gen-error', 'edges', 'density', 'threshold', 'outlier', 'overlap')
+('m', 'train-error', 'gen-error', 'edges', 'density', 'threshold', 'outlier', 'overlap', 'mask-optimum', 'threshold-optimum')
 >>> REGISTRY["gen-error"].estimators
-('ssr',)
+('ssr', 'masked')
 """
 from __future__ import annotations
 
