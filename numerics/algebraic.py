@@ -403,8 +403,9 @@ def _support(model: Model, method: str, dps: int):
             best = min(range(len(masses)), key=lambda k: misfit[k])
             if misfit[best] > mp.mpf(10) ** -3 or best == len(masses) - 1 \
                     or any(misfit[k] < mp.mpf(10) ** -2 for k in range(len(masses)) if k != best):
-                raise BadParameter("gamma", "for gamma > 1 the null-space part of the spectrum merges with "
-                                            "the bulk (no gap between them); the bulk edges are not defined")
+                # the null-space part merges with the bulk (no gap): the lower edge of the bulk is not
+                # defined, the upper edge (the top of the support) still is (threshold, outlier)
+                return system, components, (None, components[-1][1])
             main = components[best + 1:]
         return system, components, (main[0][0], main[-1][1])
 
@@ -461,7 +462,7 @@ def _digits(model: Model, method: str, dps: int) -> int:
             return dps
         with mp.workdps(dps + extra + GUARD):
             residual = mp.mpf(0)
-            for edge in (lower, upper):
+            for edge in (e for e in (lower, upper) if e is not None):
                 x = _edge_root(system_, edge)
                 scale = 1 + abs(x)
                 residual = max(residual, abs(system_.shared.equation(x - 1, edge)) / scale,
@@ -475,7 +476,11 @@ def _digits(model: Model, method: str, dps: int) -> int:
 
 
 def edges_t(model: Model, est, dps: int):
-    """``((None, δ₊), (t₋, t₊))``: the main bulk of ``T`` and ``δ₊ = x₊ − 1`` at its upper edge."""
+    """``((None, δ₊), (t₋, t₊))``: the main bulk of ``T`` and ``δ₊ = x₊ − 1`` at its upper edge.
+
+    ``t₋`` is ``None`` when the null-space part (``γ > 1``) merges with the bulk: the lower edge
+    of the bulk is then not defined (the ``edges`` quantity refuses), the upper one is.
+    """
     return _edges_t(_bulk(model), _estimator(est).name, dps)
 
 
@@ -483,7 +488,7 @@ def edges_t(model: Model, est, dps: int):
 def _edges_t(model: Model, method: str, dps: int):
     system_, _, (lower, upper) = _support(model, method, _digits(model, method, dps))
     with mp.workdps(dps + GUARD):
-        return (None, _edge_root(system_, upper) - 1), (+lower, +upper)
+        return (None, _edge_root(system_, upper) - 1), (None if lower is None else +lower, +upper)
 
 
 def density_t(model: Model, est, t, dps: int):

@@ -126,6 +126,9 @@ def _edges(ctx):
     if ctx.route is None:
         return ctx.closed("edges")
     _, (lower, upper) = ctx.route.edges_t(ctx.model, ctx.est, ctx.dps)
+    if lower is None:  # a route that sees the null-space part merge with the bulk (γ > 1)
+        raise BadParameter("gamma", "for gamma > 1 the null-space part of the spectrum merges with "
+                                    "the bulk (no gap between them); the bulk edges are not defined")
     return [ctx.est.to_a(ctx.model, lower), ctx.est.to_a(ctx.model, upper)]
 
 
@@ -149,9 +152,14 @@ def _above_threshold(ctx) -> bool:
     return ctx.model.mp("theta") > ctx.get("threshold")
 
 
+def _upper_edge(ctx):
+    _, (_, upper) = ctx.route.edges_t(ctx.model, ctx.est, ctx.dps)
+    return ctx.est.to_a(ctx.model, upper)
+
+
 def _outlier(ctx):
-    if not _above_threshold(ctx):
-        return ctx.get("edges")[1]
+    if not _above_threshold(ctx):  # the upper edge (defined even where the lower one is not)
+        return ctx.get("edges")[1] if ctx.route is None else _upper_edge(ctx)
     if ctx.route is None:
         return ctx.closed("outlier")
     _, t_star = ctx.route.outlier_t(ctx.model, ctx.est, ctx.dps)
