@@ -23,13 +23,26 @@ __all__ = [
     "kappa",
     "sample_covariance",
     "spike_secular",
+    "law_atoms",
+    "law_latex",
 ]
 
 ISOTROPIC = ((sp.Integer(1), sp.Integer(1)),)
 
 
-def _law(law):
+def law_atoms(law):
+    """A discrete law ``((s, w), …)`` with SymPy atoms and weights."""
     return tuple((sp.sympify(s), sp.sympify(w)) for s, w in law)
+
+
+def law_latex(law) -> str:
+    """``w₁ δ_{s₁} + …`` in LaTeX."""
+    def weight_latex(weight):
+        return rf"\left({sp.latex(weight)}\right)" if isinstance(weight, sp.Add) else sp.latex(weight)
+    return " + ".join(rf"{weight_latex(weight)}\,\delta_{{{sp.latex(atom)}}}" for atom, weight in law_atoms(law))
+
+
+_law = law_atoms
 
 
 def first_order(law) -> sp.Eq:

@@ -33,7 +33,7 @@ import sympy as sp
 
 from derive import spiked
 from derive.checks import check, check_same
-from derive.equations import first_order, sample_covariance, spike_secular
+from derive.equations import first_order, sample_covariance, spike_secular, law_atoms, law_latex
 from derive.isotropic import REGIMES
 from derive.record import Row, recorded
 from derive.symbols import delta, gamma, k, lam, s, theta, u, z
@@ -158,20 +158,9 @@ def _setting(method):
     raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
 
 
-def _law(law):
-    return tuple((sp.sympify(atom), sp.sympify(weight)) for atom, weight in law)
-
-
-def _law_latex(law) -> str:
-    """``w₁ δ_{s₁} + …`` in LaTeX."""
-    def weight_latex(weight):
-        return rf"\left({sp.latex(weight)}\right)" if isinstance(weight, sp.Add) else sp.latex(weight)
-    return " + ".join(rf"{weight_latex(weight)}\,\delta_{{{sp.latex(atom)}}}" for atom, weight in _law(law))
-
-
 def _mean(law, f):
     """``∫ f(s) dν(s)`` for a discrete law given as ``(s, w)`` pairs."""
-    return sum(weight * f(atom) for atom, weight in _law(law))
+    return sum(weight * f(atom) for atom, weight in law_atoms(law))
 
 
 def _is_zero(expr) -> bool:
@@ -188,7 +177,7 @@ def _implicit_threshold(law, spectral, scale):
     atom's term factored); each identity is checked. Returns ``(spectral(ℓ), ∂_ℓ spectral, (E4) in
     ℓ, θ_c(ℓ))``, the first three as ``ℓ + γ∫cℓ/(ℓ−c)``, ``1 − γ∫c²/(ℓ−c)²``, ``1 − θ∫W/(ℓ−c)``.
     """
-    law = _law(law)
+    law = law_atoms(law)
     atoms = [atom for atom, _ in law]
     scales = sp.symbols(f"W_1:{len(law) + 1}", positive=True)
     scale_of = dict(zip(atoms, scales))
@@ -564,12 +553,12 @@ def ridgeless_threshold(law=TWO_ATOM, *, doc):
     12*sqrt(gamma)/7
     """
     scale0, _, _ = ridgeless_scale(doc=doc)
-    law = _law(law)
+    law = law_atoms(law)
     check(_is_zero(sum(weight for _, weight in law) - 1), "ridgeless threshold: the weights of the law do not sum to 1")
     scale_of = sp.Lambda(s, scale0)
     eq_T, _ = sample_covariance(law, u, scale=scale_of, shift=0)
     secular_T = spike_secular(law, u, scale=scale_of, shift=0)
-    doc.step(rf"(E3) and (E4) for $T$ at $\lambda\to0^+$ for the law $\nu = {_law_latex(law)}$:",
+    doc.step(rf"(E3) and (E4) for $T$ at $\lambda\to0^+$ for the law $\nu = {law_latex(law)}$:",
              [eq_T, sp.Eq(secular_T, 0)])
     inverse_mean = sp.together(_mean(law, lambda atom: 1 / atom))
     norm = (1 + delta_0) * inverse_mean
@@ -611,7 +600,7 @@ def pca_threshold_condition(law=TWO_ATOM, *, doc):
     No closed form for two atoms (``ℓ_e`` is a root of a quartic). It does not depend on ``λ``.
     """
     doc.section("PCA threshold in the diagonal basis (implicit)")
-    law = _law(law)
+    law = law_atoms(law)
     inverse, edge_form, reduced, critical_form = _implicit_threshold(law, z, scale=lambda atom: sp.Integer(1))
     doc.step(r"(E3) for $S$ with $1+\delta = \ell/z$ is solved by $z(\ell)$; the upper edge is the largest "
              r"critical point $\ell_e$ of $z(\ell)$:", [sp.Eq(z, inverse), sp.Eq(sp.Derivative(z, ell), edge_form)])
@@ -690,7 +679,7 @@ def large_gamma_eta(law=TWO_ATOM, *, doc):
                 r"For $\gamma > 1$ the bound $\delta_\lambda \le \gamma(1+\delta_\lambda)$ is void and $\delta_\lambda$ "
                 r"diverges. The ansatz $\delta_\lambda = \eta/\lambda$ (leading order) is consistent: the limit below is "
                 r"finite and has a positive solution $\eta$.")
-    law = _law(law)
+    law = law_atoms(law)
     e1 = first_order(law).subs(delta, eta / lam)
     scaled = sp.limit(lam * e1.rhs, lam, 0, "+")
     doc.step(r"(E1) with $\delta_\lambda = \eta/\lambda$, multiplied by $\lambda$, as $\lambda\to0^+$:",
@@ -735,7 +724,7 @@ def large_gamma_threshold(law=TWO_ATOM, *, doc):
     The top of the spectrum of ``Â`` is ``1 − λ/U → 1``. No closed form for two atoms.
     """
     equation, _ = large_gamma_eta(law, doc=doc)
-    law = _law(law)
+    law = law_atoms(law)
     scale = 1 / (s / (1 + eta / lam) + lam)
     weight, population = [sp.simplify(sp.limit(lam * e, lam, 0, "+")) for e in (scale, scale * s)]
     doc.step(r"On an atom $s$, with $\delta_\lambda = \eta/\lambda$: the shift $\lambda\bar D(s)$ and the "

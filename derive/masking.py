@@ -38,7 +38,7 @@ import sympy as sp
 
 from derive import isotropic, spiked
 from derive.checks import check, check_same
-from derive.equations import ISOTROPIC, first_order, kappa, mean_resolvent, sample_covariance, spike_secular
+from derive.equations import ISOTROPIC, first_order, kappa, mean_resolvent, sample_covariance, spike_secular, law_atoms, law_latex
 from derive.heteroscedastic import TWO_ATOM, ridgeless_threshold as _ridgeless_threshold_p0
 from derive.record import Row, recorded
 from derive.rotational import threshold as _rotational_threshold
@@ -486,17 +486,6 @@ def _second_order(trace_x, trace_sigma):
     return weight * trace_x / (1 - weight * trace_sigma)
 
 
-def _law(law):
-    return tuple((sp.sympify(atom), sp.sympify(weight)) for atom, weight in law)
-
-
-def _law_latex(law) -> str:
-    """``w₁ δ_{s₁} + …`` in LaTeX."""
-    def weight_latex(weight):
-        return rf"\left({sp.latex(weight)}\right)" if isinstance(weight, sp.Add) else sp.latex(weight)
-    return " + ".join(rf"{weight_latex(weight)}\,\delta_{{{sp.latex(atom)}}}" for atom, weight in _law(law))
-
-
 def _equivalents(basis: str, law, resolvent):
     r"""Deterministic equivalents of the entries of :func:`error_in_entries`, as ``[(weight, substitution)]``.
 
@@ -505,7 +494,7 @@ def _equivalents(basis: str, law, resolvent):
     for ``X = Σ, Δ = Σ₀``. Rotational basis: one term, the diagonal entries of functions of ``Σ₀`` tend to
     their normalised traces (integrals over ``ν``), ``Δ → s̄ I``.
     """
-    law = _law(law)
+    law = law_atoms(law)
     integral = lambda f: sum(weight * f(atom) for atom, weight in law)  # noqa: E731
     trace_sigma = integral(lambda atom: atom**2 * resolvent(atom) ** 2)
     trace_identity = integral(lambda atom: atom * resolvent(atom) ** 2)
@@ -660,7 +649,7 @@ def gen_error_implicit(basis: str, law=TWO_ATOM, *, doc):
     >>> equation.lhs == delta
     True
     """
-    law = _law(law)
+    law = law_atoms(law)
     entries = error_in_entries(doc=doc)
     integral = lambda f: sum(weight * f(atom) for atom, weight in law)  # noqa: E731
     if basis == "diagonal":
@@ -683,7 +672,7 @@ def gen_error_implicit(basis: str, law=TWO_ATOM, *, doc):
     where = ("per coordinate of variance $s$ (one term per atom), $b(s) = \\lambda_{\\rm eff}|_{\\bar s = s}$"
              if basis == "diagonal" else r"with $\bar s = \int s\,d\nu$ and the normalised traces of functions of "
                                          r"$\Sigma_0$ for the diagonal entries")
-    doc.step(rf"{basis.capitalize()} basis, law $\nu = {_law_latex(law)}$, "
+    doc.step(rf"{basis.capitalize()} basis, law $\nu = {law_latex(law)}$, "
              rf"{where}: (E1) at the masking ridge, and $E(q)$ with the deterministic equivalents of SPEC §5 "
              r"((E2) with $c(X)$) is a rational function of $\delta$ (not displayed; evaluated in the tests):", equation)
     return equation, error
@@ -739,7 +728,7 @@ def ridgeless_threshold(law=TWO_ATOM, *, doc):
     >>> ridgeless_threshold(((1, Rational(1, 2)), (6, Rational(1, 2))))
     12*sqrt(gamma)/7
     """
-    law = _law(law)
+    law = law_atoms(law)
     doc.section("Ridgeless threshold at ratio p (diagonal basis)",
                 r"Diagonal basis, $0 < p < 1$ fixed, $\lambda \to 0^+$.")
     ridge = sp.factor(sp.limit(effective_ridge(s, doc=doc), lam, 0, "+"))
@@ -772,7 +761,7 @@ def ridgeless_threshold(law=TWO_ATOM, *, doc):
     check(_is_zero(secular_T.subs(at) - secular_iso.subs(theta_eff, theta * inverse_mean)),
           "masked ridgeless: (E4) of T is not isotropic PCA (E4) with θ∫s⁻¹dν")
     doc.step(rf"At $u = K(z + p/(1-p))$, (E3) and (E4) for $T$ (scale $\bar D$, shift $b\bar D$) with "
-             rf"$\nu = {_law_latex(law)}$ reduce identically "
+             rf"$\nu = {law_latex(law)}$ reduce identically "
              r"to isotropic PCA with spike $\theta_{\rm eff} = \theta\int s^{-1}d\nu$:",
              [sp.Eq(delta, eq_iso.rhs), sp.Eq(secular_iso, 0), sp.Eq(theta_eff, theta * inverse_mean)])
     critical = spiked.threshold("pca", doc=doc)
