@@ -12,7 +12,9 @@ the steps of the edge walk), and the mean. The solvers never loop over atoms the
   weights).
 - :class:`DensityLaw`: a law with a density ``f`` on ``[a, b]``; ``integrate`` is
   :func:`mpmath.quad` of ``h·f`` split at :attr:`DensityLaw.breakpoints` (the kinks), so results
-  keep the working precision. Subclasses define ``pdf`` (and may override ``breakpoints``).
+  keep the working precision. Subclasses define ``pdf`` (and may override ``breakpoints``):
+  :class:`UniformLaw` (``uniform(a,b)``) and :class:`PowerLaw` (``powerlaw(alpha,a,b)``, density
+  ``∝ s^{−α}`` on ``[a, b]``), each with exact parameters and a ``quantile`` for the simulation.
 
 >>> from fractions import Fraction as F
 >>> law = DiscreteLaw(((F(1), F(1, 2)), (F(6), F(1, 2))))
@@ -28,7 +30,7 @@ from fractions import Fraction
 
 import mpmath as mp
 
-__all__ = ["Law", "DiscreteLaw", "EmpiricalLaw", "DensityLaw"]
+__all__ = ["Law", "DiscreteLaw", "EmpiricalLaw", "DensityLaw", "UniformLaw", "PowerLaw"]
 
 
 def _mpf(value):
@@ -138,3 +140,84 @@ class DensityLaw(Law):
 
     def support(self):
         return self.lower, self.upper
+
+
+class UniformLaw(DensityLaw):
+    r"""``ν = U[a, b]``, density ``1/(b − a)`` on ``[a, b]`` (``0 < a < b``; ``--noise 'uniform(a,b)'``).
+
+    >>> from fractions import Fraction as F
+    >>> with mp.workdps(30):
+    ...     mp.nstr(UniformLaw(F(1), F(6)).mean(), 30)
+    '3.5'
+    """
+
+    def __init__(self, lower, upper):
+        self.lower, self.upper = Fraction(lower), Fraction(upper)
+        if not 0 < self.lower < self.upper:
+            raise ValueError(f"uniform(a,b): need 0 < a < b, got a = {self.lower}, b = {self.upper}")
+
+    @property
+    def spec(self) -> str:
+        return f"uniform({self.lower},{self.upper})"
+
+    def __eq__(self, other):
+        return isinstance(other, UniformLaw) and (self.lower, self.upper) == (other.lower, other.upper)
+
+    def __hash__(self):
+        return hash(self.spec)
+
+    def __repr__(self):
+        return f"UniformLaw({self.spec})"
+
+    def pdf(self, s):
+        return 1 / (_mpf(self.upper) - _mpf(self.lower))
+
+    def quantile(self, u):
+        """``F^{-1}(u)`` (floats, for the simulation)."""
+        return float(self.lower) + (float(self.upper) - float(self.lower)) * u
+
+
+class PowerLaw(DensityLaw):
+    r"""Density ``∝ s^{−α}`` on ``[a, b]`` (``0 < a < b``, any real ``α``; ``--noise 'powerlaw(alpha,a,b)'``).
+
+    The normalisation is ``∫_a^b s^{−α} ds = (b^{1−α} − a^{1−α})/(1 − α)`` (``log(b/a)`` at ``α = 1``).
+
+    >>> from fractions import Fraction as F
+    >>> with mp.workdps(30):
+    ...     mp.nstr(PowerLaw(F(1), F(1), F(6)).mean(), 20)   # (b − a)/log(b/a)
+    '2.7905531327562362686'
+    """
+
+    def __init__(self, alpha, lower, upper):
+        self.alpha, self.lower, self.upper = Fraction(alpha), Fraction(lower), Fraction(upper)
+        if not 0 < self.lower < self.upper:
+            raise ValueError(f"powerlaw(alpha,a,b): need 0 < a < b, got a = {self.lower}, b = {self.upper}")
+
+    @property
+    def spec(self) -> str:
+        return f"powerlaw({self.alpha},{self.lower},{self.upper})"
+
+    def __eq__(self, other):
+        return isinstance(other, PowerLaw) and self.spec == other.spec
+
+    def __hash__(self):
+        return hash(self.spec)
+
+    def __repr__(self):
+        return f"PowerLaw({self.spec})"
+
+    def _norm(self):
+        a, b, alpha = _mpf(self.lower), _mpf(self.upper), _mpf(self.alpha)
+        if self.alpha == 1:
+            return mp.log(b / a)
+        return (b ** (1 - alpha) - a ** (1 - alpha)) / (1 - alpha)
+
+    def pdf(self, s):
+        return s ** (-_mpf(self.alpha)) / self._norm()
+
+    def quantile(self, u):
+        """``F^{-1}(u)`` (floats, for the simulation)."""
+        a, b, alpha = float(self.lower), float(self.upper), float(self.alpha)
+        if self.alpha == 1:
+            return a * (b / a) ** u
+        return (a ** (1 - alpha) + u * (b ** (1 - alpha) - a ** (1 - alpha))) ** (1 / (1 - alpha))

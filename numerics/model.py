@@ -23,6 +23,8 @@ __all__ = [
     "Model",
     "parse_number",
     "parse_noise",
+    "parse_law",
+    "CONTINUOUS",
     "BASES",
     "ISOTROPIC",
 ]
@@ -95,6 +97,40 @@ def parse_noise(text: str) -> tuple[tuple[Fraction, Fraction], ...]:
     return tuple(sorted(atoms.items()))
 
 
+#: The continuous laws ``--noise`` accepts: name → (argument names, class name in numerics.laws).
+CONTINUOUS = {"uniform": (("a", "b"), "UniformLaw"), "powerlaw": (("alpha", "a", "b"), "PowerLaw")}
+
+
+def parse_law(text: str):
+    """``uniform(a,b)`` or ``powerlaw(alpha,a,b)`` as a :class:`numerics.laws.DensityLaw`.
+
+    The arguments are parsed exactly by :func:`parse_number` (never evaluated); ``None`` when
+    ``text`` is not of this form (then it is a list of atoms, :func:`parse_noise`).
+
+    >>> parse_law("uniform(1, 6)")
+    UniformLaw(uniform(1,6))
+    >>> parse_law("powerlaw(3/2,1,2e1)")
+    PowerLaw(powerlaw(3/2,1,20))
+    """
+    match = re.fullmatch(r"\s*([a-z]+)\s*\((.*)\)\s*", text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    name, body = match.groups()
+    if name not in CONTINUOUS:
+        raise BadParameter("noise", f"unknown law {name!r} (choose from {', '.join(f'{n}(' + ','.join(a) + ')' for n, (a, _) in CONTINUOUS.items())}, or atoms s1:w1,...)")
+    names, cls = CONTINUOUS[name]
+    values = [item.strip() for item in body.split(",")]
+    if len(values) != len(names):
+        raise BadParameter("noise", f"{name} takes {len(names)} numbers ({','.join(names)}), got {len(values)}")
+    numbers = [parse_number(v, "noise") for v in values]
+    from numerics import laws
+
+    try:
+        return getattr(laws, cls)(*numbers)
+    except ValueError as err:
+        raise BadParameter("noise", str(err)) from None
+
+
 def _positive(value: Fraction, name: str, *, allow_zero: bool = False) -> Fraction:
     value = parse_number(value, name)
     if value < 0 or (value == 0 and not allow_zero):
@@ -141,9 +177,12 @@ class Model:
         object.__setattr__(self, "lam", _positive(self.lam, "lam"))
         object.__setattr__(self, "theta", _positive(self.theta, "theta", allow_zero=True))
         noise = self.noise
-        if isinstance(noise, str):
+        law = parse_law(noise) if isinstance(noise, str) else None
+        if law is not None:
+            noise = law
+        elif isinstance(noise, str):
             noise = parse_noise(noise)
-        else:
+        elif not hasattr(noise, "integrate"):  # a DensityLaw passes through
             noise = parse_noise(",".join(f"{s}:{w}" for s, w in noise))
         object.__setattr__(self, "noise", noise)
         if self.basis not in BASES:
@@ -164,10 +203,16 @@ class Model:
 
     @functools.cached_property
     def law(self):
-        """The bulk law as a :class:`numerics.laws.DiscreteLaw` (what the solvers integrate against)."""
+        """The bulk law (what the solvers integrate against): a :class:`numerics.laws.DiscreteLaw`
+        for atoms, else the continuous law itself."""
         from numerics.laws import DiscreteLaw
 
-        return DiscreteLaw(self.noise)
+        return self.noise if self.continuous else DiscreteLaw(self.noise)
+
+    @property
+    def continuous(self) -> bool:
+        """Whether the bulk law is a density (``uniform(…)``, ``powerlaw(…)``) rather than atoms."""
+        return hasattr(self.noise, "integrate")
 
     @property
     def isotropic(self) -> bool:
@@ -180,7 +225,9 @@ class Model:
         return mp.mpf(value.numerator) / value.denominator
 
     def atoms(self) -> list[tuple[mp.mpf, mp.mpf]]:
-        """The bulk law as ``mpf`` pairs ``(s, w)`` at the current working precision."""
+        """The bulk law as ``mpf`` pairs ``(s, w)`` at the current working precision (atoms only)."""
+        if self.continuous:
+            raise BadParameter("noise", f"{self.noise.spec} is a continuous law, it has no atoms")
         return [(mp.mpf(s.numerator) / s.denominator, mp.mpf(w.numerator) / w.denominator)
                 for s, w in self.noise]
 
@@ -190,7 +237,7 @@ class Model:
             "gamma": str(self.gamma),
             "lam": str(self.lam),
             "theta": str(self.theta),
-            "noise": ",".join(f"{s}:{w}" for s, w in self.noise),
+            "noise": self.noise.spec if self.continuous else ",".join(f"{s}:{w}" for s, w in self.noise),
             "basis": self.basis,
         }
         if self.masked:

@@ -50,7 +50,9 @@ class Quantity:
     otherwise; the masked estimator's also in ``p, q``), or is ``None`` when no closed form
     exists. ``finite`` is ``None`` for a limit without a finite-``d`` version. ``needs_at`` marks
     quantities evaluated at a point ``--at A``; ``uses`` names the quantities a derived one (an
-    optimum) is computed from (it then runs on the closed route when they all have closed forms).
+    optimum) is computed from (it then runs on the closed route when they all have closed forms);
+    ``spectral`` marks the quantities of the spectrum of ``T`` ((E3)–(E4): edges, density, spike),
+    not yet available for a continuous law.
     """
 
     name: str
@@ -62,6 +64,7 @@ class Quantity:
     statement: str
     needs_at: bool = False
     uses: tuple[str, ...] = ()
+    spectral: bool = False
 
 
 def _resolvent_estimators() -> tuple[str, ...]:
@@ -274,26 +277,26 @@ REGISTRY: dict[str, Quantity] = {q.name: q for q in (
              "E_gen = lim tr((I−Â)Σ(I−Â)ᵀ)/d"),
     Quantity("edges", "[lower, upper] edges of the bulk of the spectrum of A (pca: of S)", _ALL, _edges,
              _isotropic({"ssr": "ssr_edges", "pca": "mp_edges"}, "edges"), _finite_edges,
-             "edges of the continuous bulk of the spectrum"),
+             "edges of the continuous bulk of the spectrum", spectral=True),
     Quantity("density", "density of the continuous spectrum of A at --at A", _ALL, _density,
              _isotropic({"ssr": "ssr_density", "pca": "mp_density"}, "density"), _finite_density,
-             "density of the continuous part of the spectrum", needs_at=True),
+             "density of the continuous part of the spectrum", needs_at=True, spectral=True),
     Quantity("threshold", "the spike threshold theta_c", _ALL, _threshold,
              _spiked("threshold"), None,
-             "the spike threshold θ_c: the root of (E4) meets the bulk edge"),
+             "the spike threshold θ_c: the root of (E4) meets the bulk edge", spectral=True),
     Quantity("outlier", "limit of the top eigenvalue of A (pca: of S); the upper edge below theta_c", _ALL,
              _outlier, _spiked("outlier"), lambda rep: float(rep.fit.spectrum[-1]),
-             "the top eigenvalue (the upper edge below θ_c)"),
+             "the top eigenvalue (the upper edge below θ_c)", spectral=True),
     Quantity("overlap", "limit of cos^2(v, top right eigenvector of A) (pca: of S)", _ALL, _overlap,
              _spiked("overlap"), lambda rep: float((rep.v @ rep.fit.top_vector) ** 2),
-             "cos²(v, top right eigenvector)"),
+             "cos²(v, top right eigenvector)", spectral=True),
     Quantity("mask-optimum", "the training ratio p* minimising the masked test error E(Q) at "
              "--test-mask-ratio Q (a boundary is said so)", (_MASKED,), _mask_optimum, None,
              _finite_mask_optimum,
              "p* = argmin_p E(Q): the root of dE/dp = 0", uses=("gen-error",)),
     Quantity("threshold-optimum", "the training ratio p minimising the spike threshold theta_c(p)",
              (_MASKED,), _threshold_optimum, None, None,
-             "the ratio p minimising θ_c(p)", uses=("threshold",)),
+             "the ratio p minimising θ_c(p)", uses=("threshold",), spectral=True),
 )}
 
 

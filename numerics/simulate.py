@@ -107,7 +107,10 @@ def atom_counts(noise, d: int) -> tuple[int, ...]:
 
 
 def _bulk_variances(model: Model, d: int) -> np.ndarray:
-    """The eigenvalues of ``Σ₀``: atom ``s_i`` repeated ``atom_counts`` times, in order of ``s``."""
+    """The eigenvalues of ``Σ₀``: atom ``s_i`` repeated ``atom_counts`` times, in order of ``s``;
+    for a continuous law the quantiles ``F⁻¹((k + 1/2)/d)``, ``k = 0, …, d − 1``."""
+    if model.continuous:
+        return np.array([model.noise.quantile((k + 0.5) / d) for k in range(d)])
     counts = atom_counts(model.noise, d)
     return np.repeat([float(s) for s, _ in model.noise], counts)
 
@@ -147,7 +150,7 @@ def sample(model: Model, d: int, rng: np.random.Generator) -> tuple[np.ndarray, 
 
     v = rng.standard_normal(d)
     v /= np.linalg.norm(v)
-    rotate = model.basis == "rotational" and len(model.noise) > 1
+    rotate = model.basis == "rotational" and (model.continuous or len(model.noise) > 1)
     O = _haar(d, rng) if rotate else None
 
     X = rng.standard_normal((n, d))

@@ -174,7 +174,8 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the point at which `density` is evaluated (required for density)")
     parser.add_argument("--noise", metavar="S1:W1,...", default=_DEFAULTS["noise"],
                         help="bulk law: variances s_i > 0 with weights w_i > 0 summing to 1 "
-                             "(default: 1:1, isotropic)")
+                             "(default: 1:1, isotropic), or a density: 'uniform(a,b)', "
+                             "'powerlaw(alpha,a,b)' (density ~ s^-alpha on [a,b]; m and the errors)")
     parser.add_argument("--basis", metavar="{diagonal,rotational}", default=_DEFAULTS["basis"],
                         help="eigenbasis of the bulk covariance (default: diagonal)")
     parser.add_argument("--method", metavar="{" + ",".join(METHODS) + "}", default=_DEFAULTS["method"],
