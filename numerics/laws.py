@@ -131,6 +131,20 @@ class DensityLaw(Law):
     def pdf(self, s):
         raise NotImplementedError
 
+    @property
+    def spec(self) -> str:
+        """The law as ``--noise`` writes it, e.g. ``uniform(1,6)`` (exact parameters)."""
+        raise NotImplementedError
+
+    def __eq__(self, other):  # equal specs, equal laws (models are cached by value)
+        return type(other) is type(self) and other.spec == self.spec
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.spec))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.spec})"
+
     def breakpoints(self) -> list:
         return []
 
@@ -160,15 +174,6 @@ class UniformLaw(DensityLaw):
     def spec(self) -> str:
         return f"uniform({self.lower},{self.upper})"
 
-    def __eq__(self, other):
-        return isinstance(other, UniformLaw) and (self.lower, self.upper) == (other.lower, other.upper)
-
-    def __hash__(self):
-        return hash(self.spec)
-
-    def __repr__(self):
-        return f"UniformLaw({self.spec})"
-
     def pdf(self, s):
         return 1 / (_mpf(self.upper) - _mpf(self.lower))
 
@@ -196,15 +201,6 @@ class PowerLaw(DensityLaw):
     @property
     def spec(self) -> str:
         return f"powerlaw({self.alpha},{self.lower},{self.upper})"
-
-    def __eq__(self, other):
-        return isinstance(other, PowerLaw) and self.spec == other.spec
-
-    def __hash__(self):
-        return hash(self.spec)
-
-    def __repr__(self):
-        return f"PowerLaw({self.spec})"
 
     def _norm(self):
         a, b, alpha = _mpf(self.lower), _mpf(self.upper), _mpf(self.alpha)

@@ -184,9 +184,20 @@ def _unused(ctx, name, option, why):
         raise BadParameter(option, why)
 
 
-def _mask_optimum(ctx):
+def _over_ratio(ctx, quantity: str, what: str):
+    """The training ratio ``p`` minimising ``quantity`` (:func:`numerics.optimum.minimise`); a
+    boundary optimum leaves its sentence in ``ctx.note``."""
     from numerics import optimum
 
+    def value(p, dps):
+        return ctx.other(dataclasses.replace(ctx.model, mask_ratio=p), dps).get(quantity)
+
+    best = optimum.minimise(value, ctx.dps, what=what, guard=reduction.GUARD)
+    ctx.note(best.note)
+    return best.ratio
+
+
+def _mask_optimum(ctx):
     _unused(ctx, "mask_ratio", "mask-ratio", "mask-optimum optimises the training ratio p; "
                                              "give only the test ratio --test-mask-ratio Q")
     q = ctx.model.test_mask_ratio
@@ -194,27 +205,15 @@ def _mask_optimum(ctx):
         raise BadParameter("test-mask-ratio", "mask-optimum needs the test ratio --test-mask-ratio Q "
                                               "at which E(Q) is minimised (Q = 0: the leave-one-out error)")
 
-    def error(p, dps):
-        return ctx.other(dataclasses.replace(ctx.model, mask_ratio=p), dps).get("gen-error")
-
-    best = optimum.minimise(error, ctx.dps, what=f"E(q = {q})", guard=reduction.GUARD)
-    ctx.note(best.note)
-    return best.ratio
+    return _over_ratio(ctx, "gen-error", f"E(q = {q})")
 
 
 def _threshold_optimum(ctx):
-    from numerics import optimum
-
     _unused(ctx, "mask_ratio", "mask-ratio", "threshold-optimum optimises the training ratio p; "
                                              "do not give --mask-ratio")
     _unused(ctx, "test_mask_ratio", "test-mask-ratio", "threshold-optimum does not use a test ratio")
 
-    def threshold(p, dps):
-        return ctx.other(dataclasses.replace(ctx.model, mask_ratio=p), dps).get("threshold")
-
-    best = optimum.minimise(threshold, ctx.dps, what="theta_c(p)", guard=reduction.GUARD)
-    ctx.note(best.note)
-    return best.ratio
+    return _over_ratio(ctx, "threshold", "theta_c(p)")
 
 
 # --- finite-d estimators (one replica) ------------------------------------------------------------
