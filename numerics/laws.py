@@ -247,7 +247,10 @@ class UniformLaw(DensityLaw):
         return f"uniform({self.lower},{self.upper})"
 
     def pdf(self, s):
-        return 1 / (_mpf(self.upper) - _mpf(self.lower))
+        cache = self.__dict__.setdefault("_constants", {})
+        if mp.mp.prec not in cache:
+            cache[mp.mp.prec] = 1 / (_mpf(self.upper) - _mpf(self.lower))
+        return cache[mp.mp.prec]
 
     def quantile(self, u):
         """``F^{-1}(u)`` (floats, for the simulation)."""
@@ -281,7 +284,11 @@ class PowerLaw(DensityLaw):
         return (b ** (1 - alpha) - a ** (1 - alpha)) / (1 - alpha)
 
     def pdf(self, s):
-        return s ** (-_mpf(self.alpha)) / self._norm()
+        cache = self.__dict__.setdefault("_constants", {})
+        if mp.mp.prec not in cache:  # the exponent and the normalisation, once per precision
+            cache[mp.mp.prec] = (-_mpf(self.alpha), 1 / self._norm())
+        exponent, scale = cache[mp.mp.prec]
+        return s ** exponent * scale
 
     def quantile(self, u):
         """``F^{-1}(u)`` (floats, for the simulation)."""

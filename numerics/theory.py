@@ -186,10 +186,6 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
     if route not in ROUTES:
         raise BadParameter("route", f"expected one of {ROUTES}, got {route!r}")
     check_supported(model, route)
-    if entry.spectral and model.continuous:
-        raise BadParameter("noise", f"{quantity} of a continuous law ({model.noise.spec}) is not available yet "
-                                    "(the spectrum of T needs quadrature near its poles); m and the errors are; "
-                                    "use atoms s1:w1,... for the spectrum")
     with mp.workdps(dps + GUARD):
         value = _Context(_solver(route), model, est, at, dps, notes).get(quantity)
         return _rounded(value)
