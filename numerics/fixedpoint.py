@@ -424,7 +424,12 @@ def _coarse_of(model: Model, method: str) -> _Coarse:
 
 
 def _coarse(system: "Spectral") -> _Coarse:
-    return _coarse_of(_bulk(system.model), system.method)
+    """The float64 system of ``system`` (cached per model and method; per instance otherwise)."""
+    if "model" in system.__dict__:
+        return _coarse_of(_bulk(system.model), system.method)
+    if "_coarse" not in system.__dict__:
+        system.__dict__["_coarse"] = _Coarse(system)
+    return system.__dict__["_coarse"]
 
 
 def _float_continuation(terms, gamma: float, points, eta: float):

@@ -99,13 +99,3 @@ def test_simulation_of_a_continuous_law(seed):
     limit = float(theory.evaluate("gen-error", model, dps=15))
     result = simulate("gen-error", model, d=200, seeds=12, seed=seed, extrapolate=True)
     assert abs(result.mean - limit) < 4 * result.stderr
-
-
-@pytest.mark.parametrize("quantity", [q.name for q in __import__("numerics.quantities", fromlist=["x"]).REGISTRY.values()
-                                      if q.spectral])
-def test_spectral_quantities_of_a_continuous_law_refuse_in_one_line(quantity):
-    """Not built yet (issue 10): a clear refusal naming the noise, never a wrong number or a traceback."""
-    model = Model("1/2", "1/10", noise="uniform(1,6)")
-    with pytest.raises(BadParameter) as err:
-        theory.evaluate(quantity, model, method="ssr", at=0 if quantity == "density" else None, dps=15)
-    assert err.value.name == "noise" and "not available yet" in str(err.value) and "\n" not in str(err.value)
