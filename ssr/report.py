@@ -56,7 +56,8 @@ from numerics.model import Model
 from numerics.simulate import Replica, _bulk, _soft_edge, measure, sample
 
 __all__ = ["SEED", "SLOPE_TOLERANCE", "FULL", "QUICK", "FIGURES", "Figure", "Budget", "build_figures",
-           "render_html", "UNIVERSALITY_MODEL", "UNIVERSALITY_DATA", "UNIVERSALITY_QUANTITIES", "universality_rows"]
+           "render_html", "UNIVERSALITY_MODEL", "UNIVERSALITY_DATA", "UNIVERSALITY_QUANTITIES", "universality_rows",
+           "universality_sentences"]
 
 SEED = 2026
 SLOPE_TOLERANCE = 0.25
@@ -854,7 +855,7 @@ def universality_rows(d: int, seeds: int, rng, data=UNIVERSALITY_DATA) -> list[d
     ``rng(point, replica, half)`` returns the generator of replica ``replica`` of law number ``point``
     (``half``: its ``d/2`` partner). Per law, ``seeds`` replicas at ``d``; the normalised traces are
     Richardson-extrapolated per replica, ``(d·x_d − d'·x_{d'})/(d − d')`` with ``d' = ⌊d/2⌋``. One row
-    per (law, quantity): ``data``, ``fourth_moment`` (``E z⁴``), ``key``, ``theory``, ``mean``, ``se``,
+    per (law, quantity): ``data``, ``fourth_moment`` (``E z⁴``), ``key``, ``seeds``, ``theory``, ``mean``, ``se``,
     ``z = (mean − theory)/se``, ``rel = (mean − theory)/|theory|`` and its standard error ``rel_se``.
     """
     limits = _universality_theory()
@@ -874,7 +875,8 @@ def universality_rows(d: int, seeds: int, rng, data=UNIVERSALITY_DATA) -> list[d
         for key, _, _ in UNIVERSALITY_QUANTITIES:
             mean, se = _mean_se(per_key[key])
             limit = limits[key]
-            rows.append(dict(data=law.spec, fourth_moment=law.fourth_moment, key=key, theory=limit, mean=mean, se=se,
+            rows.append(dict(data=law.spec, fourth_moment=law.fourth_moment, key=key, seeds=seeds, theory=limit,
+                             mean=mean, se=se,
                              z=(mean - limit) / se if se > 0 else float("inf"), rel=(mean - limit) / abs(limit),
                              rel_se=se / abs(limit)))
     return rows
@@ -888,7 +890,7 @@ def _percent(row) -> str:
     return f"{100 * row['rel']:+.2f} % ± {100 * row['rel_se']:.2f} (z = {row['z']:+.1f})"
 
 
-def _universality_sentences(rows) -> list[str]:
+def universality_sentences(rows) -> list[str]:
     """A plain account of the measured rows, in % and in standard errors: for the laws with a finite
     fourth moment, whether every quantity stays within 4 standard errors of the Gaussian limit (and
     the exceptions); for each heavy-tailed law, the quantities that depart (``|z| ≥ 4``) and those
@@ -923,6 +925,16 @@ def _universality_sentences(rows) -> list[str]:
         if kept:
             text += "; within 4 standard errors: " + "; ".join(gap(r) for r in kept)
         lines.append(text + ".")
+    if any(abs(r["z"]) < Z_LIMIT and abs(r["rel"]) > 0.1 for r in heavy):
+        lines.append("A heavy-tailed gap above 10 % within 4 standard errors is no agreement: with E z⁴ = ∞ the "
+                     "replicas themselves are heavy-tailed, and their standard error is large and unreliable.")
+    from scipy import stats
+
+    seeds = rows[0]["seeds"]
+    chance = 2 * stats.t.sf(Z_LIMIT, seeds - 1)
+    lines.append(f"Each z-score uses the standard error of K = {seeds} replicas (Student-t with {seeds - 1} degrees of "
+                 f"freedom for an unbiased estimate): P(|z| ≥ {Z_LIMIT:g}) = {100 * chance:.2g} % per cell, so among "
+                 f"{len(rows)} cells a single |z| ≥ {Z_LIMIT:g} can be chance.")
     return lines
 
 
@@ -1004,7 +1016,7 @@ def universality(index: int, budget: Budget, directory: str) -> Figure:
                      f"(simulation − theory)/stderr), d = {d}, {seeds} replicas per law; the simulated means and "
                      f"standard errors are in `{figure.name}.csv` (series `<quantity>/<law>`: x = law index, y = relative "
                      "gap, err = its standard error; `<quantity>/theory`: y = the limit).", "", *table, "",
-                     *_universality_sentences(rows)]
+                     *universality_sentences(rows)]
     _save(fig, figure, directory)
     return figure
 
