@@ -6,7 +6,8 @@
                       [--noise S1:W1,S2:W2,...] [--basis diagonal|rotational]
                       [--method ssr|pca|masked] [--mask-ratio P] [--test-mask-ratio Q]
                       [--dps N] [--json]
-    ssr simulate QUANTITY [same parameters] --d D [--seeds K] [--seed S] [--extrapolate] [--json]
+    ssr simulate QUANTITY [same parameters] --d D [--seeds K] [--seed S] [--extrapolate]
+                          [--data gaussian|rademacher|student-t(NU)|sparse(Q)] [--json]
     ssr verify [--quick] [--report DIR] [--match TEXT]
     ssr derive [--check]
     ssr phase [--plane theta-contrast|theta-gamma] [--noise ...] [--gamma G] [--lam L]
@@ -15,7 +16,9 @@
 
 Defaults: ``--gamma 1/2`` and ``--lam 1/5`` (the isotropic checkpoint of SPEC §3),
 ``--theta 0``, ``--noise 1:1``, ``--basis diagonal``, ``--method ssr``, ``--dps 30``;
-``simulate`` also ``--seeds 10`` and ``--seed 0``. ``--mask-ratio P`` (SPEC §5) selects the
+``simulate`` also ``--seeds 10``, ``--seed 0`` and ``--data gaussian`` (the law of the
+standardised entries of the rows, :mod:`numerics.data`; its text output names the law when it
+is not Gaussian, and ``--json`` always has ``"data"``). ``--mask-ratio P`` (SPEC §5) selects the
 masked estimator (``ssr`` becomes ``masked``; PCA has no masking ratio); ``--test-mask-ratio``
 defaults to ``P``. A value that comes with a remark (a boundary optimum) is followed by a line
 ``note: …`` (``"notes"`` in ``--json``).
@@ -66,6 +69,7 @@ _DEFAULTS = {
     "dps": "30",
     "seeds": "10",
     "seed": "0",
+    "data": "gaussian",
 }
 _DPS_RANGE = (1, 1000)
 _D_RANGE = (2, 20000)
@@ -225,6 +229,12 @@ def _parser() -> _Parser:
                           help="base seed, an integer >= 0 (default: 0)")
     simulate.add_argument("--extrapolate", action="store_true",
                           help="Richardson-extrapolate in 1/d from d and d/2 (removes the O(1/d) bias)")
+    simulate.add_argument("--data", metavar="SPEC", default=_DEFAULTS["data"],
+                          help="law of the i.i.d. standardised entries z of the rows x = Sigma0^(1/2) z + "
+                               "sqrt(theta) xi v (SPEC 6): gaussian (default), rademacher, student-t(NU) "
+                               "(NU > 2, scaled to unit variance; finite fourth moment for NU > 4), "
+                               "sparse(Q) (0 < Q <= 1: +-1/sqrt(Q) with probability Q, else 0); the theory "
+                               "limits are the Gaussian ones")
     simulate.set_defaults(run=_cmd_simulate)
 
     verify = commands.add_parser(
@@ -406,14 +416,17 @@ def _cmd_simulate(args) -> int:
     d = _parse_int(args.d, "d", *_D_RANGE)
     seeds = _parse_int(args.seeds, "seeds", *_SEEDS_RANGE)
     seed = _parse_int(args.seed, "seed", 0)
+    from numerics.data import parse_data
     from numerics.simulate import simulate
+
+    data = parse_data(args.data)
 
     progress = None
     if not args.json and sys.stderr.isatty():
         progress = _Progress(sys.stderr, seeds)
     try:
         result = simulate(quantity, model, d=d, seeds=seeds, method=method, at=at, seed=seed,
-                          progress=progress, extrapolate=args.extrapolate)
+                          progress=progress, extrapolate=args.extrapolate, data=data)
     except BadParameter as err:
         if err.name == "quantity":  # the positional is called QUANTITY on the command line
             raise _UsageError("QUANTITY", str(err).split(": ", 1)[1]) from None
@@ -435,11 +448,13 @@ def _cmd_simulate(args) -> int:
             "quantity": quantity, "value": value, "dps": digits, "params": params,
             "mean": mean, "stderr": stderr, "d": int(result.d), "n": int(result.n),
             "seeds": int(result.seeds), "seed": int(result.seed), "extrapolate": bool(args.extrapolate),
+            "data": data.spec,
         }))
     else:
         print(f"{quantity} = {_show(mean)} +/- {_show(_short(stderr))} "
               f"(d={result.d}, n={result.n}, seeds={result.seeds}, seed={result.seed}"
-              f"{', Richardson d & d/2' if args.extrapolate else ''}; "
+              f"{', Richardson d & d/2' if args.extrapolate else ''}"
+              f"{'' if data.gaussian else f', data={data.spec}'}; "
               f"{_describe(params)})")
     return 0
 

@@ -36,6 +36,12 @@ Three regimes occur (measured with the estimators of :mod:`numerics.simulate`, s
   with a Tracy–Widom-centred estimator (``|b/σ| ≲ 0.6`` at d = 400), and the claims use a
   moderate ``K = 8`` in the quick run (d = 400) and ``K = 12`` in the full one (d = 2000).
 
+Universality (SPEC §6). A claim with ``data`` other than ``gaussian`` simulates rows
+``Σ₀^{1/2} z + √θ ξ v`` whose standardised entries follow that law (:mod:`numerics.data`) and
+compares them with the *Gaussian* limit. Its ``slack`` is the acceptance criterion of the issue
+that asked for it: ``|estimate − theory| < 4·stderr + slack·|theory|`` (the z-score is printed
+as for every claim).
+
 The z-score uses the standard error estimated from the ``K`` replicas, so it is
 Student-distributed with ``K − 1`` degrees of freedom: with ``K = 6``, ``P(|z| > 4) ≈ 1 %`` per
 claim even for an unbiased estimator. The full run therefore uses ``K = 12`` replicas per claim
@@ -108,6 +114,9 @@ class Claim:
     ``extrapolate`` replaces the plain mean at ``d`` by the Richardson estimate
     ``2·x(d) − x(d/2)`` of each replica (for normalised traces, whose ``O(1/d)`` bias is of the order of
     their fluctuation). ``note`` records why: the measured drift ``b/σ`` of the plain mean.
+    ``data`` is the law of the standardised entries of the simulated rows (:mod:`numerics.data`;
+    the theory is the Gaussian limit) and ``slack`` a relative tolerance added to ``4·stderr``
+    (``0`` for every claim but the universality ones, whose criterion it is).
     """
 
     id: str
@@ -121,6 +130,8 @@ class Claim:
     extrapolate: bool = False
     note: str = ""
     full_only: bool = False
+    data: str = "gaussian"
+    slack: Fraction = Fraction(0)
 
     def size(self, quick: bool) -> Size | None:
         """The simulation budget of the quick or the full run."""
@@ -137,6 +148,10 @@ class Claim:
             text += f" q={self.model.test_mask_ratio}"
         if self.at is not None:
             text += f" a={self.at}"
+        if self.data != "gaussian":
+            text += f" data={self.data}"
+        if self.slack:
+            text += f" slack={float(self.slack):.1%}"
         return text
 
 
@@ -187,6 +202,12 @@ _MASKED_HET = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2", mask_ratio="0.
 _MASKED_HET_SPIKED = Model(gamma="1/2", lam="1/10", theta=3, noise="1:1/2,6:1/2", mask_ratio="0.3")
 _MASKED_HET_BULK = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2")
 _OPTIMUM = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2", basis="rotational", test_mask_ratio="0")
+#: The universality claims (SPEC §6): the heteroscedastic diagonal bulk, γ = 1/2, λ = 1/10.
+_UNIVERSAL = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2")
+_UNIVERSAL_NOTE = ("universality: Rademacher entries (E z⁴ = 1, κ₄ = −2) against the Gaussian limit; "
+                   "criterion of the issue: |simulation − limit| < 4·stderr + 0.5 % of the limit; Richardson removes "
+                   "the O(κ₄/d) bias as for Gaussian data; measured (seed 0): +0.18 %, z = +0.91 at d = 800, K = 12; "
+                   "−0.31 %, z = −0.51 at d = 400, K = 8")
 #: The full budget of the masked claims: d = 800 (issue 9), 12 replicas.
 _MASKED_FULL = Size(800, 12)
 _MASKED_NOTE = ("masked estimator (SPEC §5): isotropic, closed form of derive.masking against the fixed point; "
@@ -335,6 +356,11 @@ CLAIMS: list[Claim] = [
     Claim("masked-het/overlap", "masked, diagonal ½δ₁+½δ₆, p = 0.3, θ = 3: overlap with the top right eigenvector",
           "overlap", _MASKED_HET_SPIKED, method="masked", quick=Size(400, 16), full=_MASKED_FULL,
           note=_GENERAL_NOTE, full_only=True),
+    # Universality (issue: non-Gaussian data): Rademacher rows against the Gaussian limit.
+    Claim("universality/rademacher-gen-error", "Rademacher gen-error: Rademacher data, diagonal ½δ₁+½δ₆, "
+          "γ = 1/2, λ = 1/10: E_gen on the Gaussian limit (universality)",
+          "gen-error", _UNIVERSAL, quick=Size(400, 8), full=Size(800, 12), extrapolate=True,
+          note=_UNIVERSAL_NOTE, data="rademacher", slack=Fraction(1, 200)),
     Claim("mask-optimum", "rotational ½δ₁+½δ₆, Q = 0: p* = argmin_p E(0), the root of dE/dp = 0",
           "mask-optimum", _OPTIMUM, method="masked", quick=Size(200, 6), full=Size(800, 8), extrapolate=True,
           note=_OPTIMUM_NOTE),
@@ -392,13 +418,15 @@ def _z_scores(estimate, stderr, mean, value) -> tuple[float, float]:
 def _simulate(claim: Claim, size: Size, progress) -> simulation.SimulationResult:
     """The simulation of ``claim`` at ``d``, Richardson-extrapolated with ``d/2`` if the claim says so."""
     return simulation.simulate(claim.quantity, claim.model, d=size.d, seeds=size.seeds, method=claim.method,
-                               at=claim.at, seed=_SEED, progress=progress, extrapolate=claim.extrapolate)
+                               at=claim.at, seed=_SEED, progress=progress, extrapolate=claim.extrapolate,
+                               data=claim.data)
 
 
 def check(claim: Claim, *, quick: bool, dps: int = DPS, progress=None) -> Result:
     """Check ``claim``: two high-precision routes at ``dps``, then simulation (if it has one).
 
-    Passes when the routes agree to ``≥ dps − 5`` digits and ``|z| < 4``. The simulation uses
+    Passes when the routes agree to ``≥ dps − 5`` digits and ``|z| < 4`` (with a ``slack``:
+    ``|estimate − theory| < 4·stderr + slack·|theory|`` in every component). The simulation uses
     base seed 0 (:func:`numerics.simulate.simulate`, with ``extrapolate`` for extrapolated claims).
     ``progress(done, seeds)`` is forwarded to :func:`numerics.simulate.simulate`.
     """
@@ -421,7 +449,14 @@ def check(claim: Claim, *, quick: bool, dps: int = DPS, progress=None) -> Result
     fine = _simulate(claim, size, progress)
     estimate, stderr = fine.mean, fine.stderr
     z, gap = _z_scores(estimate, stderr, fine.plain_mean, closed)
-    if not abs(z) < Z_MAX:
+    if claim.slack:
+        offsets = np.abs(np.atleast_1d(estimate) - _components(closed))
+        bounds = Z_MAX * np.atleast_1d(stderr) + float(claim.slack) * np.abs(_components(closed))
+        if not np.all(offsets < bounds):
+            worst = int(np.argmax(offsets / bounds))
+            reasons.append(f"|simulation − theory| = {offsets[worst]:.3g} >= {Z_MAX:g}·stderr + "
+                           f"{float(claim.slack):.1%}·|theory| = {bounds[worst]:.3g}")
+    elif not abs(z) < Z_MAX:
         reasons.append(f"|z| = {abs(z):.2f} >= {Z_MAX:g}")
     return Result(claim, latex, closed, fixed, digits, simulation=fine,
                   estimate=estimate, stderr=stderr, z=z, gap=gap, passed=not reasons,
@@ -493,7 +528,9 @@ def _header(quick: bool) -> str:
         "closed form vs fixed point tests the shared formulas and the solving against SymPy's independent "
         "derivation; fixed point vs algebraic (general bulks) tests the solving only;",
         "z = (simulation − theory)/stderr; gap = |mean(d) − theory|, the finite-size gap "
-        "(edges: the component with the worse z).",
+        "(edges: the component with the worse z);",
+        "a claim with data=LAW simulates non-Gaussian rows against the Gaussian limit and passes when "
+        "|simulation − theory| < 4·stderr + slack·|theory| (its slack is in params).",
     ])
 
 

@@ -68,9 +68,9 @@ def simulation(monkeypatch, theory):
     calls = []
 
     def simulate(quantity, model, *, d, seeds=10, method="ssr", at=None, seed=0, progress=None,
-                 extrapolate=False):
+                 extrapolate=False, data="gaussian"):
         calls.append(dict(quantity=quantity, model=model, d=d, seeds=seeds, method=method,
-                          at=at, seed=seed, progress=progress))
+                          at=at, seed=seed, progress=progress, data=data))
         for k in range(1, seeds + 1):
             if progress is not None:
                 progress(k, seeds)
@@ -139,6 +139,17 @@ BAD_INPUT = [
     (["eval", "m", "--test-mask-ratio", "3/2"], "test-mask-ratio"),
     (["eval", "edges", "--method", "pca", "--mask-ratio", "0.3"], "mask-ratio"),
     (["simulate", "m", "--d", "100", "--mask-ratio", "1/0"], "mask-ratio"),
+    (["simulate", "m", "--d", "100", "--data", "cauchy"], "data"),
+    (["simulate", "m", "--d", "100", "--data", "student-t(2)"], "data"),
+    (["simulate", "m", "--d", "100", "--data", "student-t(1/0)"], "data"),
+    (["simulate", "m", "--d", "100", "--data", "student-t(nan)"], "data"),
+    (["simulate", "m", "--d", "100", "--data", "student-t"], "data"),
+    (["simulate", "m", "--d", "100", "--data", "sparse(0)"], "data"),
+    (["simulate", "m", "--d", "100", "--data", "sparse(11/10)"], "data"),
+    (["simulate", "m", "--d", "100", "--data", "rademacher(1)"], "data"),
+    (["simulate", "m", "--d", "100", "--data", "-1"], "data"),
+    (["simulate", "m", "--d", "100", "--data"], "data"),
+    (["eval", "m", "--data", "rademacher"], "data"),
     ([], "COMMAND"),
     (["foo"], "COMMAND"),
 ]
@@ -276,7 +287,8 @@ def test_simulate_json_shape(capsys, simulation):
     assert len(out.splitlines()) == 1
     data = json.loads(out)
     assert set(data) == {"quantity", "value", "dps", "params", "mean", "stderr",
-                         "d", "n", "seeds", "seed", "extrapolate"}
+                         "d", "n", "seeds", "seed", "extrapolate", "data"}
+    assert data["data"] == "gaussian"
     assert data["mean"] == repr(0.1) and data["stderr"] == repr(0.0123456789)
     assert float(data["value"]) == 0.1 and data["dps"] == 17
     assert (data["d"], data["n"], data["seeds"], data["seed"]) == (100, 200, 5, 7)
@@ -302,6 +314,22 @@ def test_simulate_human_readable_line(capsys, simulation):
     assert status == 0
     assert out == ("m = 0.1 +/- 0.012 (d=100, n=200, seeds=3, seed=0; gamma=1/2, lam=1/5, "
                    "theta=0, noise=1:1, basis=diagonal, method=ssr)\n")
+
+
+def test_simulate_data_law_is_parsed_exactly_and_named_in_the_output(capsys, simulation):
+    status, out, err = _run(["simulate", "gen-error", "--d", "100", "--seeds", "3",
+                             "--data", "student-t(5/2)", "--json"], capsys)
+    assert status == 0 and err == ""
+    assert json.loads(out)["data"] == "student-t(5/2)"
+    law = simulation.calls[-1]["data"]
+    assert law.spec == "student-t(5/2)" and law.nu == Fraction(5, 2)
+    status, out, _ = _run(["simulate", "m", "--d", "100", "--seeds", "3", "--data", " sparse(1e-1) "], capsys)
+    assert status == 0
+    assert out == ("m = 0.1 +/- 0.012 (d=100, n=200, seeds=3, seed=0, data=sparse(1/10); gamma=1/2, lam=1/5, "
+                   "theta=0, noise=1:1, basis=diagonal, method=ssr)\n")
+    assert simulation.calls[-1]["data"].q == Fraction(1, 10)
+    _run(["simulate", "m", "--d", "100", "--data", "gaussian"], capsys)
+    assert simulation.calls[-1]["data"].gaussian
 
 
 def test_simulate_value_error_names_parameter(capsys, simulation, monkeypatch):

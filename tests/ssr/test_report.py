@@ -78,7 +78,8 @@ def test_every_listed_figure_exists_with_its_csv(rendered):
         assert f'src="{png}"' in html
     for stem in ("spectrum-isotropic-gamma-half", "spectrum-isotropic-gamma-two", "spectrum-heteroscedastic",
                  "spectrum-rotational", "bbp-isotropic", "bbp-heteroscedastic", "errors-vs-lambda",
-                 "errors-vs-gamma", "finite-size", "phase", "masked-errors", "masked-phase", "masked-spectrum"):
+                 "errors-vs-gamma", "finite-size", "phase", "masked-errors", "masked-phase", "masked-spectrum",
+                 "universality"):
         assert f"{stem}.png" in images
         assert (directory / f"{stem}.csv").stat().st_size > 100
         assert f"{stem}.csv" in page
@@ -235,10 +236,54 @@ def test_masked_phase_holds_the_thresholds_and_their_minimum(rendered):
         assert (float(y) > 0) == (theta > threshold)  # the overlap is positive exactly above θ_c(p)
 
 
-@pytest.mark.parametrize("name", ["bbp-isotropic", "finite-size", "masked-errors"])
+@pytest.mark.parametrize("name", ["bbp-isotropic", "finite-size", "masked-errors", "universality"])
 def test_figures_are_reproducible_bit_for_bit(rendered, tmp_path, name):
     _, _, directory = rendered
     index = [entry[0] for entry in report.FIGURES].index(name)
     figure = report.FIGURES[index][1](index, report.QUICK, str(tmp_path))
     assert (tmp_path / figure.csv).read_bytes() == (directory / figure.csv).read_bytes()
     assert (tmp_path / figure.png).read_bytes() == (directory / figure.png).read_bytes()
+
+
+def test_universality_is_the_last_figure():
+    # appended at the end of FIGURES: the figure index in every other figure's seeds is unchanged
+    assert [name for name, _ in report.FIGURES][-1] == "universality"
+    assert len(report.FIGURES) == 14
+
+
+def test_universality_figure_holds_its_numbers(rendered):
+    _, _, directory = rendered
+    path = directory / "universality.csv"
+    page = (directory / "index.md").read_text(encoding="utf-8")
+    model = report.UNIVERSALITY_MODEL
+    # the limits are the Gaussian theory at dps 15, evaluated here independently of the figure
+    limits = {"gen-error": theory.evaluate("gen-error", model, dps=15), "train-error": theory.evaluate("train-error", model, dps=15),
+              "m": theory.evaluate("m", model, dps=15), "upper-edge": theory.evaluate("edges", model, dps=15)[1],
+              "outlier": theory.evaluate("outlier", model, dps=15), "overlap": theory.evaluate("overlap", model, dps=15),
+              "pca-upper-edge": theory.evaluate("edges", model, method="pca", dps=15)[1]}
+    assert [key for key, _, _ in report.UNIVERSALITY_QUANTITIES] == list(limits)
+    assert float(model.theta) > float(theory.evaluate("threshold", model, dps=15))  # SSR sees the spike
+    assert float(model.theta) < float(theory.evaluate("threshold", model, method="pca", dps=15))  # S: a bulk extreme
+    table = [line for line in page.splitlines() if line.startswith("| ") and " | E z⁴ |" not in line]
+    heavy = {"student-t(3)", "student-t(5/2)"}
+    for key, value in limits.items():
+        (_,), (plotted,), _ = _series(path, f"{key}/theory")
+        assert plotted == float(value)
+        column = 2 + [k for k, _, _ in report.UNIVERSALITY_QUANTITIES].index(key)
+        for index, spec in enumerate(report.UNIVERSALITY_DATA):
+            (x,), (rel,), (err,) = _series(path, f"{key}/{spec}")
+            assert x == index and float(err) > 0
+            z = rel / float(err)  # (mean − θ)/|θ| over se/|θ|
+            row = next(line for line in table if line.startswith(f"| {spec} |")).split(" | ")
+            assert row[column].strip(" |") == f"{100 * rel:+.2f} % ± {100 * float(err):.2f} (z = {z:+.1f})"
+            sentence = next(line for line in page.splitlines()
+                            if line.startswith(f"Heavy tails, {spec} " if spec in heavy else "With a finite fourth moment"))
+            label = dict((k, l) for k, l, _ in report.UNIVERSALITY_QUANTITIES)[key]
+            if spec in heavy:  # every heavy-tailed number is in its sentence, on the side its z puts it
+                part = sentence.split("; within 4 standard errors: ")
+                where = part[0] if abs(z) >= 4 else part[-1]
+                assert f"{label} {100 * rel:+.2f} % (z = {z:+.1f})" in where
+            elif abs(z) >= 4:
+                assert f"{label} {100 * rel:+.2f} % (z = {z:+.1f}) with {spec}" in sentence
+    assert "| theory (Gaussian limit) | — |" in page
+    assert f"default_rng([{report.SEED}, {len(report.FIGURES) - 1}, law, replica, 2]) at d/2" in page
