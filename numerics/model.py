@@ -102,7 +102,8 @@ CONTINUOUS = {"uniform": (("a", "b"), "UniformLaw"), "powerlaw": (("alpha", "a",
 
 
 def parse_law(text: str):
-    """``uniform(a,b)`` or ``powerlaw(alpha,a,b)`` as a :class:`numerics.laws.DensityLaw`.
+    """``uniform(a,b)`` or ``powerlaw(alpha,a,b)`` as a :class:`numerics.laws.DensityLaw`, or
+    ``file(PATH)`` as the :class:`numerics.laws.FileLaw` of the eigenvalues in that file.
 
     The arguments are parsed exactly by :func:`parse_number` (never evaluated); ``None`` when
     ``text`` is not of this form (then it is a list of atoms, :func:`parse_noise`).
@@ -112,12 +113,18 @@ def parse_law(text: str):
     >>> parse_law("powerlaw(3/2,1,2e1)")
     PowerLaw(powerlaw(3/2,1,20))
     """
-    match = re.fullmatch(r"\s*([a-z]+)\s*\((.*)\)\s*", text) if isinstance(text, str) else None
+    match = re.fullmatch(r"\s*([a-z]+)\s*\((.*)\)\s*", text, flags=re.DOTALL) if isinstance(text, str) else None
     if match is None:
         return None
     name, body = match.groups()
+    if name == "file":  # the eigenvalues in a file: the argument is a path, not a number
+        from numerics.laws import FileLaw
+
+        if not body.strip():
+            raise BadParameter("noise", "file(PATH) needs the path of a file of eigenvalues (.npy or text)")
+        return FileLaw(body.strip())
     if name not in CONTINUOUS:
-        raise BadParameter("noise", f"unknown law {name!r} (choose from {', '.join(f'{n}(' + ','.join(a) + ')' for n, (a, _) in CONTINUOUS.items())}, or atoms s1:w1,...)")
+        raise BadParameter("noise", f"unknown law {name!r} (choose from {', '.join(f'{n}(' + ','.join(a) + ')' for n, (a, _) in CONTINUOUS.items())}, file(PATH), or atoms s1:w1,...)")
     names, cls = CONTINUOUS[name]
     values = [item.strip() for item in body.split(",")]
     if len(values) != len(names):
@@ -229,17 +236,19 @@ class Model:
         for atoms, else the continuous law itself."""
         from numerics.laws import DiscreteLaw
 
-        return self.noise if self.continuous else DiscreteLaw(self.noise)
+        return self.noise if hasattr(self.noise, "integrate") else DiscreteLaw(self.noise)
 
     @property
     def continuous(self) -> bool:
         """Whether the bulk law is a density (``uniform(…)``, ``powerlaw(…)``) rather than atoms."""
-        return hasattr(self.noise, "integrate")
+        return hasattr(self.noise, "integrate") and not self.noise.discrete
 
     @property
     def isotropic(self) -> bool:
         """True when the bulk is ``Σ₀ = I`` (the law ``δ₁``; a given covariance is never taken as such)."""
-        return self.noise == ISOTROPIC and self.covariance is None
+        if self.covariance is not None:
+            return False
+        return self.noise == ISOTROPIC or (self.law.discrete and self.law.exact == ISOTROPIC)
 
     def mp(self, name: str) -> mp.mpf:
         """The parameter ``name`` as an ``mpf`` at the current working precision."""
@@ -250,8 +259,7 @@ class Model:
         """The bulk law as ``mpf`` pairs ``(s, w)`` at the current working precision (atoms only)."""
         if self.continuous:
             raise BadParameter("noise", f"{self.noise.spec} is a continuous law, it has no atoms")
-        return [(mp.mpf(s.numerator) / s.denominator, mp.mpf(w.numerator) / w.denominator)
-                for s, w in self.noise]
+        return list(self.law.atoms())
 
     def as_dict(self) -> dict:
         """Exact parameters as strings, for JSON output (the masking ratios only when set).
@@ -270,7 +278,7 @@ class Model:
             "gamma": str(self.gamma),
             "lam": str(self.lam),
             "theta": str(self.theta),
-            "noise": self.noise.spec if self.continuous else ",".join(f"{s}:{w}" for s, w in self.noise),
+            "noise": self.noise.spec if hasattr(self.noise, "spec") else ",".join(f"{s}:{w}" for s, w in self.noise),
             "basis": self.basis,
         }
         if self.masked:

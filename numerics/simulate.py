@@ -111,8 +111,9 @@ def _bulk_variances(model: Model, d: int) -> np.ndarray:
     for a continuous law the quantiles ``F⁻¹((k + 1/2)/d)``, ``k = 0, …, d − 1``."""
     if model.continuous:
         return np.array([model.noise.quantile((k + 0.5) / d) for k in range(d)])
-    counts = atom_counts(model.noise, d)
-    return np.repeat([float(s) for s, _ in model.noise], counts)
+    atoms = model.law.exact
+    counts = atom_counts(atoms, d)
+    return np.repeat([float(s) for s, _ in atoms], counts)
 
 
 def _haar(d: int, rng: np.random.Generator) -> np.ndarray:
@@ -153,7 +154,7 @@ def sample(model: Model, d: int, rng: np.random.Generator) -> tuple[np.ndarray, 
 
     v = rng.standard_normal(d)
     v /= np.linalg.norm(v)
-    rotate = model.basis == "rotational" and (model.continuous or len(model.noise) > 1)
+    rotate = model.basis == "rotational" and (model.continuous or len(model.law.exact) > 1)
     O = _haar(d, rng) if rotate else None
 
     X = rng.standard_normal((n, d))

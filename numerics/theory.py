@@ -141,7 +141,7 @@ class _Nested(_Context):
     def get(self, name: str):
         with mp.workdps(self.dps + GUARD):
             value = _Context.get(self, name)
-        return [+v for v in value] if isinstance(value, list) else +value
+        return _rounded(value)
 
 
 def _has_closed(entry) -> bool:
@@ -190,13 +190,16 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
     if route not in ROUTES:
         raise BadParameter("route", f"expected one of {ROUTES}, got {route!r}")
     check_supported(model, route)
-    if entry.spectral and model.continuous:
-        raise BadParameter("noise", f"{quantity} of a continuous law ({model.noise.spec}) is not available yet "
-                                    "(the spectrum of T needs quadrature near its poles); m and the errors are; "
-                                    "use atoms s1:w1,... for the spectrum")
     with mp.workdps(dps + GUARD):
         value = _Context(_solver(route), model, est, at, dps, notes).get(quantity)
-        return [+v for v in value] if isinstance(value, list) else +value
+        return _rounded(value)
+
+
+def _rounded(value):
+    """``value`` rounded to the working precision (a :class:`~numerics.quantities.Support` stays one)."""
+    if isinstance(value, quantities.Support):
+        return value.map(lambda v: +v)
+    return [+v for v in value] if isinstance(value, list) else +value
 
 
 def _covariance(quantity: str, model: Model, route):

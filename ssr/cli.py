@@ -396,14 +396,18 @@ def _cmd_eval(args) -> int:
     except theory.ConvergenceError as err:
         raise _UsageError(quantity, str(err)) from None
     text = _nstr(value, dps)
+    intervals = [_nstr(list(pair), dps) for pair in value.intervals] if hasattr(value, "intervals") else None
     params = _params(model, method, at)
     if args.json:
         out = {"quantity": quantity, "value": text, "dps": dps, "params": params}
+        if intervals is not None:  # every interval of the bulk, [[lower, upper], ...]
+            out["intervals"] = intervals
         if notes:
             out["notes"] = notes
         print(json.dumps(out))
     else:
-        print(f"{quantity} = {_show(text)} (dps={dps}; {_describe(params)})")
+        shown = " ∪ ".join(_show(pair) for pair in intervals) if intervals else _show(text)
+        print(f"{quantity} = {shown} (dps={dps}; {_describe(params)})")
         for note in notes:
             print(f"note: {note}")
     return 0
