@@ -165,6 +165,12 @@ class Model:
     ``q ∈ [0, 1)`` of the masked test error (``None``: the training ratio, :attr:`test_ratio`).
     All numbers are exact rationals.
 
+    ``covariance`` (SPEC §6, a given covariance matrix): an array or a
+    :class:`numerics.covariance.Covariance` (validated, equal and hashed by content); it *is*
+    ``Σ``, so ``theta`` must be 0 and ``noise``/``basis`` keep their defaults (a one-line
+    :class:`BadParameter` otherwise). Such a model is evaluated by the float64 route of
+    :mod:`numerics.covariance` and simulated with ``x = L z``, ``LLᵀ = Σ``.
+
     >>> Model(gamma="1/2", lam="0.2").isotropic
     True
     >>> Model(gamma="1/2", lam="0.2", mask_ratio="0.3").test_ratio
@@ -178,6 +184,7 @@ class Model:
     basis: str = "diagonal"
     mask_ratio: Fraction = Fraction(0)
     test_mask_ratio: Fraction | None = None
+    covariance: object | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "gamma", _positive(self.gamma, "gamma"))
@@ -197,6 +204,21 @@ class Model:
         object.__setattr__(self, "mask_ratio", _ratio(self.mask_ratio, "mask-ratio"))
         if self.test_mask_ratio is not None:
             object.__setattr__(self, "test_mask_ratio", _ratio(self.test_mask_ratio, "test-mask-ratio"))
+        if self.covariance is not None:
+            self._check_covariance()
+
+    def _check_covariance(self):
+        """Wrap the given covariance and refuse the parameters it replaces (one line each)."""
+        from numerics.covariance import as_covariance
+
+        object.__setattr__(self, "covariance", as_covariance(self.covariance))
+        if self.theta != 0:
+            raise BadParameter("theta", f"a given covariance is the whole of Sigma (no planted spike): "
+                                        f"theta must be 0, got {self.theta}")
+        if self.noise != ISOTROPIC:
+            raise BadParameter("noise", "a given covariance replaces the bulk law: give --covariance or --noise, not both")
+        if self.basis != "diagonal":
+            raise BadParameter("basis", "a given covariance has its own eigenbasis: give --covariance or --basis, not both")
 
     @property
     def test_ratio(self) -> Fraction:
@@ -223,7 +245,9 @@ class Model:
 
     @property
     def isotropic(self) -> bool:
-        """True when the bulk is ``Σ₀ = I`` (the law ``δ₁``)."""
+        """True when the bulk is ``Σ₀ = I`` (the law ``δ₁``; a given covariance is never taken as such)."""
+        if self.covariance is not None:
+            return False
         return self.noise == ISOTROPIC or (self.law.discrete and self.law.exact == ISOTROPIC)
 
     def mp(self, name: str) -> mp.mpf:
@@ -238,7 +262,18 @@ class Model:
         return list(self.law.atoms())
 
     def as_dict(self) -> dict:
-        """Exact parameters as strings, for JSON output (the masking ratios only when set)."""
+        """Exact parameters as strings, for JSON output (the masking ratios only when set).
+
+        With a given covariance: its spec (file or ``array(d=…, sha=…)``) and the first 16 hex
+        digits of its SHA-256 in place of ``theta``, ``noise`` and ``basis``.
+        """
+        if self.covariance is not None:
+            out = {"covariance": self.covariance.spec, "covariance_sha256": self.covariance.sha256[:16],
+                   "gamma": str(self.gamma), "lam": str(self.lam)}
+            if self.masked:
+                out["mask_ratio"] = str(self.mask_ratio)
+                out["test_mask_ratio"] = str(self.test_ratio)
+            return out
         out = {
             "gamma": str(self.gamma),
             "lam": str(self.lam),

@@ -145,7 +145,8 @@ def sample(model: Model, d: int, rng: np.random.Generator,
     the rotational basis with at least two distinct atoms — for ``Σ₀ = sI`` the rotation
     drops out), ``z`` (``n×d`` entries of the data law), ``ξ`` (``n``; only if ``θ > 0``). With the
     Gaussian default these are the same calls of ``rng.standard_normal`` as before the data laws
-    existed, so every draw is unchanged bit for bit.
+    existed, so every draw is unchanged bit for bit. A model with a given covariance is drawn by
+    :func:`_sample_covariance` instead.
 
     >>> import numpy as np
     >>> X, Sigma, v = sample(Model(gamma=2, lam=1, theta=1), 6, np.random.default_rng(0))
@@ -158,6 +159,8 @@ def sample(model: Model, d: int, rng: np.random.Generator,
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
     data = parse_data(data)
+    if model.covariance is not None:
+        return _sample_covariance(model, d, rng, data)
     n = _sample_size(model, d)
     theta = float(model.theta)
     variances = _bulk_variances(model, d)
@@ -179,6 +182,21 @@ def sample(model: Model, d: int, rng: np.random.Generator,
         X += np.sqrt(theta) * np.outer(data.draw(rng, n), v)
         Sigma += theta * np.outer(v, v)
     return X, Sigma, v
+
+
+def _sample_covariance(model: Model, d: int, rng: np.random.Generator, data: DataLaw):
+    """One data set ``(X, Σ, v)`` for a given covariance (``Model(covariance=...)``, SPEC §6).
+
+    Rows ``x = L z``, ``z`` with i.i.d. standardised entries of the law ``data`` (Gaussian: ``N(0, I_d)``),
+    ``L`` the Cholesky factor of ``Σ`` (``X = Z Lᵀ``, covariance exactly ``Σ``), ``n = round(d/γ)``;
+    ``d`` must be the size of ``Σ``. Draws ``z`` (``n×d``) only.
+    There is no planted direction: ``v`` is all ``nan`` (the overlap is not simulated).
+    """
+    cov = model.covariance
+    if d != cov.d:
+        raise BadParameter("d", f"the covariance {cov.spec} is {cov.d}×{cov.d}: d must be {cov.d}, got {d}")
+    Z = data.draw(rng, (_sample_size(model, d), d))
+    return Z @ cov.cholesky.T, cov.array, np.full(d, np.nan)
 
 
 #: Mean of the Tracy–Widom law TW₁ (β = 1), from Bornemann, Math. Comp. 79 (2010), Table 4.
@@ -284,11 +302,23 @@ def _replica(quantity: str, method: str, model: Model, d: int, at, rng, data) ->
     return measure(model, d, rng, [(quantity, method)], at, data)[(quantity, method)]
 
 
+def _covariance_size(model: Model, d, quantity: str, extrapolate: bool) -> int:
+    """``d`` for a given covariance: its size (a different ``d`` is refused); refuse what it cannot do."""
+    cov = model.covariance
+    if quantity == "overlap":
+        raise BadParameter("covariance", "overlap needs a planted direction v; a given covariance has none")
+    if extrapolate:
+        raise BadParameter("extrapolate", "a given covariance defines Sigma at its own d only, not at d/2")
+    if d is not None and d != cov.d:
+        raise BadParameter("d", f"the covariance {cov.spec} is {cov.d}×{cov.d}: d must be {cov.d} or omitted, got {d!r}")
+    return cov.d
+
+
 def simulate(
     quantity: str,
     model: Model,
     *,
-    d: int,
+    d: int | None = None,
     seeds: int = 10,
     method: str = "ssr",
     at=None,
@@ -334,6 +364,11 @@ def simulate(
     :func:`sample`): the theory limits are those of Gaussian data when the law has a finite fourth
     moment (universality, SPEC §6). The Gaussian default draws exactly what it drew before.
 
+    With a given covariance (``Model(covariance=...)``) the rows are ``x = L z`` with that ``Σ``
+    (:func:`_sample_covariance`; ``z`` from the data law), ``d`` defaults to its size (another
+    ``d`` is refused), the finite-``d`` errors use that ``Σ``, and ``overlap`` (no planted
+    direction) and ``extrapolate`` (``Σ`` at ``d/2`` is not defined by one matrix) are refused.
+
     ``progress(done, seeds)``, if given, is called after each replica with the number of
     replicas finished so far (``1, …, seeds``).
 
@@ -362,6 +397,10 @@ def simulate(
     if method not in entry.estimators:
         raise BadParameter("method", f"{quantity!r} is only defined for {', '.join(entry.estimators)}, "
                                      f"got method {method!r}")
+    if model.covariance is not None:
+        d = _covariance_size(model, d, quantity, extrapolate)
+    elif d is None:
+        raise BadParameter("d", "missing the dimension d (or give a covariance)")
     d = _count(d, "d", 2)
     seeds = _count(seeds, "seeds", 2)
     seed = _count(seed, "seed", 0)
