@@ -102,6 +102,23 @@ class DiscreteLaw(Law):
     def poles(self) -> list:
         return [s for s, _ in self.atoms()]
 
+    def quantile(self, u):
+        """``F^{-1}(u) = min{s : F(s) ≥ u}`` as a float (exact cumulative weights; for the simulation).
+
+        >>> DiscreteLaw(((1, Fraction(1, 4)), (3, Fraction(3, 4)))).quantile(0.2)
+        1.0
+        """
+        import bisect
+
+        if "_cumulative" not in self.__dict__:
+            total, cumulative = Fraction(0), []
+            for _, w in self.exact:
+                total += w
+                cumulative.append(total)
+            self.__dict__["_cumulative"] = cumulative
+        index = bisect.bisect_left(self.__dict__["_cumulative"], Fraction(u))
+        return float(self.exact[min(index, len(self.exact) - 1)][0])
+
 
 class EmpiricalLaw(DiscreteLaw):
     """The empirical law ``(1/N) Σ_k δ_{λ_k}`` of ``N`` eigenvalues (repeated values merge).

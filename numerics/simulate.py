@@ -112,9 +112,10 @@ def atom_counts(noise, d: int) -> tuple[int, ...]:
 
 def _bulk_variances(model: Model, d: int) -> np.ndarray:
     """The eigenvalues of ``Σ₀``: atom ``s_i`` repeated ``atom_counts`` times, in order of ``s``;
-    for a continuous law the quantiles ``F⁻¹((k + 1/2)/d)``, ``k = 0, …, d − 1``."""
-    if model.continuous:
-        return np.array([model.noise.quantile((k + 0.5) / d) for k in range(d)])
+    for a continuous law, or eigenvalues read from a file (often more atoms than ``d``), the
+    quantiles ``F⁻¹((k + 1/2)/d)``, ``k = 0, …, d − 1``."""
+    if model.continuous or hasattr(model.noise, "path"):  # a density, or eigenvalues from a file
+        return np.array([model.law.quantile((k + 0.5) / d) for k in range(d)])
     atoms = model.law.exact
     counts = atom_counts(atoms, d)
     return np.repeat([float(s) for s, _ in atoms], counts)

@@ -305,3 +305,17 @@ def test_missing_and_malformed_npy_files(tmp_path, capsys):
     assert main(["eval", "m", "--noise", f"file({tmp_path / 'm.npy'})"]) == 2
     err = capsys.readouterr().err
     assert "1-d array" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("seed", [0, 23])
+def test_simulation_of_a_file_law(tmp_path, seed):
+    """More eigenvalues (2000) than ``d``: the replica's variances are the law's quantiles
+    ``F⁻¹((k + 1/2)/d)``; Richardson d/2 → d, 12 replicas, |z| < 4."""
+    from numerics.simulate import simulate
+
+    path = tmp_path / "eig.npy"
+    np.save(path, np.sort(np.random.default_rng(3).uniform(1, 6, 2000)))
+    model = Model("1/2", "1/10", noise=f"file({path})")
+    limit = float(theory.evaluate("gen-error", model, dps=15))
+    result = simulate("gen-error", model, d=200, seeds=12, seed=seed, extrapolate=True)
+    assert abs(result.mean - limit) < 4 * result.stderr
