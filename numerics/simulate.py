@@ -18,6 +18,7 @@ on a fixed platform (same numpy / BLAS build and thread count).
 """
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -303,6 +304,32 @@ def _replica(quantity: str, method: str, model: Model, d: int, at, rng, data) ->
     return measure(model, d, rng, [(quantity, method)], at, data)[(quantity, method)]
 
 
+def _replica_task(spec: tuple, k: int) -> tuple:
+    """Replica ``k`` of a :func:`simulate` run ``spec``: ``(value at d, value)``.
+
+    ``value`` is the Richardson extrapolation from ``d`` and ``d // 2`` (the latter drawn from
+    ``default_rng([seed, k, 2])``) when ``spec`` asks for it, else the value at ``d``. The seeds
+    depend on ``k`` only, so a replica gives the same numbers wherever it runs.
+    """
+    quantity, method, model, d, at, seed, data, extrapolate = spec
+    value = _replica(quantity, method, model, d, at, np.random.default_rng([seed, k]), data)
+    if not extrapolate:
+        return value, value
+    half = _replica(quantity, method, model, d // 2, at, np.random.default_rng([seed, k, 2]), data)
+    return value, (d * np.asarray(value) - (d // 2) * np.asarray(half)) / (d - d // 2)
+
+
+def _map_in_process(function, tasks, progress=None) -> list:
+    """``[function(task) for task in tasks]``, calling ``progress(done, total)`` after each."""
+    tasks = list(tasks)
+    results = []
+    for done, task in enumerate(tasks, 1):
+        results.append(function(task))
+        if progress is not None:
+            progress(done, len(tasks))
+    return results
+
+
 def _covariance_size(model: Model, d, quantity: str, extrapolate: bool) -> int:
     """``d`` for a given covariance: its size (a different ``d`` is refused); refuse what it cannot do."""
     cov = model.covariance
@@ -327,6 +354,7 @@ def simulate(
     progress: Callable[[int, int], object] | None = None,
     extrapolate: bool = False,
     data: DataLaw | str = "gaussian",
+    map_tasks: Callable | None = None,
 ) -> SimulationResult:
     """Finite-``d`` Monte Carlo estimate of ``quantity`` (SPEC §4) for ``model``.
 
@@ -364,6 +392,11 @@ def simulate(
     ``"rademacher"``, ``"student-t(5)"``, ``"sparse(1/10)"``, or a :class:`numerics.data.DataLaw`;
     :func:`sample`): the theory limits are those of Gaussian data when the law has a finite fourth
     moment (universality, SPEC §6). The Gaussian default draws exactly what it drew before.
+
+    ``map_tasks(function, tasks, progress)`` (default: a loop in this process) runs the replicas:
+    it must return ``[function(k) for k in tasks]`` in task order and call ``progress(done, total)``
+    as tasks finish (``ssr.parallel.Executor.map`` runs them on Dask). Each replica seeds its own
+    generator from ``k``, so the result does not depend on where or in which order replicas run.
 
     With a given covariance (``Model(covariance=...)``) the rows are ``x = L z`` with that ``Σ``
     (:func:`_sample_covariance`; ``z`` from the data law), ``d`` defaults to its size (another
@@ -418,16 +451,14 @@ def simulate(
 
     if extrapolate and d < 16:
         raise BadParameter("extrapolate", f"needs d >= 16 (it also simulates d/2), got d = {d}")
-    values, plain = [], []
-    for k in range(seeds):
-        value = _replica(quantity, method, model, d, at, np.random.default_rng([seed, k]), data)
-        plain.append(value)
-        if extrapolate:
-            half = _replica(quantity, method, model, d // 2, at, np.random.default_rng([seed, k, 2]), data)
-            value = (d * np.asarray(value) - (d // 2) * np.asarray(half)) / (d - d // 2)
-        values.append(value)
-        if progress is not None:
-            progress(k + 1, seeds)
+    task = functools.partial(_replica_task, (quantity, method, model, d, at, seed, data, bool(extrapolate)))
+    if map_tasks is None:
+        map_tasks = _map_in_process
+    elif not callable(map_tasks):
+        raise TypeError("map_tasks: expected a callable map_tasks(function, tasks, progress) or None")
+    pairs = map_tasks(task, range(seeds), progress)
+    plain = [pair[0] for pair in pairs]
+    values = [pair[1] for pair in pairs]
     values = np.array(values, dtype=float)
     mean = values.mean(axis=0)
     stderr = values.std(axis=0, ddof=1) / np.sqrt(seeds)

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import math
 import os
 from fractions import Fraction
@@ -221,31 +222,50 @@ def _row_models(plane: str, axis: tuple, *, gamma, lam, noise, basis) -> tuple:
     return tuple(Model(gamma=g, lam=lam, noise=noise, basis=basis) for g in axis)
 
 
-def thresholds(models, *, dps: int, progress=None) -> tuple[tuple, tuple]:
-    """``(θ_c^SSR, θ_c^PCA)`` of every model, via :func:`numerics.theory.evaluate`.
-
-    Raises :class:`ThresholdError` listing every model whose threshold failed (after trying all).
-    """
+def _threshold_pair(model: Model, dps: int) -> tuple:
+    """``((θ_c^SSR, problem), (θ_c^PCA, problem))`` of one model; ``problem`` is ``None`` or why it failed."""
     from numerics.theory import evaluate
 
+    pair = []
+    for method in ("ssr", "pca"):
+        try:
+            value = evaluate("threshold", model, method=method, dps=dps)
+        except (ConvergenceError, BadParameter) as err:
+            problem = str(err)
+        else:
+            problem = None if mp.isfinite(value) and value > 0 else f"not a positive number: {value}"
+        pair.append((mp.nan if problem is not None else value, problem))
+    return tuple(pair)
+
+
+def _map(map_tasks, function, tasks, stage: str, progress) -> list:
+    """Run ``function`` over ``tasks`` with ``map_tasks`` (default in process), reporting ``stage``."""
+    report = None if progress is None else functools.partial(progress, stage)
+    if map_tasks is None:
+        results = []
+        for done, task in enumerate(tasks, 1):
+            results.append(function(task))
+            if report is not None:
+                report(done, len(tasks))
+        return results
+    return map_tasks(function, tasks, report)
+
+
+def thresholds(models, *, dps: int, progress=None, map_tasks=None) -> tuple[tuple, tuple]:
+    """``(θ_c^SSR, θ_c^PCA)`` of every model, via :func:`numerics.theory.evaluate`.
+
+    One task per model, run by ``map_tasks(function, tasks, progress)`` (default: in process; see
+    :func:`phase_map`). Raises :class:`ThresholdError` listing every model whose threshold failed
+    (after trying all).
+    """
+    pairs = _map(map_tasks, functools.partial(_threshold_pair, dps=dps), list(models), "thresholds", progress)
     ssr, pca, failed = [], [], []
-    for index, model in enumerate(models):
-        pair = []
-        for method in ("ssr", "pca"):
-            try:
-                value = evaluate("threshold", model, method=method, dps=dps)
-            except (ConvergenceError, BadParameter) as err:
-                problem = str(err)
-            else:
-                problem = None if mp.isfinite(value) and value > 0 else f"not a positive number: {value}"
+    for index, pair in enumerate(pairs):
+        for method, (_, problem) in zip(("ssr", "pca"), pair):
             if problem is not None:
-                value = mp.nan
                 failed.append((index, method, problem))
-            pair.append(value)
-        ssr.append(pair[0])
-        pca.append(pair[1])
-        if progress is not None:
-            progress("thresholds", index + 1, len(models))
+        ssr.append(pair[0][0])
+        pca.append(pair[1][0])
     if failed:
         where = "; ".join(f"{method} at {_where(models[index])}" for index, method, _ in failed[:4])
         more = f"; and {len(failed) - 4} more" if len(failed) > 4 else ""
@@ -267,6 +287,21 @@ def _overlap(model: Model, method: str, theta, theta_c, dps: int):
     if below:
         return mp.mpf(0)
     return evaluate("overlap", dataclasses.replace(model, theta=theta), method=method, dps=dps)
+
+
+def _overlap_point(task: tuple, dps: int) -> tuple:
+    """``((overlap SSR, problem), (overlap PCA, problem))`` at one grid point ``(model, θ, θ_c^SSR, θ_c^PCA)``.
+
+    A solve that raises :class:`ConvergenceError` or :class:`BadParameter` gives ``NaN`` and its message.
+    """
+    model, theta, *cuts = task
+    out = []
+    for method, theta_c in zip(("ssr", "pca"), cuts):
+        try:
+            out.append((_overlap(model, method, theta, theta_c, dps), None))
+        except (ConvergenceError, BadParameter) as err:
+            out.append((mp.nan, str(err)))
+    return tuple(out)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -319,7 +354,8 @@ def plan(plane: str = "theta-contrast", *, gamma="1/2", lam="1/5", noise=None, b
                 theta_max=theta_max, weights=weights)
 
 
-def phase_map(plane: str = "theta-contrast", *, dps: int = 15, progress=None, **inputs) -> PhaseMap:
+def phase_map(plane: str = "theta-contrast", *, dps: int = 15, progress=None, map_tasks=None,
+              **inputs) -> PhaseMap:
     r"""Thresholds and overlaps of SSR and PCA on a ``(θ, y)`` grid.
 
     ``inputs`` are those of :func:`plan` (``gamma``, ``lam``, ``noise``, ``basis``,
@@ -327,31 +363,32 @@ def phase_map(plane: str = "theta-contrast", *, dps: int = 15, progress=None, **
     do not depend on ``θ``); the overlaps once per grid point and estimator above its
     threshold. ``progress(stage, done, total)`` is called after each step.
 
+    ``map_tasks(function, tasks, progress)`` (default: a loop in this process;
+    :meth:`ssr.parallel.Executor.map` runs on Dask) runs the rows' thresholds, then the grid
+    points, as independent tasks and returns their results in task order: the map is the same
+    whichever runs it.
+
     Overlap solves that raise :class:`ConvergenceError` or :class:`BadParameter` give ``NaN``
     and are listed in ``failures`` as ``(i, j, method, message)``; a failed threshold raises
     :class:`ThresholdError`.
     """
     rows = plan(plane, **inputs)
-    theta_c_ssr, theta_c_pca = thresholds(rows.models, dps=dps, progress=progress)
+    theta_c_ssr, theta_c_pca = thresholds(rows.models, dps=dps, progress=progress, map_tasks=map_tasks)
     theta_max = rows.theta_max if rows.theta_max is not None else auto_theta_max(theta_c_ssr, theta_c_pca)
     thetas = theta_grid(theta_max, rows.n_theta)
+    tasks = [(rows.models[i], theta, theta_c_ssr[i], theta_c_pca[i])
+             for i in range(len(rows.axis)) for theta in thetas]
+    points = _map(map_tasks, functools.partial(_overlap_point, dps=dps), tasks, "overlaps", progress)
     overlaps = {"ssr": [], "pca": []}
     failures = []
-    total = len(rows.axis) * len(thetas)
-    for i, model in enumerate(rows.models):
-        cuts = {"ssr": theta_c_ssr[i], "pca": theta_c_pca[i]}
-        for method in cuts:
+    for i in range(len(rows.axis)):
+        for method in overlaps:
             overlaps[method].append([])
-        for j, theta in enumerate(thetas):
-            for method, theta_c in cuts.items():
-                try:
-                    value = _overlap(model, method, theta, theta_c, dps)
-                except (ConvergenceError, BadParameter) as err:
-                    value = mp.nan
-                    failures.append((i, j, method, str(err)))
+        for j in range(len(thetas)):
+            for method, (value, problem) in zip(("ssr", "pca"), points[i * len(thetas) + j]):
+                if problem is not None:
+                    failures.append((i, j, method, problem))
                 overlaps[method][i].append(value)
-            if progress is not None:
-                progress("overlaps", i * len(thetas) + j + 1, total)
     return PhaseMap(plane=rows.plane, axis_name=rows.axis_name, axis=rows.axis, thetas=thetas,
                     models=rows.models, theta_c_ssr=theta_c_ssr, theta_c_pca=theta_c_pca,
                     overlap_ssr=tuple(tuple(row) for row in overlaps["ssr"]),
