@@ -8,11 +8,12 @@
                       [--dps N] [--json]
     ssr simulate QUANTITY [same parameters] --d D [--seeds K] [--seed S] [--extrapolate]
                           [--data gaussian|rademacher|student-t(NU)|sparse(Q)] [--json]
+                          [--scheduler ADDRESS | --workers N]
     ssr verify [--quick] [--report DIR] [--match TEXT]
     ssr derive [--check]
     ssr phase [--plane theta-contrast|theta-gamma] [--noise ...] [--gamma G] [--lam L]
               [--basis diagonal|rotational] [--range LO:HI] [--theta-max T]
-              [--points N[xM]] [--dps D] --out DIR
+              [--points N[xM]] [--dps D] --out DIR [--scheduler ADDRESS | --workers N]
 
 Defaults: ``--gamma 1/2`` and ``--lam 1/5`` (the isotropic checkpoint of SPEC §3),
 ``--theta 0``, ``--noise 1:1``, ``--basis diagonal``, ``--method ssr``, ``--dps 30``;
@@ -202,6 +203,25 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print one JSON object on stdout")
 
 
+def _add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler ADDRESS`` and ``--workers N`` (:mod:`ssr.parallel`; default: in this process)."""
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="run the tasks on an existing Dask scheduler, e.g. tcp://127.0.0.1:8786 "
+                             "(started with `dask scheduler` and `dask worker ADDRESS`); results are "
+                             "identical to the local run")
+    parser.add_argument("--workers", metavar="N", default=None,
+                        help="run the tasks on N local worker processes (a Dask LocalCluster on "
+                             "127.0.0.1); default: in this process")
+
+
+def _executor(args):
+    """The :class:`ssr.parallel.Executor` chosen by ``--scheduler`` / ``--workers``."""
+    from ssr.parallel import Executor
+
+    workers = None if args.workers is None else _parse_int(args.workers, "workers", 1, 256)
+    return Executor(scheduler=args.scheduler, workers=workers)
+
+
 def _parser() -> _Parser:
     common = dict(allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser = _Parser(
@@ -240,6 +260,7 @@ def _parser() -> _Parser:
                                "(NU > 2, scaled to unit variance; finite fourth moment for NU > 4), "
                                "sparse(Q) (0 < Q <= 1: +-1/sqrt(Q) with probability Q, else 0); the theory "
                                "limits are the Gaussian ones")
+    _add_cluster_arguments(simulate)
     simulate.set_defaults(run=_cmd_simulate)
 
     verify = commands.add_parser(
@@ -291,6 +312,7 @@ def _parser() -> _Parser:
                             f"(default: {_PHASE_DPS})")
     phase.add_argument("--out", metavar="DIR", required=True,
                        help="directory for phase.csv, thresholds.csv and phase.png (created if missing)")
+    _add_cluster_arguments(phase)
     phase.set_defaults(run=_cmd_phase)
     return parser
 
@@ -474,12 +496,15 @@ def _cmd_simulate(args) -> int:
 
     data = parse_data(args.data)
 
+    executor = _executor(args)
     progress = None
     if not args.json and sys.stderr.isatty():
         progress = _Progress(sys.stderr, seeds)
     try:
-        result = simulate(quantity, model, d=d, seeds=seeds, method=method, at=at, seed=seed,
-                          progress=progress, extrapolate=args.extrapolate, data=data)
+        with executor:
+            result = simulate(quantity, model, d=d, seeds=seeds, method=method, at=at, seed=seed,
+                              progress=progress, extrapolate=args.extrapolate, data=data,
+                              map_tasks=None if executor.local else executor.map)
     except BadParameter as err:
         if err.name == "quantity":  # the positional is called QUANTITY on the command line
             raise _UsageError("QUANTITY", str(err).split(": ", 1)[1]) from None
@@ -615,11 +640,14 @@ def _cmd_phase(args) -> int:
     dps = _parse_int(args.dps, "dps", *_DPS_RANGE)
     rows = phase.plan(plane, **inputs)
     out = _writable_directory(args.out, "out")
+    executor = _executor(args)
 
     start = time.monotonic()
     progress = _PhaseProgress(sys.stderr) if sys.stderr.isatty() else None
     try:
-        result = phase.phase_map(plane, dps=dps, progress=progress, **inputs)
+        with executor:
+            result = phase.phase_map(plane, dps=dps, progress=progress,
+                                     map_tasks=None if executor.local else executor.map, **inputs)
     except phase.ThresholdError as err:
         raise _UsageError("threshold", str(err)) from None
     finally:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable, Iterable
 
 from numerics.model import BadParameter
@@ -92,20 +93,19 @@ class Executor:
                         os.environ[key] = value
             self._client = Client(self._cluster)
             return
+        address = _checked_address(str(self.scheduler).strip())
         logger = logging.getLogger("distributed")
         level = logger.level
         logger.setLevel(logging.CRITICAL)  # a refused connection is reported in one line, below
+        client = Client.__new__(Client)  # keep a reference: a failed constructor leaves a client to close
         try:
-            self._client = Client(str(self.scheduler).strip(), timeout=CONNECT_TIMEOUT,
-                                  set_as_default=False)
-        except Exception as err:  # OSError, TimeoutError, ValueError (a malformed address)
-            reason = " ".join(str(err).split()) or type(err).__name__
-            if len(reason) > 160:
-                reason = reason[:157] + "..."
-            raise BadParameter("scheduler", f"cannot connect to {self.scheduler!r} within "
-                                            f"{CONNECT_TIMEOUT} s ({reason})") from None
+            client.__init__(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except Exception as err:  # OSError, TimeoutError, a peer that does not speak Dask
+            _discard(client)
+            raise _unreachable(address, err) from None
         finally:
             logger.setLevel(level)
+        self._client = client
 
     def close(self) -> None:
         """Disconnect from the scheduler; stop the local cluster if this executor started it."""
@@ -148,6 +148,52 @@ class Executor:
             return self._client.gather(futures)
         finally:
             self._client.cancel(futures)
+
+
+def _checked_address(address: str) -> str:
+    """``address`` if it is a well-formed scheduler address that accepts a TCP connection.
+
+    Checked before a :class:`distributed.Client` is made, so a malformed or refused address is one
+    line (and a quick one) rather than a client that times out and complains while it is collected.
+    """
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as err:
+        raise BadParameter("scheduler", f"expected an address such as tcp://127.0.0.1:8786, got "
+                                        f"{address!r} ({err})") from None
+    if scheme in ("tcp", "tls"):
+        try:
+            socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+        except (OSError, OverflowError, ValueError, UnicodeError) as err:
+            raise _unreachable(address, err) from None
+    return address
+
+
+def _discard(client) -> None:
+    """Close a client whose connection failed, quickly, so that its ``__del__`` has nothing to do."""
+    try:
+        client.close(timeout=1)
+    except Exception:  # the connection never came up
+        pass
+    client.status = "closed"
+    runner = getattr(client, "_loop_runner", None)
+    if runner is not None:
+        try:
+            runner.stop()
+        except Exception:  # the loop was never started
+            pass
+
+
+def _unreachable(address: str, err: BaseException) -> BadParameter:
+    reason = " ".join(str(err).split()) or type(err).__name__
+    if len(reason) > 160:
+        reason = reason[:157] + "..."
+    return BadParameter("scheduler", f"cannot connect to {address!r} within {CONNECT_TIMEOUT} s ({reason}); "
+                                     f"start one with `dask scheduler` and `dask worker ADDRESS`")
 
 
 class _Star:
