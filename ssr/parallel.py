@@ -91,7 +91,7 @@ class Executor:
                         os.environ.pop(key, None)
                     else:
                         os.environ[key] = value
-            self._client = Client(self._cluster)
+            self._client = Client(self._cluster, set_as_default=False)
             return
         address = _checked_address(str(self.scheduler).strip())
         logger = logging.getLogger("distributed")
@@ -140,7 +140,7 @@ class Executor:
 
         futures = self._client.map(call, tasks, pure=False)
         try:
-            for done, future in enumerate(as_completed(futures), 1):
+            for done, future in enumerate(as_completed(futures, loop=self._client.loop), 1):
                 if future.status == "error":
                     break
                 if progress is not None:
