@@ -83,7 +83,7 @@ class Executor:
             os.environ.update(WORKER_ENV)  # inherited by the spawned worker processes
             try:
                 self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                             host="127.0.0.1", dashboard_address=None,
+                                             host="127.0.0.1", dashboard_address=":0",
                                              silence_logs=quiet, env=dict(WORKER_ENV))
             finally:
                 for key, value in saved.items():
