@@ -92,28 +92,31 @@ def _as_mask_ratio(p, name="mask_ratio") -> float:
     return value
 
 
-def _precision(X, lam, mask_ratio=0) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(S, R)`` with ``S = XᵀX/n`` and ``R = G^{-1}``, ``G = (1−p)S + p·diag(S) + λ/(1−p)``.
+def _precision(X, lam, mask_ratio=0) -> np.ndarray:
+    """Return ``R = G^{-1}``, ``G = (1−p)S + p·diag(S) + λ/(1−p)``, ``S = XᵀX/n``.
 
-    ``p = mask_ratio``; for ``p = 0`` (the default) ``G = S + λI``, computed exactly as before
-    (the same floating-point operations). One Cholesky factorisation ``G = UᵀU`` (LAPACK
-    ``potrf``) and its inversion from the factor (``potri``); no general inverse, no loop over
-    coordinates. ``G`` is positive definite for ``λ > 0``; if rounding destroys that (``λ`` far
-    below ``‖S‖·eps``) a ``ValueError`` naming ``lam`` is raised.
+    ``p = mask_ratio``; for ``p = 0`` (the default) ``G = S + λI``. One product ``XᵀX`` (BLAS
+    ``syrk``), one Cholesky factorisation ``G = UᵀU`` (LAPACK ``potrf``) and its inversion from
+    the factor (``potri``), all in one ``d×d`` buffer (``S`` is scaled and shifted into ``G`` in
+    place, then overwritten by ``U`` and ``R``: the same floating-point operations as forming
+    ``G`` in a copy); no general inverse, no loop over coordinates. ``G`` is positive definite
+    for ``λ > 0``; if rounding destroys that (``λ`` far below ``‖S‖·eps``) a ``ValueError``
+    naming ``lam`` is raised.
     """
     X = _as_data(X, min_d=2)
     lam = _as_lam(lam)
     p = _as_mask_ratio(mask_ratio)
     n, d = X.shape
-    S = X.T @ X  # numpy recognises XᵀX and calls BLAS syrk
-    S /= n
+    M = X.T @ X  # numpy recognises XᵀX and calls BLAS syrk
+    M /= n
     if p == 0:
-        M = S.copy()
         M.flat[:: d + 1] += lam
     else:
-        M = S * (1 - p)
-        M.flat[:: d + 1] += p * np.diag(S) + lam / (1 - p)
+        spread = np.diag(M).copy()
+        M *= 1 - p
+        M.flat[:: d + 1] += p * spread + lam / (1 - p)
     U, info = lapack.dpotrf(M, lower=False, clean=False, overwrite_a=True)
+    del M  # U is the same buffer
     if info == 0:
         R, info = lapack.dpotri(U, lower=False, overwrite_c=True)
     if info != 0:
@@ -121,8 +124,9 @@ def _precision(X, lam, mask_ratio=0) -> tuple[np.ndarray, np.ndarray]:
             f"lam: S + lam*I is not numerically positive definite (LAPACK info = {info}); "
             f"lam = {lam!r} is too small relative to the scale of X"
         )
+    del U
     _fill_lower(R)
-    return S, R
+    return R
 
 
 def _fill_lower(R: np.ndarray, block: int = 256) -> None:
@@ -139,9 +143,14 @@ def _fill_lower(R: np.ndarray, block: int = 256) -> None:
         corner[...] = np.triu(corner) + np.triu(corner, 1).T
 
 
-def _ssr_from_precision(R: np.ndarray) -> np.ndarray:
-    """``Â = I − diag(R)^{-1} R`` with its diagonal set to exactly zero."""
-    A = R / -np.diag(R)[:, None]
+def _ssr_from_precision(R: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
+    """``Â = I − diag(R)^{-1} R`` with its diagonal set to exactly zero (in ``R``'s buffer if ``overwrite``)."""
+    scale = -np.diag(R)[:, None]  # a new array, not a view of R
+    if overwrite:
+        A = R
+        A /= scale  # the same divisions as R / scale, without a second d×d buffer
+    else:
+        A = R / scale
     A.flat[:: A.shape[0] + 1] = 0.0
     return A
 
@@ -200,8 +209,7 @@ def fit_ssr(X, lam, mask_ratio=0) -> np.ndarray:
     >>> bool(np.isclose(A[0, 1], (2 - 3 + 0) / (4 + 1 + 1 + 3)))
     True
     """
-    _, R = _precision(X, lam, mask_ratio)
-    A = _ssr_from_precision(R)
+    A = _ssr_from_precision(_precision(X, lam, mask_ratio), overwrite=True)
     p = _as_mask_ratio(mask_ratio)
     if p:
         A /= 1 - p
@@ -252,7 +260,14 @@ def gen_error(A, Sigma, test_mask_ratio=0) -> float:
     q = _as_mask_ratio(test_mask_ratio, "test_mask_ratio")
     M = -A if q == 0 else -(1 - q) * A
     M.flat[:: d + 1] += 1.0
-    value = float(np.vdot(M @ Sigma, M) / d)
+    variances = np.diag(Sigma)
+    if np.count_nonzero(Sigma) == np.count_nonzero(variances):
+        # diagonal Σ: (MΣ)_ij = M_ij Σ_jj, the one nonzero term of the BLAS sum, so the value
+        # is the same bit for bit, without the d³ product and its d×d result
+        M2 = M * variances
+        value = float(np.vdot(M2, M) / d)
+    else:
+        value = float(np.vdot(M @ Sigma, M) / d)
     if q:
         value += q * (1 - q) * float(np.sum(A**2 @ np.diag(Sigma))) / d
     return value
@@ -264,7 +279,7 @@ def ssr_spectrum(X, lam) -> np.ndarray:
     Computed as the eigenvalues of the symmetric ``I − D^{-1/2} R D^{-1/2}`` (``D = diag R``),
     which is similar to ``Â`` (``eigvalsh``, backward stable). They sum to ``tr Â = 0``.
     """
-    _, R = _precision(X, lam)
+    R = _precision(X, lam)
     return _spectrum_from_precision(R)
 
 
@@ -275,7 +290,7 @@ def ssr_top_vector(X, lam) -> tuple[float, np.ndarray]:
     ``I − D^{-1/2} R D^{-1/2}`` (SPEC §1). This is the SSR estimate of a planted direction.
     Sign convention: the entry of ``r`` of largest modulus is positive.
     """
-    _, R = _precision(X, lam)
+    R = _precision(X, lam)
     return _top_vector_from_precision(R)
 
 

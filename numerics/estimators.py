@@ -116,7 +116,7 @@ def _ssr_ridge(model, lam):
 
 def _precision(fit):
     """``R = (S + B_S)^{-1}``: ``(S + λI)^{-1}``, or for ``p > 0`` ``(1−p)G^{-1}`` (SPEC §5)."""
-    R = _fits()._precision(fit.X, fit.lam, fit.p)[1]
+    R = _fits()._precision(fit.X, fit.lam, fit.p)
     if fit.p:
         R *= 1 - fit.p
     return R

@@ -78,6 +78,9 @@ class SimulationResult:
         return float(mean) if values.ndim == 1 else mean
 
 
+_ROWS = 1024  # rows per block of the spike term of sample()
+
+
 def _sample_size(model: Model, d: int) -> int:
     """``n = round(d/γ)`` computed exactly (ties to even, Python's ``round``), at least 1."""
     return max(1, round(Fraction(d) / model.gamma))
@@ -181,7 +184,9 @@ def sample(model: Model, d: int, rng: np.random.Generator,
     else:
         Sigma = np.diag(variances)
     if theta > 0:
-        X += np.sqrt(theta) * np.outer(data.draw(rng, n), v)
+        xi = data.draw(rng, n)
+        for start in range(0, n, _ROWS):  # the rank-one term by row blocks: no second n×d array
+            X[start:start + _ROWS] += np.sqrt(theta) * np.outer(xi[start:start + _ROWS], v)
         Sigma += theta * np.outer(v, v)
     return X, Sigma, v
 
