@@ -61,7 +61,7 @@ def ease(X: np.ndarray, lam: float) -> np.ndarray:
     G = X.T @ X
     G.flat[:: G.shape[0] + 1] += lam * X.shape[0]
     P = np.linalg.inv(G)
-    B = P / -np.diag(P)
+    B = P / -np.diag(P)[:, None]  # row k predicts x_k (EASE writes the transpose, x ≈ xB)
     B.flat[:: B.shape[0] + 1] = 0.0
     return B
 

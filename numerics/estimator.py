@@ -41,8 +41,12 @@ __all__ = [
 ]
 
 
-def _as_data(X, *, min_d: int) -> np.ndarray:
-    """``X`` as a C-contiguous float64 ``(n, d)`` array, or ``ValueError`` naming ``X``."""
+def _as_data(X, *, min_d: int, check_finite: bool = True) -> np.ndarray:
+    """``X`` as a C-contiguous float64 ``(n, d)`` array, or ``ValueError`` naming ``X``.
+
+    ``check_finite=False`` leaves the check for nan/inf to the caller (:func:`_precision` reads
+    it off the diagonal of ``XᵀX`` instead of a pass over ``X``).
+    """
     X = np.asarray(X)
     if X.dtype.kind not in "iuf":
         raise ValueError(f"X: expected a real numeric array, got dtype {X.dtype}")
@@ -54,7 +58,7 @@ def _as_data(X, *, min_d: int) -> np.ndarray:
     if d < min_d:
         raise ValueError(f"X: need at least {min_d} coordinates (d >= {min_d}), got d = {d}")
     X = np.ascontiguousarray(X, dtype=np.float64)
-    if not np.all(np.isfinite(X)):
+    if check_finite and not np.all(np.isfinite(X)):
         raise ValueError("X: contains nan or inf")
     return X
 
@@ -103,11 +107,13 @@ def _precision(X, lam, mask_ratio=0) -> np.ndarray:
     for ``λ > 0``; if rounding destroys that (``λ`` far below ``‖S‖·eps``) a ``ValueError``
     naming ``lam`` is raised.
     """
-    X = _as_data(X, min_d=2)
+    X = _as_data(X, min_d=2, check_finite=False)
     lam = _as_lam(lam)
     p = _as_mask_ratio(mask_ratio)
     n, d = X.shape
     M = X.T @ X  # numpy recognises XᵀX and calls BLAS syrk
+    if not np.all(np.isfinite(np.diag(M))):  # a nan or inf in column k makes (XᵀX)_kk nan or inf
+        _as_data(X, min_d=2)  # raises if X has one; else finite entries overflowed, as before
     M /= n
     if p == 0:
         M.flat[:: d + 1] += lam
