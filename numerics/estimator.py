@@ -121,7 +121,9 @@ def _precision(X, lam, mask_ratio=0) -> np.ndarray:
         spread = np.diag(M).copy()
         M *= 1 - p
         M.flat[:: d + 1] += p * spread + lam / (1 - p)
-    U, info = lapack.dpotrf(M, lower=False, clean=False, overwrite_a=True)
+    # M is exactly symmetric, so its transpose is the same matrix in Fortran order: LAPACK then
+    # works in M's buffer (a C-ordered M would be copied by f2py, overwrite_a or not)
+    U, info = lapack.dpotrf(M.T, lower=False, clean=False, overwrite_a=True)
     del M  # U is the same buffer
     if info == 0:
         R, info = lapack.dpotri(U, lower=False, overwrite_c=True)
@@ -132,7 +134,7 @@ def _precision(X, lam, mask_ratio=0) -> np.ndarray:
         )
     del U
     _fill_lower(R)
-    return R
+    return R.T  # symmetric: the same values, C-ordered
 
 
 def _fill_lower(R: np.ndarray, block: int = 256) -> None:
