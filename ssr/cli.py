@@ -222,6 +222,11 @@ def _executor(args):
     return Executor(scheduler=args.scheduler, workers=workers)
 
 
+def _mapping(executor) -> dict:
+    """``{"map_tasks": executor.map}`` on a cluster; ``{}`` in process (the call of before)."""
+    return {} if executor.local else {"map_tasks": executor.map}
+
+
 def _parser() -> _Parser:
     common = dict(allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser = _Parser(
@@ -504,7 +509,7 @@ def _cmd_simulate(args) -> int:
         with executor:
             result = simulate(quantity, model, d=d, seeds=seeds, method=method, at=at, seed=seed,
                               progress=progress, extrapolate=args.extrapolate, data=data,
-                              map_tasks=None if executor.local else executor.map)
+                              **_mapping(executor))
     except BadParameter as err:
         if err.name == "quantity":  # the positional is called QUANTITY on the command line
             raise _UsageError("QUANTITY", str(err).split(": ", 1)[1]) from None
@@ -646,8 +651,7 @@ def _cmd_phase(args) -> int:
     progress = _PhaseProgress(sys.stderr) if sys.stderr.isatty() else None
     try:
         with executor:
-            result = phase.phase_map(plane, dps=dps, progress=progress,
-                                     map_tasks=None if executor.local else executor.map, **inputs)
+            result = phase.phase_map(plane, dps=dps, progress=progress, **_mapping(executor), **inputs)
     except phase.ThresholdError as err:
         raise _UsageError("threshold", str(err)) from None
     finally:
