@@ -9,7 +9,7 @@
     ssr simulate QUANTITY [same parameters] --d D [--seeds K] [--seed S] [--extrapolate]
                           [--data gaussian|rademacher|student-t(NU)|sparse(Q)] [--json]
                           [--scheduler ADDRESS | --workers N]
-    ssr verify [--quick] [--report DIR] [--match TEXT]
+    ssr verify [--quick] [--report DIR] [--match TEXT] [--scheduler ADDRESS | --workers N]
     ssr derive [--check]
     ssr phase [--plane theta-contrast|theta-gamma] [--noise ...] [--gamma G] [--lam L]
               [--basis diagonal|rotational] [--range LO:HI] [--theta-max T]
@@ -276,6 +276,7 @@ def _parser() -> _Parser:
                         help="write a report into DIR")
     verify.add_argument("--match", metavar="TEXT", default=None,
                         help="check only the claims whose id contains TEXT (e.g. mask)")
+    _add_cluster_arguments(verify)
     verify.set_defaults(run=_cmd_verify)
 
     derive = commands.add_parser(
@@ -580,7 +581,9 @@ def _cmd_verify(args) -> int:
 
     if args.match is not None and not any(args.match in claim.id for claim in verify.CLAIMS):
         raise BadParameter("match", f"no claim id contains {args.match!r}")
-    return int(verify.run(quick=args.quick, report=args.report, match=args.match))
+    executor = _executor(args)
+    with executor:
+        return int(verify.run(quick=args.quick, report=args.report, match=args.match, **_mapping(executor)))
 
 
 class _DeriveProgress(StatusLine):

@@ -415,20 +415,21 @@ def _z_scores(estimate, stderr, mean, value) -> tuple[float, float]:
     return float(z[worst]), float(abs(mean[worst] - targets[worst]))
 
 
-def _simulate(claim: Claim, size: Size, progress) -> simulation.SimulationResult:
+def _simulate(claim: Claim, size: Size, progress, map_tasks=None) -> simulation.SimulationResult:
     """The simulation of ``claim`` at ``d``, Richardson-extrapolated with ``d/2`` if the claim says so."""
     return simulation.simulate(claim.quantity, claim.model, d=size.d, seeds=size.seeds, method=claim.method,
                                at=claim.at, seed=_SEED, progress=progress, extrapolate=claim.extrapolate,
-                               data=claim.data)
+                               data=claim.data, map_tasks=map_tasks)
 
 
-def check(claim: Claim, *, quick: bool, dps: int = DPS, progress=None) -> Result:
+def check(claim: Claim, *, quick: bool, dps: int = DPS, progress=None, map_tasks=None) -> Result:
     """Check ``claim``: two high-precision routes at ``dps``, then simulation (if it has one).
 
     Passes when the routes agree to ``≥ dps − 5`` digits and ``|z| < 4`` (with a ``slack``:
     ``|estimate − theory| < 4·stderr + slack·|theory|`` in every component). The simulation uses
     base seed 0 (:func:`numerics.simulate.simulate`, with ``extrapolate`` for extrapolated claims).
-    ``progress(done, seeds)`` is forwarded to :func:`numerics.simulate.simulate`.
+    ``progress(done, seeds)`` and ``map_tasks`` (the replicas on Dask: :mod:`ssr.parallel`) are
+    forwarded to :func:`numerics.simulate.simulate`.
     """
     kwargs = dict(method=claim.method, at=claim.at, dps=dps)
     if claim.model.isotropic:
@@ -446,7 +447,7 @@ def check(claim: Claim, *, quick: bool, dps: int = DPS, progress=None) -> Result
     size = claim.size(quick)
     if size is None:
         return Result(claim, latex, closed, fixed, digits, passed=not reasons, reason="; ".join(reasons))
-    fine = _simulate(claim, size, progress)
+    fine = _simulate(claim, size, progress, map_tasks)
     estimate, stderr = fine.mean, fine.stderr
     z, gap = _z_scores(estimate, stderr, fine.plain_mean, closed)
     if claim.slack:
@@ -644,7 +645,7 @@ class _Progress(StatusLine):
                  f"{self.label}" + (f", replica {done}/{seeds}" if done else ""))
 
 
-def run(quick: bool, report: str | None = None, match: str | None = None) -> int:
+def run(quick: bool, report: str | None = None, match: str | None = None, map_tasks=None) -> int:
     """Check every claim of :data:`CLAIMS`, print the table and ``N passed, M failed``.
 
     ``match``, if given, keeps only the claims whose id contains it (e.g. ``"mask"``).
@@ -653,7 +654,8 @@ def run(quick: bool, report: str | None = None, match: str | None = None) -> int
     of the full ones (``d = 2000``). ``report``, a directory (created with its parents if
     needed), receives ``index.md``, ``index.html`` and the figures of :mod:`ssr.report`
     (PNG + CSV each). A progress bar goes to stderr when stdout is a terminal. Returns 0 iff
-    every claim passed.
+    every claim passed. ``map_tasks`` runs the claims' replicas (default in process; see
+    :func:`numerics.simulate.simulate`); the report's figures run in process.
     """
     from ssr import report as figures_module
 
@@ -668,7 +670,7 @@ def run(quick: bool, report: str | None = None, match: str | None = None) -> int
             if progress is not None:
                 progress.claim(index, claim)
             try:
-                results.append(check(claim, quick=quick, progress=progress))
+                results.append(check(claim, quick=quick, progress=progress, map_tasks=map_tasks))
             except Exception as error:  # reported as a failed claim, never silently
                 results.append(_failed(claim, error))
         claims_time = time.monotonic() - start

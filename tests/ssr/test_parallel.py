@@ -144,3 +144,20 @@ def test_an_unreachable_or_malformed_scheduler_is_one_line_exit_2(capsys, addres
 def test_scheduler_and_workers_together_are_refused(capsys):
     status, _, err = _cli(capsys, ["simulate", "m", "--d", "10", "--workers", "2", "--scheduler", "tcp://a:1"])
     assert status == 2 and err.startswith("ssr: error: workers: ")
+
+
+def test_verify_claim_on_the_scheduler_is_the_local_check(cluster):
+    from ssr import verify
+
+    claim = next(claim for claim in verify.CLAIMS if claim.id == "m")
+    local = _serial(verify.check, claim, quick=True)
+    with Executor(scheduler=cluster.scheduler_address) as executor:
+        remote = verify.check(claim, quick=True, map_tasks=executor.map)
+    assert np.array_equal(remote.simulation.values, local.simulation.values)
+    assert (remote.estimate, remote.stderr, remote.z, remote.passed) == \
+        (local.estimate, local.stderr, local.z, local.passed)
+
+
+def test_cli_verify_takes_the_cluster_options(capsys):
+    status, _, err = _cli(capsys, ["verify", "--quick", "--match", "m", "--scheduler", "nonsense"])
+    assert status == 2 and err.startswith("ssr: error: scheduler: ")
