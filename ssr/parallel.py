@@ -77,7 +77,7 @@ class Executor:
     def _connect(self) -> None:
         from distributed import Client, LocalCluster
 
-        quiet = logging.ERROR
+        quiet = logging.CRITICAL  # a task that fails is reported once, by the caller
         if self.workers is not None:
             saved = {key: os.environ.get(key) for key in WORKER_ENV}
             os.environ.update(WORKER_ENV)  # inherited by the spawned worker processes

@@ -161,3 +161,11 @@ def test_verify_claim_on_the_scheduler_is_the_local_check(cluster):
 def test_cli_verify_takes_the_cluster_options(capsys):
     status, _, err = _cli(capsys, ["verify", "--quick", "--match", "m", "--scheduler", "nonsense"])
     assert status == 2 and err.startswith("ssr: error: scheduler: ")
+
+
+def test_a_task_error_on_the_cluster_is_the_same_one_line(cluster, capsys):
+    argv = ["simulate", "edges", "--d", "6", "--seeds", "2"]
+    local = _cli(capsys, argv)
+    remote = _cli(capsys, [*argv, "--scheduler", cluster.scheduler_address])
+    assert local[0] == remote[0] == 2 and remote[2] == local[2]
+    assert remote[2].startswith("ssr: error: d: the bulk has 6 eigenvalue(s)") and remote[2].count("\n") == 1
