@@ -428,9 +428,12 @@ def plot_errors(result: Result, path: str) -> str:
     Lower panel: the relative deviation from theory in percent, with the same markers.
     """
     plt = _pyplot()
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.2, 7.4), sharex=True,
+    from matplotlib.lines import Line2D
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.6, 7.4), sharex=True,
                                       gridspec_kw={"height_ratios": [3, 2]})
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    by_colour = []
     for j, p in enumerate(result.budget.mask_ratios):
         colour = colours[j % len(colours)]
         rows = [row for row in result.rows if row["mask_ratio"] == p]
@@ -441,26 +444,33 @@ def plot_errors(result: Result, path: str) -> str:
         surrogate_se = np.array([row["gaussian_surrogate_stderr"] for row in rows])
         theory = np.array([row["theory"] for row in rows])
         curve_n, curve = result.curves[p]
-        top.plot(curve_n, curve, "-", color=colour, lw=1.4, label=f"{_label(p)}: theory")
-        top.errorbar(n, measured, yerr=measured_se, fmt="o", color=colour, ms=6, capsize=3,
-                     label="patches (± SE)")
-        top.plot(n, surrogate, "x", color=colour, ms=8, mew=1.6, label="Gaussian, same $\\Sigma$")
+        top.plot(curve_n, curve, "-", color=colour, lw=1.4)
+        top.errorbar(n, measured, yerr=measured_se, fmt="o", color=colour, ms=6, capsize=3)
+        top.plot(n, surrogate, "x", color=colour, ms=8, mew=1.6)
         bottom.errorbar(n, 100 * (measured / theory - 1), yerr=100 * measured_se / theory,
                         fmt="o-", color=colour, ms=5, capsize=3, lw=0.8)
         bottom.errorbar(n * 1.03, 100 * (surrogate / theory - 1), yerr=100 * surrogate_se / theory,
                         fmt="x--", color=colour, ms=7, mew=1.4, capsize=2, lw=0.8)
+        by_colour.append(Line2D([], [], color=colour, lw=6, label=_label(p)))
+    styles = [Line2D([], [], color="black", lw=1.4, label="theory (given $\\Sigma$)"),
+              Line2D([], [], color="black", marker="o", ls="none", label="patches, mean ± SE"),
+              Line2D([], [], color="black", marker="x", ls="none", mew=1.6, ms=8,
+                     label="Gaussian, same $\\Sigma$")]
+    first = top.legend(handles=by_colour, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                       title="training = test ratio", title_fontsize=8)
+    top.add_artist(first)
+    top.legend(handles=styles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 0.62))
     top.set_xscale("log")
-    top.set_ylabel("masked test error $E(q = p)$ on held-out patches")
-    top.set_title(f"Â$_p$ on {result.d}-pixel natural-image patches ($\\lambda = {LAM}$, "
+    top.set_ylabel("masked test error $E(q = p)$, held-out patches")
+    top.set_title(f"Â$_p$ on natural-image patches (d = {result.d}, $\\lambda = {LAM}$, "
                   f"{result.budget.subsets} training sets per point)", fontsize=10)
-    top.legend(fontsize=7.5, ncol=len(result.budget.mask_ratios), loc="upper right")
     top.grid(alpha=0.3, which="both")
     bottom.axhline(0, color="black", lw=0.8)
-    bottom.set_xlabel("training patches $n = d/\\gamma$")
+    bottom.set_xlabel("training patches $n = d/\\gamma$ (log scale)")
     bottom.set_ylabel("(value − theory)/theory [%]")
     bottom.grid(alpha=0.3, which="both")
-    bottom.text(0.01, 0.96, "o patches   x Gaussian surrogate", transform=bottom.transAxes,
-                va="top", fontsize=8)
+    bottom.legend(handles=styles[1:], fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  title="error bars: ± 1 SE", title_fontsize=8)
     ticks = sorted({row["n"] for row in result.rows})
     bottom.set_xticks(ticks)
     bottom.set_xticklabels([str(t) for t in ticks])
