@@ -1,0 +1,210 @@
+"""The given-covariance route (:mod:`numerics.covariance`) against independent oracles.
+
+- exact: for ``Σ = diag`` of the atoms of a discrete law laid out by ``atom_counts`` (every
+  atom exactly ``w_i d`` times, even ``d``), ``R̄`` is diagonal and ``(1/d) Σ_k f(Σ_kk)`` *is*
+  ``∫ f dν``: the matrix formulas are then the diagonal-basis limit itself, with no
+  finite-``d`` correction, so they must equal the high-precision fixed-point route to float64
+  accuracy; ``Σ = I`` likewise equals the SymPy closed forms of the isotropic bulk;
+- float64 accuracy: a non-diagonal ``Σ`` against the same matrix formulas written again here in
+  mpmath at 30 digits (matrix inverses, no eigenvectors, the literal formulas of
+  :mod:`numerics.reduction`), and the stated ``accuracy`` must bound the error;
+- the spectrum: the density integrates to its mass and equals the discrete-law density;
+- simulation: a non-diagonal, non-Haar ``Σ`` (AR(1) times a heteroscedastic scaling) against
+  Monte Carlo of that ``Σ``, in units of the standard error.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+from numerics import covariance as cv
+from numerics.model import BadParameter, Model
+from numerics.simulate import atom_counts
+from numerics.theory import evaluate as theory_evaluate
+
+TWO_ATOMS = "1:1/2,6:1/2"
+
+
+def ar1_hetero(d: int, rho: float = 0.5) -> np.ndarray:
+    """``Σ_ij = s_i ρ^|i−j| s_j`` with ``s_k² = 1 + 5 (k + 1/2)/d``: AR(1) correlations, variances 1 to 6."""
+    k = np.arange(d)
+    s = np.sqrt(1 + 5 * (k + 0.5) / d)
+    return s[:, None] * rho ** np.abs(k[:, None] - k[None, :]) * s[None, :]
+
+
+def _two_atom_diagonal(d: int) -> np.ndarray:
+    counts = atom_counts(((Fraction(1), Fraction(1, 2)), (Fraction(6), Fraction(1, 2))), d)
+    assert counts == (d // 2, d // 2)  # exactly w_i d each: the average over k is the integral
+    return np.diag(np.repeat([1.0, 6.0], counts))
+
+
+# --- exact oracles ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("gamma", ["1/2", "2"])
+@pytest.mark.parametrize("p", ["0", "3/10"])
+def test_diagonal_two_atoms_equal_the_fixed_point_route(gamma, p):
+    eq = cv.solve(_two_atom_diagonal(40), gamma=Fraction(gamma), lam=Fraction(1, 10), mask_ratio=Fraction(p))
+    cases = [("m", None), ("train-error", None), ("gen-error", None), ("gen-error", "0")]
+    for quantity, q in cases:
+        model = Model(gamma, "1/10", noise=TWO_ATOMS, basis="diagonal", mask_ratio=p, test_mask_ratio=q)
+        reference = theory_evaluate(quantity, model, route="fixed-point", dps=20)
+        value = eq.value(quantity, None if q is None else Fraction(q))
+        error = abs(float((value - reference) / reference))
+        assert error <= 1e-12 and error <= eq.accuracy, (quantity, q, error, eq.accuracy)
+
+
+def test_spec_checkpoint_diagonal_basis():
+    # SPEC §5: ν = ½δ₁ + ½δ₆, γ = ½, λ = 1/10, p = q = 0.3, diagonal basis: 4.4711
+    value = cv.evaluate("gen-error", _two_atom_diagonal(2), gamma=0.5, lam=0.1, mask_ratio=0.3)
+    assert round(value, 4) == 4.4711
+
+
+@pytest.mark.parametrize("gamma, p, q", [("1/2", "0", None), ("2", "3/10", None), ("1/2", "3/10", "0"),
+                                         ("3/2", "0", "1/5")])
+def test_identity_equals_the_isotropic_closed_forms(gamma, p, q):
+    eq = cv.solve(np.eye(6), gamma=Fraction(gamma), lam=Fraction(1, 5), mask_ratio=Fraction(p))
+    for quantity in ("m", "train-error", "gen-error"):
+        model = Model(gamma, "1/5", mask_ratio=p, test_mask_ratio=q)
+        reference = theory_evaluate(quantity, model, dps=20)  # the closed route (SymPy, lambdified)
+        value = eq.value(quantity, None if q is None else Fraction(q))
+        error = abs(float((value - reference) / reference))
+        assert error <= 1e-12 and error <= eq.accuracy, (quantity, error, eq.accuracy)
+
+
+# --- float64 accuracy against 30-digit arithmetic -----------------------------------------------------
+
+def _mp_reference(S, gamma, lam, p, qs, dps=30):
+    """The matrix formulas of SPEC §5/§6 in mpmath: ``R̄`` by matrix inversion, (E1) by ``findroot``,
+    the sandwiches by (E2) with ``c(X)`` from its trace, and the per-coordinate errors exactly as
+    :func:`numerics.reduction.test_error` / :func:`~numerics.reduction.train_error` write them."""
+    with mp.workdps(dps):
+        d = S.shape[0]
+        Sig = mp.matrix(S.tolist())  # binary64 entries convert exactly
+        g, l, pp = mp.mpf(gamma), mp.mpf(lam), mp.mpf(p)
+        K = [Sig[k, k] for k in range(d)]
+        b = [(pp * K[k] + l / (1 - pp)) / (1 - pp) for k in range(d)]
+        B, Dg = mp.diag(b), mp.diag(K)
+
+        def tr(A):
+            return mp.fsum(A[k, k] for k in range(d))
+
+        delta = mp.findroot(lambda t: g * tr(Sig * (Sig / (1 + t) + B) ** -1) / d - t, mp.mpf(1) / 2)
+        x = 1 + delta
+        R = (Sig / x + B) ** -1
+        RSR = R * Sig * R
+        kappa = 1 / (1 - g * tr(Sig * R * Sig * R) / d / x ** 2)
+
+        def c(X):
+            return kappa * g * tr(Sig * R * X * R) / d / x ** 2
+
+        rsr, rdr, rbr = RSR + c(Sig) * RSR, R * Dg * R + c(Dg) * RSR, R * B * R + c(B) * RSR
+        RS = R * Sig
+        cc = 1 / (1 - pp)
+        out = {"m": tr(R) / d}
+        for q in qs:
+            q = mp.mpf(q)
+            terms = []
+            for k in range(d):
+                D, s, u = R[k, k], K[k], RS[k, k] / R[k, k]
+                a1 = cc * (s - u)
+                a2 = cc ** 2 * (s - 2 * u + rsr[k, k] / D ** 2)
+                a3 = cc ** 2 * (-s + rdr[k, k] / D ** 2)
+                terms.append(s - 2 * (1 - q) * a1 + (1 - q) ** 2 * a2 + q * (1 - q) * a3)
+            out[float(q)] = mp.fsum(terms) / d
+        terms = []
+        for k in range(d):
+            D, s = R[k, k], K[k]
+            v = 1 / D - b[k]
+            t1 = cc * (s - v)
+            t2 = cc ** 2 * (s - 2 * v + (D - rbr[k, k]) / D ** 2)
+            t3 = cc ** 2 * (-s + rdr[k, k] / D ** 2)
+            terms.append(s - 2 * (1 - pp) * t1 + (1 - pp) ** 2 * t2 + pp * (1 - pp) * t3)
+        out["train-error"] = mp.fsum(terms) / d
+        return out
+
+
+@pytest.mark.parametrize("d, rho, gamma, lam, p", [
+    (14, 0.5, 0.5, 0.1, 0.3),
+    (12, 0.95, 1.0, 1e-3, 0.0),   # ill-conditioned: κ ≈ 6, cond(M) ≈ 10³
+])
+def test_float64_against_30_digits_and_the_stated_accuracy(d, rho, gamma, lam, p):
+    S = ar1_hetero(d, rho)
+    assert np.abs(S - np.diag(np.diag(S))).max() > 0.1  # genuinely non-diagonal
+    qs = sorted({0.0, p, 0.9})
+    reference = _mp_reference(S, gamma, lam, p, qs)
+    eq = cv.solve(S, gamma=gamma, lam=lam, mask_ratio=p)
+    for key, exact in reference.items():
+        value = eq.m() if key == "m" else eq.train_error() if key == "train-error" else eq.test_error(key)
+        error = abs(float((value - exact) / exact))
+        assert error <= eq.accuracy, (key, error, eq.accuracy)
+        assert error <= 1e-13, (key, error)
+    assert eq.accuracy < 1e-9  # a statement of use, not a blanket
+
+
+def test_e1_holds_with_a_direct_solve():
+    S = ar1_hetero(30, 0.7)
+    eq = cv.solve(S, gamma=0.75, lam=0.05, mask_ratio=0.2)
+    Rbar = np.linalg.inv(S / (1 + eq.delta) + np.diag(eq.ridge))
+    assert abs(0.75 * np.trace(S @ Rbar) / 30 - eq.delta) <= 1e-13 * eq.delta
+    np.testing.assert_allclose(eq.scale, np.diag(Rbar), rtol=1e-12)
+    np.testing.assert_allclose(eq.cross, np.diag(Rbar @ S), rtol=1e-12)
+    np.testing.assert_allclose(eq.spread, np.diag(Rbar @ S @ Rbar), rtol=1e-12)
+    kappa = 1 / (1 - 0.75 * np.trace(S @ Rbar @ S @ Rbar) / 30 / (1 + eq.delta) ** 2)
+    assert abs(kappa - eq.kappa) <= 1e-12 * kappa
+    assert eq.residual <= cv.E1_TOL * eq.delta
+
+
+# --- input handling -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad, text", [
+    (np.ones(3), "square"),
+    (np.ones((2, 3)), "square"),
+    (np.ones((1, 1)), "d >= 2"),
+    (np.array([[1.0, np.nan], [np.nan, 1.0]]), "nan"),
+    (np.array([[1.0, 0.5], [0.4, 1.0]]), "not symmetric"),
+    (np.array([[1.0, 2.0], [2.0, 1.0]]), "smallest eigenvalue -1"),
+    (np.array([["a", "b"], ["c", "d"]]), "dtype"),
+])
+def test_bad_covariance_is_one_line_naming_covariance(bad, text):
+    with pytest.raises(BadParameter) as err:
+        cv.solve(bad, gamma=0.5, lam=0.1)
+    assert err.value.name == "covariance" and text in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("kwargs, name", [(dict(gamma=0, lam=1), "gamma"), (dict(gamma=1, lam=-1), "lam"),
+                                          (dict(gamma=1, lam=1, mask_ratio=1), "mask-ratio"),
+                                          (dict(gamma="x", lam=1), "gamma")])
+def test_bad_parameters_name_the_parameter(kwargs, name):
+    with pytest.raises(BadParameter) as err:
+        cv.solve(np.eye(3), **kwargs)
+    assert err.value.name == name
+
+
+@pytest.mark.parametrize("quantity", ["edges", "threshold", "overlap", "foo"])
+def test_other_quantities_refuse_naming_covariance(quantity):
+    with pytest.raises(BadParameter) as err:
+        cv.evaluate(quantity, np.eye(3), gamma=0.5, lam=0.1)
+    assert err.value.name == "covariance"
+
+
+def test_covariance_equality_hash_and_spec(tmp_path):
+    S = ar1_hetero(5)
+    path = tmp_path / "cov.npy"
+    np.save(path, S)
+    loaded = cv.load(path)
+    assert loaded == cv.Covariance(S) and hash(loaded) == hash(cv.Covariance(S))
+    assert loaded.spec == str(path) and cv.Covariance(S).spec.startswith("array(d=5, sha=")
+    assert loaded != cv.Covariance(S + np.eye(5))
+    text = tmp_path / "cov.txt"
+    np.savetxt(text, S)
+    assert cv.load(text) == loaded
+    assert not loaded.array.flags.writeable
+    for bad, message in [(tmp_path / "missing.npy", "no such file"), (tmp_path / "cov.npz", "cannot read")]:
+        if bad.suffix == ".npz":
+            bad.write_bytes(b"not an array")
+        with pytest.raises(BadParameter, match=message) as err:
+            cv.load(bad)
+        assert err.value.name == "covariance"
