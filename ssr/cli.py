@@ -292,7 +292,7 @@ def _parser() -> _Parser:
                         help="directory for the outputs (created if missing)")
     images.add_argument("--subsets", metavar="K", default=None,
                         help=f"random training sets per (gamma, p), an integer in "
-                             f"[{_SUBSETS_RANGE[0]}, {_SUBSETS_RANGE[1]}] (default: 10; --quick: 4)")
+                             f"[{_SUBSETS_RANGE[0]}, {_SUBSETS_RANGE[1]}] (default: 10; --quick: 6)")
     images.add_argument("--seed", metavar="S", default=_DEFAULTS["seed"],
                         help="seed of the split, the training sets and the Gaussian data, an "
                              "integer >= 0 (default: 0)")

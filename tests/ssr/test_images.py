@@ -1,6 +1,6 @@
 """``ssr images``: patches, split, the held-out measurement and a real ``--quick`` run.
 
-The quick run (module fixture: all 13 images, the full grid of 4 γ × 3 p, 4 training sets per
+The quick run (module fixture: all 13 images, the full grid of 4 γ × 3 p, 6 training sets per
 point) is done once through the command line and read back: the CSV columns, finite values, the
 figures and the report, and the acceptance criterion that Gaussian data with the same Σ match
 the theory within 3 %.
@@ -128,7 +128,11 @@ def test_the_quick_run_writes_the_columns_and_finite_values(quick):
 
 
 def test_the_gaussian_surrogate_matches_the_theory_within_3_percent(quick):
-    """The acceptance criterion, on every (γ, p) of the quick run (4 training sets each)."""
+    """The acceptance criterion, on every (γ, p) of the quick run (6 training sets each).
+
+    The worst point (γ = 1, p = 0) has a standard deviation of its 6-set mean of 0.49 % and
+    mean deviation −0.12 % (100 seeds at that point, Σ of seed 0): 3 % is six of them.
+    """
     _, _, header, rows = quick
     col = {name: header.index(name) for name in header}
     for row in rows:
