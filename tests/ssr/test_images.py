@@ -176,3 +176,17 @@ def test_an_unwritable_directory_exits_2_with_one_line(tmp_path):
     blocker.write_text("x")
     status, _, err = _run(["images", "--out", str(blocker / "sub")])
     assert status == 2 and err.count("\n") == 1 and err.startswith("ssr: error: out: ")
+
+
+def test_the_spectrum_distance_of_a_resolved_density_is_its_sampling_error():
+    """Uniform density on [0, 1] on a fine grid and 4000 uniform samples: mass 1 and a
+    Kolmogorov distance of order 1/√4000 (the 99.9 % quantile of √N D is 1.95)."""
+    a = np.linspace(-0.1, 1.1, 1201)
+    rho = ((a >= 0) & (a <= 1)).astype(float)
+    rng = np.random.default_rng(0)
+    result = images.Result(images.QUICK, 0, 2, 0, {}, 0, 0, spectrum_real=rng.random(4000),
+                           spectrum_gauss=rng.random(4000) ** 2, density=(a, rho))
+    dist = images.spectrum_distance(result)
+    assert abs(dist["mass"] - 1) < 2e-3
+    assert dist["patches"] < 1.95 / np.sqrt(4000) + 2e-3
+    assert dist["surrogate"] > 0.2  # the law of U² is far from uniform (max |√a − a| = 1/4)
