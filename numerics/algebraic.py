@@ -105,6 +105,7 @@ __all__ = [
     "delta_slope",
     "system",
     "edges_t",
+    "intervals_t",
     "density_t",
     "outlier_t",
     "outlier_slopes",
@@ -174,7 +175,7 @@ def e1_polynomial(noise, gamma, method="ssr", basis="diagonal", mask_ratio=0) ->
 def _delta(model: Model, method: str, dps: int):
     """``(δ, δ'(λ))``: the unique positive root of ``F(·, λ)`` and ``−∂_λF/∂_δF`` there."""
     with mp.workdps(dps + GUARD):
-        poly = e1_polynomial(model.noise, model.gamma, method, model.basis, model.mask_ratio)
+        poly = e1_polynomial(model.law.exact, model.gamma, method, model.basis, model.mask_ratio)
         lam = _q(model.lam)
         in_delta = sp.Poly(poly.as_expr().subs(_LAM, lam), _DELTA, domain="QQ")
         roots = _roots([_mpq(c) for c in in_delta.all_coeffs()])
@@ -203,9 +204,18 @@ def _eval_poly(poly: sp.Poly, values: dict):
 
 
 
+#: The most atoms the algebraic route takes: its polynomials have degree ``K + 1`` in ``δ`` and the
+#: discriminant in ``u`` degree ~``K²`` with exact coefficients (measured: 3 atoms take seconds).
+MAX_ATOMS = 8
+
+
 def _require_discrete(model: Model):
     if not model.law.discrete:
         raise BadParameter("route", "the algebraic route needs a discrete law (one polynomial factor per atom)")
+    if len(model.law.exact) > MAX_ATOMS:
+        raise BadParameter("route", f"the algebraic route takes at most {MAX_ATOMS} atoms (its polynomials have "
+                                    f"one factor per atom), this law has {len(model.law.exact)}; "
+                                    "use the fixed-point route")
 
 
 def delta(model: Model, est, dps: int):
@@ -489,6 +499,26 @@ def _edges_t(model: Model, method: str, dps: int):
     system_, _, (lower, upper) = _support(model, method, _digits(model, method, dps))
     with mp.workdps(dps + GUARD):
         return (None, _edge_root(system_, upper) - 1), (None if lower is None else +lower, +upper)
+
+
+def intervals_t(model: Model, est, dps: int):
+    """The components ``[(t₁₋, t₁₊), …]`` of the main bulk of ``T``: the intervals between zeros
+    of the discriminant with positive density, joined where they touch (see the module text).
+
+    Raises :class:`BadParameter` where the null-space part merges with the bulk (``γ > 1``).
+    """
+    return _intervals_t(_bulk(model), _estimator(est).name, dps)
+
+
+@functools.lru_cache(maxsize=128)
+def _intervals_t(model: Model, method: str, dps: int):
+    _, components, (lower, _) = _support(model, method, _digits(model, method, dps))
+    if lower is None:
+        raise BadParameter("gamma", "for gamma > 1 the null-space part of the spectrum merges with the bulk "
+                                    "(no gap between them); the bulk edges are not defined")
+    with mp.workdps(dps + GUARD):
+        main = [(lo, hi) for lo, hi, _ in components if lo >= lower]
+        return tuple((+lo, +hi) for lo, hi in main)
 
 
 def density_t(model: Model, est, t, dps: int):

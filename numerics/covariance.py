@@ -504,8 +504,8 @@ def _newton_u(C, h, gamma, u, delta):
         A = C / (1 + delta)
         A[np.diag_indices(d)] += shift
         try:
-            X = linalg.solve(A, C, assume_a="sym", check_finite=False)
-        except (linalg.LinAlgError, ValueError):
+            X = np.linalg.solve(A, C)
+        except np.linalg.LinAlgError:
             return None, None
         return gamma * np.trace(X) / d - delta, gamma * np.sum(X * X.T) / d / (1 + delta) ** 2 - 1
 
@@ -569,10 +569,21 @@ def density(a, Sigma, *, gamma, lam, mask_ratio=0.0, eta=None):
 
     ``η = eta`` (default ``ETA`` times the mean eigenvalue ``(1/d) tr(C + BD̄)`` of ``T``): the value
     is the density smoothed by a Cauchy kernel of half-width ``η`` in ``t``. Inside the bulk this
-    changes it by a relative ``O(η/distance to an edge)``; within ``O(η)`` of a square-root edge by
-    ``O(√η)``; an atom of mass ``w`` at ``t₀`` (``γ > 1`` with a scalar shift ``BD̄``, e.g. ``Σ ∝ I``)
-    adds ``w η/(π (t − t₀)²)``. ``C`` and ``BD̄`` do not commute: each Newton step is one complex
-    ``d×d`` solve (d ≤ 1000).
+    changes it by a relative ``O(η/distance to an edge)`` (measured against the discrete-law route
+    for a diagonal ``Σ``: ``4e-10`` mid-bulk, ``2e-8`` at a tenth of the width from an edge);
+    within ``O(η)`` of a square-root edge by ``O(√η)``; an atom of mass ``w`` at ``t₀`` (``γ > 1``
+    with a scalar shift ``BD̄``, e.g. ``Σ ∝ I``) adds ``w η/(π (t − t₀)²)``.
+
+    For an array, the points are visited in increasing order and each ``δ`` starts from the
+    previous point's (one or two Newton steps); it is accepted only when Newton converges, it lies
+    on the branch (``Im δ > 0``) and it moved by less than a tenth of ``|δ| + γ tr(C)/(d · mean t)``; otherwise the point
+    is solved by the continuation in ``Im u`` of :func:`_delta_u`, as a single point always is.
+    ``C`` and ``BD̄`` do not commute: each Newton step is one complex ``d×d`` solve (d ≤ 1000).
+
+    >>> import numpy as np
+    >>> rho = density([0.0, 0.5, 2.0], np.eye(3), gamma=0.5, lam=0.2)   # Σ = I: the closed form
+    >>> [round(float(v), 8) for v in rho]                               # 0.46632183, 1.02424452
+    [0.46632183, 1.02424452, 0.0]
     """
     eq = solve(Sigma, gamma=gamma, lam=lam, mask_ratio=mask_ratio)
     S = as_covariance(Sigma).array
@@ -582,21 +593,29 @@ def density(a, Sigma, *, gamma, lam, mask_ratio=0.0, eta=None):
     C = (C + C.T) / 2
     h = eq.ridge * eq.scale
     mean_t = float(np.trace(C) + h.sum()) / eq.d
-    if eta is None:
-        eta = ETA * mean_t
-    eta = _real(eta, "eta", low=0, closed=False)
+    eta = ETA * mean_t if eta is None else _real(eta, "eta", low=0, closed=False)
     points = np.atleast_1d(np.asarray(a, dtype=float))
     if not np.all(np.isfinite(points)):
         raise BadParameter("at", "expected finite points")
     out = np.zeros(points.shape)
-    for index, value in np.ndenumerate(points):
-        gap = 1 - (1 - p) * value
+    flat = points.ravel()
+    previous = None
+    typical = eq.gamma * float(np.trace(C)) / eq.d / mean_t  # the size of δ(u) for |u| ~ mean_t
+    for index in np.argsort(flat, kind="stable"):
+        gap = 1 - (1 - p) * flat[index]
         if gap <= 0:
             continue
         t = 1 / gap
-        delta = _delta_u(C, h, eq.gamma, t, eta, mean_t)
+        delta = None
+        if previous is not None:
+            warm = _newton_u(C, h, eq.gamma, t + 1j * eta, previous)
+            if warm is not None and warm[0].imag > 0 and abs(warm[0] - previous) < 0.1 * (abs(previous) + typical):
+                delta = warm[0]
+        if delta is None:
+            delta = _delta_u(C, h, eq.gamma, t, eta, mean_t)
+        previous = delta
         A = C / (1 + delta)
         A[np.diag_indices(eq.d)] += h - (t + 1j * eta)
-        g = np.trace(linalg.inv(A, check_finite=False)) / eq.d
-        out[index] = max(0.0, g.imag / np.pi) * (1 - p) / gap ** 2
+        g = np.trace(np.linalg.inv(A)) / eq.d
+        out.flat[index] = max(0.0, g.imag / np.pi) * (1 - p) / gap ** 2
     return float(out[0]) if np.ndim(a) == 0 else out

@@ -132,7 +132,7 @@ def _masked_ridge(model, lam):
     """``b(s) = (p s + λ/(1−p))/(1−p)`` (diagonal basis); rotational: ``s → s̄ = ∫ s dν``, a scalar."""
     p = _ratio(model, lam)
     if model.basis == "rotational":
-        sbar = model.law.mean() if isinstance(lam, mp.mpf) else sum(s * w for s, w in model.noise)
+        sbar = model.law.mean() if isinstance(lam, mp.mpf) else sum(s * w for s, w in model.law.exact)
         b = (p * sbar + lam / (1 - p)) / (1 - p)
         return lambda s: b
     return lambda s: (p * s + lam / (1 - p)) / (1 - p)

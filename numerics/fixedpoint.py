@@ -45,6 +45,7 @@ __all__ = [
     "Spectral",
     "spectral_setting",
     "edges_t",
+    "intervals_t",
     "density_t",
     "outlier_t",
     "outlier_slopes",
@@ -145,7 +146,9 @@ class Spectral(reduction.SpectralSystem):
         """
         u = mp.mpc(u)
         delta = mp.mpc(0) if start is None else mp.mpc(start)
-        if start is None:
+        if start is None and self.large:  # the continuation in float64, the polish below
+            delta = mp.mpc(_coarse(self).solve(float(mp.re(u)), float(mp.im(u))))
+        elif start is None:
             height = max(mp.mpf(1), 4 * abs(self.mean()))
             with mp.workdps(max(mp.mp.dps, 25)):
                 for level in [u + 1j * height * mp.mpf(3) ** -j for j in range(40)]:
@@ -162,6 +165,11 @@ class Spectral(reduction.SpectralSystem):
             if mp.im(g) < -(tol * (1 + abs(g)) + spread):
                 raise ConvergenceError("(E3) branch check Im g(u) >= 0", -mp.im(g) / (1 + abs(g)), tol)
         return delta
+
+    @property
+    def large(self) -> bool:
+        """Whether the law is a density or has more than :data:`LARGE` atoms (walked in float64 first)."""
+        return self._rows is None or len(self._rows) > LARGE
 
     def real_outside(self, u):
         """Real δ(u) for real ``u`` above the bulk, by continuation from ``u = +∞`` (δ → 0⁻)."""
@@ -199,6 +207,11 @@ def _edge(system: "Spectral", outside, inside):
     ``∂_δ equation``, and never stepping past half the distance to a pole of (E3); then Newton on ``{equation = 0, ∂_δ equation = 0}`` polishes the edge at
     full precision.
     """
+    if system.large:  # the walk in float64 (a density: on its discretisation), the polish below
+        delta, u = _coarse(system).edge(float(outside), float(inside))
+        delta, u = mp.mpf(delta), mp.mpf(u)
+        return newton(lambda d, v: [system.equation(d, v), system.d_equation(d, v)],
+                      (delta, u), tol=_tol(), what="(E3) bulk edge system")
     with mp.workdps(20):
         loose = mp.mpf(10) ** -12
         u = mp.mpf(outside)
@@ -262,6 +275,273 @@ def _edges_t(model: Model, method: str, dps: int):
         return (lower_delta, upper_delta), (lower, upper)
 
 
+def intervals_t(model: Model, est, dps: int):
+    """The components ``[(t₁₋, t₁₊), (t₂₋, t₂₊), …]`` of the main bulk of ``T``, ascending.
+
+    The outer edges are :func:`edges_t`'s. Between them the density of ``T`` is followed just
+    above the real axis (:func:`_scan`); every gap it finds is confirmed on the real axis (the
+    branch continued from ``+i∞`` is real there) and both its edges are walked to from the gap
+    (:func:`_edge`, the same walk and polish as the outer edges).
+    """
+    return _intervals_t(_bulk(model), _estimator(est).name, dps)
+
+
+@functools.lru_cache(maxsize=256)
+def _intervals_t(model: Model, method: str, dps: int):
+    _, (lower, upper) = edges_t(model, method, dps)
+    with mp.workdps(dps + GUARD):
+        system = Spectral(model, method)
+        edges = [lower]
+        for gap, above, below in reversed(_scan(system, lower, upper)):  # ascending
+            edges += [_edge(system, gap, below)[1], _edge(system, gap, above)[1]]
+        edges.append(upper)
+        if any(b <= a for a, b in zip(edges, edges[1:])):
+            raise ConvergenceError("(E3) support intervals (edges out of order)", mp.mpf(1), _tol())
+        return tuple(zip(edges[::2], edges[1::2]))
+
+
+#: Points of the density scan of :func:`_scan` across the bulk.
+SCAN_POINTS = 600
+
+
+def _exact(value):
+    """An exact rational (``Fraction``) as an ``mpf`` at the working precision."""
+    return mp.mpf(value.numerator) / value.denominator if hasattr(value, "denominator") else mp.mpf(value)
+
+
+@functools.lru_cache(maxsize=4)
+def _legendre(points: int):
+    """Gauss–Legendre nodes and weights on ``[−1, 1]`` (SciPy's, computed once)."""
+    from scipy.special import roots_legendre
+
+    return roots_legendre(points)
+
+
+def _float_terms(system: "Spectral"):
+    """``(w, D̄, c, h)`` as float arrays: the atoms of a discrete law, or Gauss–Legendre nodes of a
+    density (600 per piece between its breakpoints) — only to *locate* (:class:`_Coarse`)."""
+    import numpy as np
+
+    if system._rows is not None:
+        rows = system._rows
+    else:
+        law = system.law
+        cuts = [_exact(law.lower), *[_exact(b) for b in law.breakpoints()], _exact(law.upper)]
+        nodes, weights = _legendre(600)
+        rows = []
+        for a, b in zip(cuts, cuts[1:]):
+            for x, v in zip(nodes, weights):
+                s = a + (b - a) * (mp.mpf(float(x)) + 1) / 2
+                rows.append((law.pdf(s) * (b - a) / 2 * float(v), *system.coefficients(s)))
+    return tuple(np.array([float(r[i]) for r in rows]) for i in range(4))
+
+
+#: A law with more atoms than this (or a density) is walked in float64 first (:class:`_Coarse`).
+LARGE = 16
+
+
+class _Coarse:
+    r"""The (E3) system in float64 on :func:`_float_terms`: where a large law (many atoms, or a
+    density integrated by quadrature at every call) would make the high-precision walk slow.
+
+    Only *locates*: every result is polished at the working precision on the exact law (Newton on
+    the same equations of :class:`Spectral`), so the float64 rounding and the discretisation of a
+    density change the starting point of that Newton, not the result.
+    """
+
+    def __init__(self, system: "Spectral"):
+        self.w, self.D, self.c, self.h = _float_terms(system)
+        self.gamma = float(system.gamma)
+
+    def secular(self, delta, u, theta: float):
+        """The left side of (E4), ``1 + θ/(1+δ) Σ w D̄/(c/(1+δ) + h − u)``."""
+        return 1 + theta / (1 + delta) * float((self.w * self.D / (self.c / (1 + delta) + self.h - u)).sum())
+
+    def outlier(self, grid, theta: float):
+        """``(δ, u)`` at the first sign change of (E4) along the descending real ``grid`` (or ``None``)."""
+        delta, previous = self.solve(float(grid[0])).real, None
+        for u in grid:
+            delta = self.newton(float(u), delta)
+            if delta is None:
+                return None
+            value = self.secular(delta, float(u), theta)
+            if previous is not None and (value > 0) != (previous > 0):
+                return delta, float(u)
+            previous = value
+        return None
+
+    def equation(self, delta, u):
+        return self.gamma * float((self.w * self.c / (self.c / (1 + delta) + self.h - u)).sum()) - delta
+
+    def d_equation(self, delta, u):
+        x = self.c / (1 + delta)
+        return self.gamma * float((self.w * x * x / (x + self.h - u) ** 2).sum()) - 1
+
+    def poles(self, delta):
+        return self.c / (1 + delta) + self.h
+
+    def solve(self, u: float, eta: float = 0.0):
+        """δ at ``u + iη``: the branch continued from ``+i∞`` (:func:`_float_continuation`)."""
+        return complex(_float_continuation((self.w, self.c, self.h), self.gamma, [u], eta)[0])
+
+    def newton(self, u, delta, steps: int = 40):
+        """A real root of ``equation(·, u)`` from ``delta``, or ``None``."""
+        for _ in range(steps):
+            f = self.equation(delta, u)
+            if abs(f) <= 1e-13 * (1 + abs(delta)):
+                return delta
+            slope = self.d_equation(delta, u)
+            if slope == 0 or not abs(f / slope) < 1e300:
+                return None
+            delta -= f / slope
+        return None
+
+    def edge(self, outside: float, inside: float):
+        """``(δ, u)`` at the edge met walking from ``outside`` towards ``inside`` (see :func:`_edge`)."""
+        import numpy as np
+
+        u = outside
+        delta = self.solve(u).real
+        step = (inside - u) / 64
+        while abs(step) > 1e-11 * (1 + abs(u)):
+            reach = float(np.abs(self.poles(delta) - u).min()) / 2
+            step = np.sign(step) * min(abs(step), reach)
+            trial = u + step
+            candidate = self.newton(trial, delta)
+            if candidate is not None and self.d_equation(candidate, trial) < 0 \
+                    and abs(candidate - delta) < (1 + abs(delta)) / 4:
+                u, delta = trial, candidate
+                step *= 2
+            else:
+                step /= 4
+        return delta, u
+
+
+@functools.lru_cache(maxsize=64)
+def _coarse_of(model: Model, method: str) -> _Coarse:
+    with mp.workdps(20):
+        return _Coarse(Spectral(model, method))
+
+
+def _coarse(system: "Spectral") -> _Coarse:
+    return _coarse_of(_bulk(system.model), system.method)
+
+
+def _float_continuation(terms, gamma: float, points, eta: float):
+    """δ at ``points + iη`` continued from ``+i∞`` in float64, all points at once (see :func:`_float_density`)."""
+    import numpy as np
+
+    w, c, h = terms
+    points = np.asarray(points, dtype=float)
+    height = 4.0 * max(1.0, float(np.abs(c + h).max()), float(np.abs(points).max()))
+    floor = max(eta, height * 1e-19)
+    levels = int(np.ceil(np.log(height / floor) / np.log(3.0))) + 1
+    delta = np.zeros(points.shape, dtype=complex)
+    for j in range(levels + 2):
+        z = points + 1j * (max(height * 3.0 ** -j, floor) if j <= levels else eta)
+        for _ in range(8):
+            denominator = c / (1 + delta[:, None]) + h - z[:, None]
+            F = gamma * (w * c / denominator).sum(axis=1) - delta
+            dF = gamma * (w * c * c / (1 + delta[:, None]) ** 2 / denominator ** 2).sum(axis=1) - 1
+            delta = delta - F / dF
+    return delta
+
+
+def _float_density(terms, gamma: float, points, eta: float):
+    r"""``ρ_T`` at ``points + iη`` in float64 on the (E3) branch continued from ``+i∞``.
+
+    Along the ordered ``points`` each δ is Newton's from the previous point's (warm start); a
+    point where that fails to converge or lands off the branch (``Im g < 0``) is continued from
+    ``+i∞`` on its own (:func:`_float_continuation`).
+    """
+    import numpy as np
+
+    w, c, h = terms
+    points = np.asarray(points, dtype=float)
+    rho = np.empty(points.shape)
+    delta = None
+    for i, u in enumerate(points):
+        z = u + 1j * eta
+        good = False
+        if delta is not None:
+            for _ in range(30):
+                denominator = c / (1 + delta) + h - z
+                F = gamma * (w * c / denominator).sum() - delta
+                if abs(F) <= 1e-12 * (1 + abs(delta)):
+                    good = True
+                    break
+                dF = gamma * (w * c * c / (1 + delta) ** 2 / denominator ** 2).sum() - 1
+                delta = delta - F / dF
+        g = (w / (c / (1 + delta) + h - z)).sum() if good else None
+        if not good or g.imag < -1e-9 * abs(g):
+            delta = complex(_float_continuation(terms, gamma, [u], eta)[0])
+            g = (w / (c / (1 + delta) + h - z)).sum()
+        rho[i] = max(g.imag, 0.0) / np.pi
+    return rho
+
+
+def _scan(system: "Spectral", lower, upper):
+    r"""The gaps of the bulk ``[lower, upper]`` of ``T``: ``[(gap, above, below), …]``, descending.
+
+    The density ``ρ_T`` is computed in float64 at ``u + iη`` (:func:`_float_density`,
+    ``η = 10^{-9}(upper − lower)``) on :data:`SCAN_POINTS` points across the bulk. A gap is a run
+    of points where ``ρ_T < 10^{-5} max ρ_T`` (in a gap the scanned value is ``O(η)``) between
+    bulk points ``above`` and ``below``; a gap narrower than the grid shows as a local minimum of
+    the sampled density below ``1/5`` of the maximum, which is minimised between its neighbours
+    (golden section, 60 steps) before it is decided. Every gap point is then confirmed at the
+    working precision with the true law: the branch continued from ``+i∞`` to the real point has
+    ``Im g = 0`` (a density law is only discretised for the scan). What can still be missed: a
+    gap narrower than about ``10^{-9}`` of the width of the bulk.
+    """
+    import numpy as np
+
+    coarse = _coarse(system)
+    terms, gamma = (coarse.w, coarse.c, coarse.h), coarse.gamma
+    lo, hi = float(lower), float(upper)
+    eta = (hi - lo) * 1e-9
+    grid = hi - (hi - lo) * np.arange(1, SCAN_POINTS) / SCAN_POINTS
+    rho = _float_density(terms, gamma, grid, eta)
+    floor = rho.max() * 1e-5
+    candidates = []
+    empty = rho < floor
+    j = 0
+    while j < len(grid):
+        if empty[j]:
+            k = j
+            while k + 1 < len(grid) and empty[k + 1]:
+                k += 1
+            if 0 < j and k + 1 < len(grid):
+                candidates.append(((grid[j] + grid[k]) / 2, grid[j - 1], grid[k + 1]))
+            j = k + 1
+            continue
+        if 0 < j < len(grid) - 1 and rho[j] <= rho[j - 1] and rho[j] <= rho[j + 1] and rho[j] < rho.max() / 5:
+            a, b = grid[j + 1], grid[j - 1]  # a local minimum: a gap narrower than the grid may hide here
+            ratio = (np.sqrt(5) - 1) / 2
+            for _ in range(60):
+                x1, x2 = b - ratio * (b - a), a + ratio * (b - a)
+                f1, f2 = _float_density(terms, gamma, [x1, x2], eta)
+                if min(f1, f2) < floor:
+                    candidates.append((x1 if f1 < f2 else x2, grid[j - 1], grid[j + 1]))
+                    break
+                if f1 < f2:
+                    b = x2
+                else:
+                    a = x1
+        j += 1
+    confirmed = []
+    with mp.workdps(20):
+        for gap, above, below in candidates:
+            gap = mp.mpf(gap)
+            try:
+                delta = system.solve(gap, tol=mp.mpf(10) ** -12)  # from +i∞ at the real point
+            except ConvergenceError:
+                continue
+            g = system.g(delta, gap)
+            if abs(mp.im(g)) <= mp.mpf(10) ** -8 * (1 + abs(g)):
+                confirmed.append((gap, mp.mpf(above), mp.mpf(below)))
+    return confirmed
+
+
 def outlier_t(model: Model, est, dps: int):
     """``(δ*, u*)``: the root of (E4) above the upper edge of ``T`` (call only above threshold)."""
     return _outlier_t(model, _estimator(est).name, dps)
@@ -278,6 +558,10 @@ def _outlier_t(model: Model, method: str, dps: int):
         # distance ε above the edge has θ − θ_c ~ √ε, so this resolves θ down to ~1e-12·θ_c
         steps = 240
         grid = [upper + (far - upper) * mp.mpf(10) ** (-mp.mpf(j) / 10) for j in range(steps + 1)]
+        found = _coarse(system).outlier(grid, float(system.theta)) if system.large else None
+        if found is not None:  # located in float64, polished below
+            return newton(lambda d, u: [system.equation(d, u), system.secular(d, u)],
+                          (mp.mpf(found[0]), mp.mpf(found[1])), tol=_tol(), what="(E4) outlier system")
         previous = None
         with mp.workdps(40):
             for t in grid:

@@ -9,7 +9,7 @@ the steps of the edge walk), and the mean. The solvers never loop over atoms the
   exactly ordered :func:`mpmath.fsum`. The algebraic solver (:mod:`numerics.algebraic`) needs
   this kind (its polynomials have one factor per atom).
 - :class:`EmpiricalLaw`: the empirical law of a list of eigenvalues (a discrete law with equal
-  weights).
+  weights); :class:`FileLaw` reads them from a file (``--noise 'file(PATH)'``).
 - :class:`DensityLaw`: a law with a density ``f`` on ``[a, b]``; ``integrate`` is
   :func:`mpmath.quad` of ``h·f`` split at :attr:`DensityLaw.breakpoints` (the kinks), so results
   keep the working precision. Subclasses define ``pdf`` (and may override ``breakpoints``):
@@ -30,7 +30,7 @@ from fractions import Fraction
 
 import mpmath as mp
 
-__all__ = ["Law", "DiscreteLaw", "EmpiricalLaw", "DensityLaw", "UniformLaw", "PowerLaw"]
+__all__ = ["Law", "DiscreteLaw", "EmpiricalLaw", "FileLaw", "DensityLaw", "UniformLaw", "PowerLaw"]
 
 
 def _mpf(value):
@@ -87,8 +87,11 @@ class DiscreteLaw(Law):
         return f"DiscreteLaw({','.join(f'{s}:{w}' for s, w in self.exact)})"
 
     def atoms(self) -> list:
-        """The atoms as ``mpf`` pairs ``(s, w)`` at the working precision."""
-        return [(_mpf(s), _mpf(w)) for s, w in self.exact]
+        """The atoms as ``mpf`` pairs ``(s, w)`` at the working precision (rounded once per precision)."""
+        cache = self.__dict__.setdefault("_atoms", {})
+        if mp.mp.prec not in cache:
+            cache[mp.mp.prec] = [(_mpf(s), _mpf(w)) for s, w in self.exact]
+        return cache[mp.mp.prec]
 
     def integrate(self, h):
         return mp.fsum(w * h(s) for s, w in self.atoms())
@@ -115,6 +118,75 @@ class EmpiricalLaw(DiscreteLaw):
         for v in values:
             weights[v] = weights.get(v, Fraction(0)) + Fraction(1, len(values))
         super().__init__(sorted(weights.items()))
+
+
+class FileLaw(EmpiricalLaw):
+    r"""The empirical law of the eigenvalues in a file (``--noise 'file(PATH)'``), equal weights.
+
+    ``.npy``: a 1-d array of floats, each taken exactly (``Fraction(float)``: the binary value
+    stored); any other file: numbers separated by whitespace or commas, each parsed exactly by
+    :func:`numerics.model.parse_number` (``1/2``, ``0.2``, ``1e-3``; never evaluated). Every
+    value must be finite and ``> 0``. Repeated values merge into one atom. Two file laws are
+    equal when their atoms are (not their paths).
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "eig.txt")
+    >>> _ = open(path, "w").write("1 2\n2, 5\n")
+    >>> law = FileLaw(path)
+    >>> law.size, law.exact
+    (4, ((Fraction(1, 1), Fraction(1, 4)), (Fraction(2, 1), Fraction(1, 2)), (Fraction(5, 1), Fraction(1, 4))))
+    """
+
+    def __init__(self, path: str):
+        from numerics.model import BadParameter
+
+        self.path = str(path)
+        values = _read_eigenvalues(self.path)
+        self.size = len(values)
+        try:
+            super().__init__(values)
+        except ValueError as err:
+            raise BadParameter("noise", f"file({self.path}): {err}") from None
+        self._hash = hash(self.exact)
+
+    @property
+    def spec(self) -> str:
+        return f"file({self.path})"
+
+    def __hash__(self):
+        return self._hash
+
+    def __repr__(self):
+        return f"FileLaw({self.path!r}: {self.size} eigenvalues, {len(self.exact)} atoms)"
+
+
+def _read_eigenvalues(path: str) -> list:
+    """The eigenvalues in ``path`` as exact ``Fraction``s (see :class:`FileLaw`); one-line errors."""
+    import os
+
+    from numerics.model import BadParameter, parse_number
+
+    if not os.path.isfile(path):
+        raise BadParameter("noise", f"file({path}): no such file")
+    if path.endswith(".npy"):
+        import numpy as np
+
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as err:
+            raise BadParameter("noise", f"file({path}): not a readable .npy array ({err})") from None
+        if array.ndim != 1 or array.dtype.kind not in "iuf":
+            raise BadParameter("noise", f"file({path}): expected a 1-d array of real numbers, "
+                                        f"got shape {array.shape} of {array.dtype}")
+        if not np.all(np.isfinite(array)):
+            raise BadParameter("noise", f"file({path}): the eigenvalues must be finite")
+        return [Fraction(float(x)) for x in array]
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise BadParameter("noise", f"file({path}): cannot read it as text ({type(err).__name__})") from None
+    return [parse_number(item, "noise") for item in text.replace(",", " ").split()]
 
 
 class DensityLaw(Law):
@@ -175,7 +247,10 @@ class UniformLaw(DensityLaw):
         return f"uniform({self.lower},{self.upper})"
 
     def pdf(self, s):
-        return 1 / (_mpf(self.upper) - _mpf(self.lower))
+        cache = self.__dict__.setdefault("_constants", {})
+        if mp.mp.prec not in cache:
+            cache[mp.mp.prec] = 1 / (_mpf(self.upper) - _mpf(self.lower))
+        return cache[mp.mp.prec]
 
     def quantile(self, u):
         """``F^{-1}(u)`` (floats, for the simulation)."""
@@ -209,7 +284,11 @@ class PowerLaw(DensityLaw):
         return (b ** (1 - alpha) - a ** (1 - alpha)) / (1 - alpha)
 
     def pdf(self, s):
-        return s ** (-_mpf(self.alpha)) / self._norm()
+        cache = self.__dict__.setdefault("_constants", {})
+        if mp.mp.prec not in cache:  # the exponent and the normalisation, once per precision
+            cache[mp.mp.prec] = (-_mpf(self.alpha), 1 / self._norm())
+        exponent, scale = cache[mp.mp.prec]
+        return s ** exponent * scale
 
     def quantile(self, u):
         """``F^{-1}(u)`` (floats, for the simulation)."""

@@ -102,7 +102,8 @@ CONTINUOUS = {"uniform": (("a", "b"), "UniformLaw"), "powerlaw": (("alpha", "a",
 
 
 def parse_law(text: str):
-    """``uniform(a,b)`` or ``powerlaw(alpha,a,b)`` as a :class:`numerics.laws.DensityLaw`.
+    """``uniform(a,b)`` or ``powerlaw(alpha,a,b)`` as a :class:`numerics.laws.DensityLaw`, or
+    ``file(PATH)`` as the :class:`numerics.laws.FileLaw` of the eigenvalues in that file.
 
     The arguments are parsed exactly by :func:`parse_number` (never evaluated); ``None`` when
     ``text`` is not of this form (then it is a list of atoms, :func:`parse_noise`).
@@ -112,12 +113,18 @@ def parse_law(text: str):
     >>> parse_law("powerlaw(3/2,1,2e1)")
     PowerLaw(powerlaw(3/2,1,20))
     """
-    match = re.fullmatch(r"\s*([a-z]+)\s*\((.*)\)\s*", text) if isinstance(text, str) else None
+    match = re.fullmatch(r"\s*([a-z]+)\s*\((.*)\)\s*", text, flags=re.DOTALL) if isinstance(text, str) else None
     if match is None:
         return None
     name, body = match.groups()
+    if name == "file":  # the eigenvalues in a file: the argument is a path, not a number
+        from numerics.laws import FileLaw
+
+        if not body.strip():
+            raise BadParameter("noise", "file(PATH) needs the path of a file of eigenvalues (.npy or text)")
+        return FileLaw(body.strip())
     if name not in CONTINUOUS:
-        raise BadParameter("noise", f"unknown law {name!r} (choose from {', '.join(f'{n}(' + ','.join(a) + ')' for n, (a, _) in CONTINUOUS.items())}, or atoms s1:w1,...)")
+        raise BadParameter("noise", f"unknown law {name!r} (choose from {', '.join(f'{n}(' + ','.join(a) + ')' for n, (a, _) in CONTINUOUS.items())}, file(PATH), or atoms s1:w1,...)")
     names, cls = CONTINUOUS[name]
     values = [item.strip() for item in body.split(",")]
     if len(values) != len(names):
@@ -158,6 +165,12 @@ class Model:
     ``q ∈ [0, 1)`` of the masked test error (``None``: the training ratio, :attr:`test_ratio`).
     All numbers are exact rationals.
 
+    ``covariance`` (SPEC §6, a given covariance matrix): an array or a
+    :class:`numerics.covariance.Covariance` (validated, equal and hashed by content); it *is*
+    ``Σ``, so ``theta`` must be 0 and ``noise``/``basis`` keep their defaults (a one-line
+    :class:`BadParameter` otherwise). Such a model is evaluated by the float64 route of
+    :mod:`numerics.covariance` and simulated with ``x = L z``, ``LLᵀ = Σ``.
+
     >>> Model(gamma="1/2", lam="0.2").isotropic
     True
     >>> Model(gamma="1/2", lam="0.2", mask_ratio="0.3").test_ratio
@@ -171,6 +184,7 @@ class Model:
     basis: str = "diagonal"
     mask_ratio: Fraction = Fraction(0)
     test_mask_ratio: Fraction | None = None
+    covariance: object | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "gamma", _positive(self.gamma, "gamma"))
@@ -190,6 +204,21 @@ class Model:
         object.__setattr__(self, "mask_ratio", _ratio(self.mask_ratio, "mask-ratio"))
         if self.test_mask_ratio is not None:
             object.__setattr__(self, "test_mask_ratio", _ratio(self.test_mask_ratio, "test-mask-ratio"))
+        if self.covariance is not None:
+            self._check_covariance()
+
+    def _check_covariance(self):
+        """Wrap the given covariance and refuse the parameters it replaces (one line each)."""
+        from numerics.covariance import as_covariance
+
+        object.__setattr__(self, "covariance", as_covariance(self.covariance))
+        if self.theta != 0:
+            raise BadParameter("theta", f"a given covariance is the whole of Sigma (no planted spike): "
+                                        f"theta must be 0, got {self.theta}")
+        if self.noise != ISOTROPIC:
+            raise BadParameter("noise", "a given covariance replaces the bulk law: give --covariance or --noise, not both")
+        if self.basis != "diagonal":
+            raise BadParameter("basis", "a given covariance has its own eigenbasis: give --covariance or --basis, not both")
 
     @property
     def test_ratio(self) -> Fraction:
@@ -207,17 +236,19 @@ class Model:
         for atoms, else the continuous law itself."""
         from numerics.laws import DiscreteLaw
 
-        return self.noise if self.continuous else DiscreteLaw(self.noise)
+        return self.noise if hasattr(self.noise, "integrate") else DiscreteLaw(self.noise)
 
     @property
     def continuous(self) -> bool:
         """Whether the bulk law is a density (``uniform(…)``, ``powerlaw(…)``) rather than atoms."""
-        return hasattr(self.noise, "integrate")
+        return hasattr(self.noise, "integrate") and not self.noise.discrete
 
     @property
     def isotropic(self) -> bool:
-        """True when the bulk is ``Σ₀ = I`` (the law ``δ₁``)."""
-        return self.noise == ISOTROPIC
+        """True when the bulk is ``Σ₀ = I`` (the law ``δ₁``; a given covariance is never taken as such)."""
+        if self.covariance is not None:
+            return False
+        return self.noise == ISOTROPIC or (self.law.discrete and self.law.exact == ISOTROPIC)
 
     def mp(self, name: str) -> mp.mpf:
         """The parameter ``name`` as an ``mpf`` at the current working precision."""
@@ -228,16 +259,26 @@ class Model:
         """The bulk law as ``mpf`` pairs ``(s, w)`` at the current working precision (atoms only)."""
         if self.continuous:
             raise BadParameter("noise", f"{self.noise.spec} is a continuous law, it has no atoms")
-        return [(mp.mpf(s.numerator) / s.denominator, mp.mpf(w.numerator) / w.denominator)
-                for s, w in self.noise]
+        return list(self.law.atoms())
 
     def as_dict(self) -> dict:
-        """Exact parameters as strings, for JSON output (the masking ratios only when set)."""
+        """Exact parameters as strings, for JSON output (the masking ratios only when set).
+
+        With a given covariance: its spec (file or ``array(d=…, sha=…)``) and the first 16 hex
+        digits of its SHA-256 in place of ``theta``, ``noise`` and ``basis``.
+        """
+        if self.covariance is not None:
+            out = {"covariance": self.covariance.spec, "covariance_sha256": self.covariance.sha256[:16],
+                   "gamma": str(self.gamma), "lam": str(self.lam)}
+            if self.masked:
+                out["mask_ratio"] = str(self.mask_ratio)
+                out["test_mask_ratio"] = str(self.test_ratio)
+            return out
         out = {
             "gamma": str(self.gamma),
             "lam": str(self.lam),
             "theta": str(self.theta),
-            "noise": self.noise.spec if self.continuous else ",".join(f"{s}:{w}" for s, w in self.noise),
+            "noise": self.noise.spec if hasattr(self.noise, "spec") else ",".join(f"{s}:{w}" for s, w in self.noise),
             "basis": self.basis,
         }
         if self.masked:

@@ -38,7 +38,7 @@ from numerics import estimators as _estimators
 from numerics import reduction
 from numerics.model import BadParameter
 
-__all__ = ["Quantity", "REGISTRY", "names", "get"]
+__all__ = ["Quantity", "Support", "REGISTRY", "names", "get"]
 
 
 @dataclass(frozen=True)
@@ -125,14 +125,40 @@ def _train_error(ctx):
     return reduction.train_error(ctx.model, ctx.est, ctx.route.delta(ctx.model, ctx.est, ctx.dps))
 
 
+class Support(list):
+    """The value of ``edges``: the list ``[lower, upper]`` of the outer edges of the continuous
+    bulk, which also carries every interval of it in :attr:`intervals` (``[(l₁, u₁), (l₂, u₂), …]``,
+    ascending, ``l₁ = lower``, last ``u = upper``; one pair when the bulk is connected).
+
+    >>> s = Support([(1, 2), (3, 5)])
+    >>> list(s), s.intervals, s.split
+    ([1, 5], [(1, 2), (3, 5)], True)
+    """
+
+    def __init__(self, intervals):
+        self.intervals = [tuple(pair) for pair in intervals]
+        if not self.intervals or any(len(pair) != 2 for pair in self.intervals):
+            raise ValueError("Support: expected a non-empty list of (lower, upper) pairs")
+        super().__init__([self.intervals[0][0], self.intervals[-1][1]])
+
+    @property
+    def split(self) -> bool:
+        """Whether the bulk has more than one interval."""
+        return len(self.intervals) > 1
+
+    def map(self, f) -> "Support":
+        """The support with ``f`` applied to every edge (an increasing map keeps the order)."""
+        return Support([(f(lo), f(hi)) for lo, hi in self.intervals])
+
+
 def _edges(ctx):
-    if ctx.route is None:
-        return ctx.closed("edges")
+    if ctx.route is None:  # the isotropic bulk is one interval
+        return Support([ctx.closed("edges")])
     _, (lower, upper) = ctx.route.edges_t(ctx.model, ctx.est, ctx.dps)
     if lower is None:  # a route that sees the null-space part merge with the bulk (γ > 1)
         raise BadParameter("gamma", "for gamma > 1 the null-space part of the spectrum merges with "
                                     "the bulk (no gap between them); the bulk edges are not defined")
-    return [ctx.est.to_a(ctx.model, lower), ctx.est.to_a(ctx.model, upper)]
+    return Support(ctx.route.intervals_t(ctx.model, ctx.est, ctx.dps)).map(lambda t: ctx.est.to_a(ctx.model, t))
 
 
 def _density(ctx):
@@ -274,7 +300,8 @@ REGISTRY: dict[str, Quantity] = {q.name: q for q in (
     Quantity("gen-error", "lim E_gen (masked: the masked test error E(Q), Q = --test-mask-ratio)", _RESOLVENT, _gen_error,
              _isotropic("gen_error", "gen_error"), _finite_gen_error,
              "E_gen = lim tr((I−Â)Σ(I−Â)ᵀ)/d"),
-    Quantity("edges", "[lower, upper] edges of the bulk of the spectrum of A (pca: of S)", _ALL, _edges,
+    Quantity("edges", "[lower, upper] edges of the bulk of the spectrum of A (pca: of S), and every interval "
+             "of it when it splits", _ALL, _edges,
              _isotropic({"ssr": "ssr_edges", "pca": "mp_edges"}, "edges"), _finite_edges,
              "edges of the continuous bulk of the spectrum", spectral=True),
     Quantity("density", "density of the continuous spectrum of A at --at A", _ALL, _density,

@@ -242,7 +242,7 @@ class SpectralSystem:
     def _at_poles(self) -> list:
         if self._rows is not None:
             return [row[1:] for row in self._rows]
-        return [self.coefficients(mp.mpf(x)) for x in self.law.support()]
+        return [self.coefficients(mp.mpf(x.numerator) / x.denominator) for x in self.law.support()]
 
     def shifts(self) -> list:
         """The shift ``h`` at each atom of the law (or at the ends of the support of a density)."""

@@ -111,8 +111,9 @@ def _bulk_variances(model: Model, d: int) -> np.ndarray:
     for a continuous law the quantiles ``F⁻¹((k + 1/2)/d)``, ``k = 0, …, d − 1``."""
     if model.continuous:
         return np.array([model.noise.quantile((k + 0.5) / d) for k in range(d)])
-    counts = atom_counts(model.noise, d)
-    return np.repeat([float(s) for s, _ in model.noise], counts)
+    atoms = model.law.exact
+    counts = atom_counts(atoms, d)
+    return np.repeat([float(s) for s, _ in atoms], counts)
 
 
 def _haar(d: int, rng: np.random.Generator) -> np.ndarray:
@@ -132,7 +133,8 @@ def sample(model: Model, d: int, rng: np.random.Generator) -> tuple[np.ndarray, 
 
     Draws from ``rng``, in this order: ``v`` (``d`` normals), ``O`` (``d²`` normals; only in
     the rotational basis with at least two distinct atoms — for ``Σ₀ = sI`` the rotation
-    drops out), ``z`` (``n×d``), ``ξ`` (``n``; only if ``θ > 0``).
+    drops out), ``z`` (``n×d``), ``ξ`` (``n``; only if ``θ > 0``). A model with a given
+    covariance is drawn by :func:`_sample_covariance` instead.
 
     >>> import numpy as np
     >>> X, Sigma, v = sample(Model(gamma=2, lam=1, theta=1), 6, np.random.default_rng(0))
@@ -144,13 +146,15 @@ def sample(model: Model, d: int, rng: np.random.Generator) -> tuple[np.ndarray, 
     d = _count(d, "d", 1)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
+    if model.covariance is not None:
+        return _sample_covariance(model, d, rng)
     n = _sample_size(model, d)
     theta = float(model.theta)
     variances = _bulk_variances(model, d)
 
     v = rng.standard_normal(d)
     v /= np.linalg.norm(v)
-    rotate = model.basis == "rotational" and (model.continuous or len(model.noise) > 1)
+    rotate = model.basis == "rotational" and (model.continuous or len(model.law.exact) > 1)
     O = _haar(d, rng) if rotate else None
 
     X = rng.standard_normal((n, d))
@@ -165,6 +169,20 @@ def sample(model: Model, d: int, rng: np.random.Generator) -> tuple[np.ndarray, 
         X += np.sqrt(theta) * np.outer(rng.standard_normal(n), v)
         Sigma += theta * np.outer(v, v)
     return X, Sigma, v
+
+
+def _sample_covariance(model: Model, d: int, rng: np.random.Generator):
+    """One data set ``(X, Σ, v)`` for a given covariance (``Model(covariance=...)``, SPEC §6).
+
+    Rows ``x = L z``, ``z ~ N(0, I_d)``, ``L`` the Cholesky factor of ``Σ`` (``X = Z Lᵀ``, covariance
+    exactly ``Σ``), ``n = round(d/γ)``; ``d`` must be the size of ``Σ``. Draws ``z`` (``n×d``) only.
+    There is no planted direction: ``v`` is all ``nan`` (the overlap is not simulated).
+    """
+    cov = model.covariance
+    if d != cov.d:
+        raise BadParameter("d", f"the covariance {cov.spec} is {cov.d}×{cov.d}: d must be {cov.d}, got {d}")
+    Z = rng.standard_normal((_sample_size(model, d), d))
+    return Z @ cov.cholesky.T, cov.array, np.full(d, np.nan)
 
 
 #: Mean of the Tracy–Widom law TW₁ (β = 1), from Bornemann, Math. Comp. 79 (2010), Table 4.
@@ -269,11 +287,23 @@ def _replica(quantity: str, method: str, model: Model, d: int, at, rng) -> float
     return measure(model, d, rng, [(quantity, method)], at)[(quantity, method)]
 
 
+def _covariance_size(model: Model, d, quantity: str, extrapolate: bool) -> int:
+    """``d`` for a given covariance: its size (a different ``d`` is refused); refuse what it cannot do."""
+    cov = model.covariance
+    if quantity == "overlap":
+        raise BadParameter("covariance", "overlap needs a planted direction v; a given covariance has none")
+    if extrapolate:
+        raise BadParameter("extrapolate", "a given covariance defines Sigma at its own d only, not at d/2")
+    if d is not None and d != cov.d:
+        raise BadParameter("d", f"the covariance {cov.spec} is {cov.d}×{cov.d}: d must be {cov.d} or omitted, got {d!r}")
+    return cov.d
+
+
 def simulate(
     quantity: str,
     model: Model,
     *,
-    d: int,
+    d: int | None = None,
     seeds: int = 10,
     method: str = "ssr",
     at=None,
@@ -313,6 +343,11 @@ def simulate(
     at d = 600, 1200, 2400 (60, 40, 16 replicas). The price is a standard error about 2.5 times
     larger.
 
+    With a given covariance (``Model(covariance=...)``) the rows are ``x = L z`` with that ``Σ``
+    (:func:`_sample_covariance`), ``d`` defaults to its size (another ``d`` is refused), the
+    finite-``d`` errors use that ``Σ``, and ``overlap`` (no planted direction) and
+    ``extrapolate`` (``Σ`` at ``d/2`` is not defined by one matrix) are refused.
+
     ``progress(done, seeds)``, if given, is called after each replica with the number of
     replicas finished so far (``1, …, seeds``).
 
@@ -341,6 +376,10 @@ def simulate(
     if method not in entry.estimators:
         raise BadParameter("method", f"{quantity!r} is only defined for {', '.join(entry.estimators)}, "
                                      f"got method {method!r}")
+    if model.covariance is not None:
+        d = _covariance_size(model, d, quantity, extrapolate)
+    elif d is None:
+        raise BadParameter("d", "missing the dimension d (or give a covariance)")
     d = _count(d, "d", 2)
     seeds = _count(seeds, "seeds", 2)
     seed = _count(seed, "seed", 0)

@@ -141,7 +141,7 @@ class _Nested(_Context):
     def get(self, name: str):
         with mp.workdps(self.dps + GUARD):
             value = _Context.get(self, name)
-        return [+v for v in value] if isinstance(value, list) else +value
+        return _rounded(value)
 
 
 def _has_closed(entry) -> bool:
@@ -168,7 +168,9 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
     digits. ``route`` is ``"closed"`` (SymPy closed form; isotropic only), ``"fixed-point"`` or
     ``"algebraic"``; by default the closed form when it exists. A model with a masking ratio
     uses the masked estimator (:func:`estimator_for`). ``notes``, a list, receives the sentences
-    that go with the value (a boundary optimum says so there).
+    that go with the value (a boundary optimum says so there). A model with a given covariance
+    (``Model(covariance=...)``) goes to the float64 route of :mod:`numerics.covariance` (``m``,
+    ``gen-error``, ``train-error`` only; ``dps`` does not apply).
     """
     if quantity not in quantities.REGISTRY:
         raise BadParameter("QUANTITY", f"invalid choice {quantity!r} (choose from {', '.join(QUANTITIES)})")
@@ -178,6 +180,8 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
         raise BadParameter("method", f"{quantity} is a property of the "
                                      f"{' or '.join(e.upper() for e in entry.estimators)} estimator; "
                                      f"use --method {entry.estimators[0]}")
+    if model.covariance is not None:
+        return _covariance(quantity, model, route)
     if entry.needs_at and at is None:
         raise BadParameter("at", f"QUANTITY {quantity} needs the point --at A")
     if not isinstance(dps, int) or not 1 <= dps <= 1000:
@@ -186,10 +190,31 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
     if route not in ROUTES:
         raise BadParameter("route", f"expected one of {ROUTES}, got {route!r}")
     check_supported(model, route)
-    if entry.spectral and model.continuous:
-        raise BadParameter("noise", f"{quantity} of a continuous law ({model.noise.spec}) is not available yet "
-                                    "(the spectrum of T needs quadrature near its poles); m and the errors are; "
-                                    "use atoms s1:w1,... for the spectrum")
     with mp.workdps(dps + GUARD):
         value = _Context(_solver(route), model, est, at, dps, notes).get(quantity)
-        return [+v for v in value] if isinstance(value, list) else +value
+        return _rounded(value)
+
+
+def _rounded(value):
+    """``value`` rounded to the working precision (a :class:`~numerics.quantities.Support` stays one)."""
+    if isinstance(value, quantities.Support):
+        return value.map(lambda v: +v)
+    return [+v for v in value] if isinstance(value, list) else +value
+
+
+def _covariance(quantity: str, model: Model, route):
+    """A given covariance (SPEC §6): the float64 route :mod:`numerics.covariance`, as an ``mpf``.
+
+    Only ``m``, ``gen-error`` and ``train-error``; the value has float64 accuracy (see
+    ``numerics.covariance.solve(...).accuracy``), not ``dps`` digits.
+    """
+    from numerics import covariance
+
+    if route not in (None, "covariance"):
+        raise BadParameter("route", f"a given covariance is evaluated by its own float64 route, not {route!r}")
+    if quantity not in covariance.QUANTITIES:
+        raise BadParameter("covariance", f"{quantity} is not available for a given covariance "
+                                         f"(available: {', '.join(covariance.QUANTITIES)})")
+    eq = covariance.solve(model.covariance, gamma=model.gamma, lam=model.lam, mask_ratio=model.mask_ratio)
+    with mp.workprec(53):
+        return mp.mpf(eq.value(quantity, model.test_ratio))

@@ -189,6 +189,10 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--test-mask-ratio", metavar="Q", default=None,
                         help="test masking ratio 0 <= Q < 1 of the masked test error gen-error "
                              "(default: Q = P; Q = 0 is the leave-one-out error)")
+    parser.add_argument("--covariance", metavar="FILE", default=None,
+                        help="a given population covariance Sigma (SPEC 6): a d x d .npy file (or a "
+                             "text matrix); replaces --noise/--basis/--theta; evaluated in float64 "
+                             "(m, gen-error, train-error), simulated with that Sigma (d = its size)")
     parser.add_argument("--dps", metavar="N", default=_DEFAULTS["dps"],
                         help="decimal digits of working precision and of the printed value, "
                              "an integer in [1, 1000] (default: 30)")
@@ -218,8 +222,9 @@ def _parser() -> _Parser:
                     "replicas; prints the mean and its standard error.",
         epilog=_QUANTITY_HELP, **common)
     _add_model_arguments(simulate)
-    simulate.add_argument("--d", metavar="D", required=True,
-                          help=f"dimension, an integer in [{_D_RANGE[0]}, {_D_RANGE[1]}]")
+    simulate.add_argument("--d", metavar="D", default=None,
+                          help=f"dimension, an integer in [{_D_RANGE[0]}, {_D_RANGE[1]}] (required "
+                               f"unless --covariance gives it)")
     simulate.add_argument("--seeds", metavar="K", default=_DEFAULTS["seeds"],
                           help=f"number of replicas, an integer in "
                                f"[{_SEEDS_RANGE[0]}, {_SEEDS_RANGE[1]}] (default: 10)")
@@ -341,8 +346,14 @@ def _model_inputs(args) -> tuple[str, Model, str, object, int]:
     quantity = _choice(args.quantity, "QUANTITY", QUANTITIES)
     method = _choice(args.method, "method", METHODS)
     basis = _choice(args.basis, "basis", BASES)
+    covariance = None
+    if args.covariance is not None:
+        from numerics.covariance import load
+
+        covariance = load(args.covariance)
     model = Model(gamma=args.gamma, lam=args.lam, theta=args.theta, noise=args.noise,
-                  basis=basis, mask_ratio=args.mask_ratio or 0, test_mask_ratio=args.test_mask_ratio)
+                  basis=basis, mask_ratio=args.mask_ratio or 0, test_mask_ratio=args.test_mask_ratio,
+                  covariance=covariance)
     at = None if args.at is None else parse_number(args.at, "at")
     entry = quantities.get(quantity)
     method = estimators.select(method, model, entry.estimators).name
@@ -357,13 +368,23 @@ def _model_inputs(args) -> tuple[str, Model, str, object, int]:
 
 def _params(model: Model, method: str, at) -> dict:
     params = model.as_dict()
+    if model.covariance is not None:
+        params["covariance_d"] = model.covariance.d
     params["method"] = method
     params["at"] = None if at is None else str(at)
     return params
 
 
 def _describe(params: dict) -> str:
-    return ", ".join(f"{key}={value}" for key, value in params.items() if value is not None)
+    """``key=value, ...``; a given covariance as ``covariance=FILE (d=D)`` (its hash only in JSON)."""
+    shown = []
+    for key, value in params.items():
+        if value is None or key in ("covariance_sha256", "covariance_d"):
+            continue
+        if key == "covariance":
+            value = f"{value} (d={params['covariance_d']})"
+        shown.append(f"{key}={value}")
+    return ", ".join(shown)
 
 
 def _nstr(value, dps: int):
@@ -387,6 +408,8 @@ def _show(text) -> str:
 
 def _cmd_eval(args) -> int:
     quantity, model, method, at, dps = _model_inputs(args)
+    if model.covariance is not None:
+        return _eval_covariance(args, quantity, model, method, at, dps)
     from numerics import theory
 
     notes: list[str] = []
@@ -395,16 +418,48 @@ def _cmd_eval(args) -> int:
     except theory.ConvergenceError as err:
         raise _UsageError(quantity, str(err)) from None
     text = _nstr(value, dps)
+    intervals = [_nstr(list(pair), dps) for pair in value.intervals] if hasattr(value, "intervals") else None
     params = _params(model, method, at)
     if args.json:
         out = {"quantity": quantity, "value": text, "dps": dps, "params": params}
+        if intervals is not None:  # every interval of the bulk, [[lower, upper], ...]
+            out["intervals"] = intervals
         if notes:
             out["notes"] = notes
         print(json.dumps(out))
     else:
-        print(f"{quantity} = {_show(text)} (dps={dps}; {_describe(params)})")
+        shown = " ∪ ".join(_show(pair) for pair in intervals) if intervals else _show(text)
+        print(f"{quantity} = {shown} (dps={dps}; {_describe(params)})")
         for note in notes:
             print(f"note: {note}")
+    return 0
+
+
+def _eval_covariance(args, quantity, model, method, at, dps) -> int:
+    """``ssr eval`` with ``--covariance``: the float64 route, printed to its stated accuracy.
+
+    The value keeps ``min(--dps, ⌊−log10 accuracy⌋)`` significant digits (``"dps"`` in JSON, with
+    ``"precision": "float64"`` and ``"accuracy"``, the stated relative accuracy).
+    """
+    from numerics import covariance
+
+    if quantity not in covariance.QUANTITIES:
+        raise BadParameter("covariance", f"{quantity} is not available for a given covariance "
+                                         f"(available: {', '.join(covariance.QUANTITIES)})")
+    try:
+        eq = covariance.solve(model.covariance, gamma=model.gamma, lam=model.lam, mask_ratio=model.mask_ratio)
+    except covariance.ConvergenceError as err:
+        raise _UsageError(quantity, str(err)) from None
+    value, accuracy = eq.value(quantity, model.test_ratio), eq.accuracy
+    digits = max(1, min(dps, _FLOAT_DIGITS, int(-mp.log10(accuracy))))
+    with mp.workprec(53):  # a binary64 float converts exactly at 53 bits
+        text = _nstr(mp.mpf(value), digits)
+    params = _params(model, method, at)
+    if args.json:
+        print(json.dumps({"quantity": quantity, "value": text, "dps": digits, "precision": "float64",
+                          "accuracy": float(f"{accuracy:.2g}"), "params": params}))
+    else:
+        print(f"{quantity} = {text} (float64, accuracy ~{accuracy:.0e}; {_describe(params)})")
     return 0
 
 
@@ -421,7 +476,9 @@ class _Progress(StatusLine):
 
 def _cmd_simulate(args) -> int:
     quantity, model, method, at, dps = _model_inputs(args)
-    d = _parse_int(args.d, "d", *_D_RANGE)
+    if args.d is None and model.covariance is None:
+        raise BadParameter("d", "missing required argument --d (or give --covariance FILE)")
+    d = None if args.d is None else _parse_int(args.d, "d", *_D_RANGE)
     seeds = _parse_int(args.seeds, "seeds", *_SEEDS_RANGE)
     seed = _parse_int(args.seed, "seed", 0)
     from numerics.simulate import simulate

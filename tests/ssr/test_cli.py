@@ -486,3 +486,80 @@ def test_spec_checkpoints_through_the_command_line(capsys):
     assert first.startswith("mask-optimum = 1.000000000 ") and note.startswith("note: ") and "boundary" in note
     status, out, err = _run(["eval", "mask-optimum", "--dps", "10"], capsys)
     assert status == 2 and out == "" and err.startswith("ssr: error: test-mask-ratio: ")
+
+
+# --- a given covariance (--covariance FILE) -----------------------------------------------------------
+
+def _ar1(d, rho=0.5):
+    k = np.arange(d)
+    s = np.sqrt(1 + 5 * (k + 0.5) / d)
+    return s[:, None] * rho ** np.abs(k[:, None] - k[None, :]) * s[None, :]
+
+
+@pytest.fixture
+def covariance_file(tmp_path):
+    path = tmp_path / "cov.npy"
+    np.save(path, _ar1(12))
+    return path
+
+
+def test_eval_covariance_is_float64_with_its_accuracy(capsys, covariance_file):
+    from numerics import covariance
+
+    argv = ["eval", "gen-error", "--covariance", str(covariance_file), "--gamma", "1/2", "--lam", "1/10",
+            "--mask-ratio", "0.3"]
+    status, out, err = _run(argv + ["--json"], capsys)
+    assert status == 0 and err == ""
+    data = json.loads(out)
+    eq = covariance.solve(_ar1(12), gamma=0.5, lam=0.1, mask_ratio=0.3)
+    assert data["precision"] == "float64" and data["accuracy"] == float(f"{eq.accuracy:.2g}")
+    assert data["dps"] == min(17, int(-np.log10(eq.accuracy))) and _significant_digits(data["value"]) == data["dps"]
+    assert abs(float(data["value"]) - eq.test_error()) <= 10.0 ** (1 - data["dps"]) * eq.test_error()
+    assert data["params"]["covariance"] == str(covariance_file) and data["params"]["covariance_d"] == 12
+    assert "noise" not in data["params"] and "basis" not in data["params"]
+    status, out, err = _run(argv, capsys)
+    assert status == 0 and out.startswith(f"gen-error = {data['value']} (float64, accuracy ~")
+    assert f"covariance={covariance_file} (d=12)" in out and "mask_ratio=3/10" in out
+
+
+def test_eval_covariance_text_matrix(capsys, tmp_path):
+    path = tmp_path / "cov.txt"
+    np.savetxt(path, _ar1(6))
+    status, out, _ = _run(["eval", "m", "--covariance", str(path), "--json"], capsys)
+    assert status == 0 and json.loads(out)["params"]["covariance_d"] == 6
+
+
+def test_simulate_covariance_takes_its_size(capsys, covariance_file):
+    status, out, err = _run(["simulate", "train-error", "--covariance", str(covariance_file), "--seeds", "2",
+                             "--json"], capsys)
+    assert status == 0 and err == ""
+    data = json.loads(out)
+    assert (data["d"], data["n"]) == (12, 24) and data["params"]["covariance"] == str(covariance_file)
+
+
+@pytest.mark.parametrize("content, argv, name", [
+    ("missing", ["eval", "m"], "covariance"),
+    (np.ones((2, 3)), ["eval", "m"], "covariance"),
+    (np.array([[1.0, 2.0], [2.0, 1.0]]), ["eval", "m"], "covariance"),  # not positive definite
+    (np.array([[1.0, 0.1], [0.2, 1.0]]), ["eval", "m"], "covariance"),  # not symmetric
+    (np.array([[np.inf, 0.0], [0.0, 1.0]]), ["eval", "m"], "covariance"),
+    (np.array([1, "a"], dtype=object), ["eval", "m"], "covariance"),  # needs pickle: refused
+    (b"\x93NUMPY garbage", ["eval", "m"], "covariance"),
+    (_ar1(4), ["eval", "m", "--noise", "1:1/2,6:1/2"], "noise"),
+    (_ar1(4), ["eval", "m", "--basis", "rotational"], "basis"),
+    (_ar1(4), ["eval", "m", "--theta", "1"], "theta"),
+    (_ar1(4), ["eval", "edges"], "covariance"),
+    (_ar1(4), ["eval", "density", "--at", "0"], "covariance"),
+    (_ar1(4), ["simulate", "m", "--d", "5"], "d"),
+    (_ar1(4), ["simulate", "overlap"], "covariance"),
+    (_ar1(4), ["simulate", "m", "--extrapolate"], "extrapolate"),
+])
+def test_bad_covariance_input_exits_2_with_one_line(capsys, tmp_path, content, argv, name):
+    path = tmp_path / "cov.npy"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif isinstance(content, np.ndarray):
+        np.save(path, content, allow_pickle=True)
+    status, out, err = _run(argv + ["--covariance", str(path)], capsys)
+    assert status == 2 and out == ""
+    assert err.startswith(f"ssr: error: {name}: ") and err.count("\n") == 1 and "Traceback" not in err
