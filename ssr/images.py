@@ -99,6 +99,7 @@ PATCH = 12  # patch side: d = PATCH² = 144
 STRIDE = 4
 LAM = Fraction(1, 100)
 HELD_OUT = Fraction(1, 3)
+_DENSITY_CHUNK = 20  # density points per call (warm-started along the grid; progress between calls)
 COLUMNS = ("gamma", "n", "mask_ratio", "measured", "measured_stderr", "theory",
            "gaussian_surrogate", "gaussian_surrogate_stderr")
 
@@ -251,12 +252,15 @@ def theory_error(Sigma, gamma, p, lam=LAM) -> float:
                                         test_mask_ratio=p))
 
 
-def theory_density(a, Sigma, gamma, p, lam=LAM) -> float:
+def theory_density(a, Sigma, gamma, p, lam=LAM):
     """The limiting density of the eigenvalues of ``Â_p`` at ``a`` (SPEC §5 (E3), given ``Σ``).
 
-    ``numerics.covariance.density(a, Σ, gamma=γ, lam=λ, mask_ratio=p)``.
+    ``numerics.covariance.density(a, Σ, gamma=γ, lam=λ, mask_ratio=p)``: a float for a float
+    ``a``, an array for an array (whose points are solved in increasing order, each from the
+    previous one).
     """
-    return float(_covariance().density(a, Sigma, gamma=gamma, lam=lam, mask_ratio=p))
+    value = _covariance().density(a, Sigma, gamma=gamma, lam=lam, mask_ratio=p)
+    return float(value) if np.ndim(a) == 0 else np.asarray(value, dtype=float)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -408,10 +412,11 @@ def _density_curve(Sigma, gamma, p, result: Result, points: int, tick):
     grid = np.union1d(lo - pad + (hi - lo + 2 * pad) * (1 - np.cos(np.pi * nodes)) / 2,
                       np.linspace(lo - pad, hi + pad, points - half))
     rho = []
-    for a in grid:
-        rho.append(theory_density(float(a), Sigma, gamma, p))
-        tick("density")
-    return grid, np.array(rho)
+    for chunk in np.array_split(grid, max(1, len(grid) // _DENSITY_CHUNK)):
+        rho.append(theory_density(chunk, Sigma, gamma, p))
+        for _ in chunk:
+            tick("density")
+    return grid, np.concatenate(rho)
 
 
 # ----------------------------------------------------------------------------------------------
