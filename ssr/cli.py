@@ -42,6 +42,7 @@ numerics.model.BadParameter: dps: expected an integer in [1, 1000], got '2.5'
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -334,11 +335,7 @@ def _model_inputs(args) -> tuple[str, Model, str, object, int]:
     quantity = _choice(args.quantity, "QUANTITY", QUANTITIES)
     method = _choice(args.method, "method", METHODS)
     basis = _choice(args.basis, "basis", BASES)
-    covariance = None
-    if args.covariance is not None:
-        from numerics.covariance import load
-
-        covariance = load(args.covariance)
+    covariance = None if args.covariance is None else _load_covariance(args.covariance)
     model = Model(gamma=args.gamma, lam=args.lam, theta=args.theta, noise=args.noise,
                   basis=basis, mask_ratio=args.mask_ratio or 0, test_mask_ratio=args.test_mask_ratio,
                   covariance=covariance)
@@ -352,6 +349,14 @@ def _model_inputs(args) -> tuple[str, Model, str, object, int]:
         raise BadParameter("at", f"only used by QUANTITY {users}, not by {quantity}")
     dps = _parse_int(args.dps, "dps", *_DPS_RANGE)
     return quantity, model, method, at, dps
+
+
+@functools.lru_cache(maxsize=4)
+def _load_covariance(path: str):
+    """The covariance in the file ``path`` (loaded once for all the points of a grid)."""
+    from numerics.covariance import load
+
+    return load(path)
 
 
 def _params(model: Model, method: str, at) -> dict:
@@ -395,35 +400,61 @@ def _show(text) -> str:
 
 
 def _cmd_eval(args) -> int:
-    quantity, model, method, at, dps = _model_inputs(args)
+    """One line (``--json``: one JSON object) per point of the grid of ``args`` (:mod:`ssr.grid`)."""
+    _choice(args.quantity, "QUANTITY", QUANTITIES)
+    points = _grid(args)
+    inputs = [_model_inputs(point) for point in points.points()]  # every point checked before any output
+    warm: dict = {}
+    for point in inputs:
+        out, lines = _evaluate_point(*point, warm=warm, where=_where(points, point) if points.ranged else "")
+        if args.json:
+            print(json.dumps(out), flush=points.ranged)
+        else:
+            print("\n".join(lines), flush=points.ranged)
+    return 0
+
+
+def _grid(args):
+    from ssr.grid import grid
+
+    return grid(args)
+
+
+def _where(points, inputs) -> str:
+    """`` (at gamma=…, lam=…)``: the ranged parameters of a grid point, for an error message."""
+    _, model, _, at, _ = inputs
+    values = {**model.as_dict(), "at": at, "mask_ratio": model.mask_ratio, "test_mask_ratio": model.test_ratio}
+    return " (at " + ", ".join(f"{name}={values[name]}" for name in points.axes) + ")"
+
+
+def _evaluate_point(quantity, model, method, at, dps, *, warm=None, where: str = "") -> tuple[dict, list[str]]:
+    """The value at one point: its JSON object and its text lines (the value, then ``note:`` lines).
+
+    ``warm`` is passed to :func:`numerics.theory.evaluate` (warm starts along a grid); ``where``
+    is appended to the message of a solver that does not converge.
+    """
     if model.covariance is not None:
-        return _eval_covariance(args, quantity, model, method, at, dps)
+        return _eval_covariance(quantity, model, method, at, dps)
     from numerics import theory
 
     notes: list[str] = []
     try:
-        value = theory.evaluate(quantity, model, method=method, at=at, dps=dps, notes=notes)
+        value = theory.evaluate(quantity, model, method=method, at=at, dps=dps, notes=notes, warm=warm)
     except theory.ConvergenceError as err:
-        raise _UsageError(quantity, str(err)) from None
+        raise _UsageError(quantity, f"{err}{where}") from None
     text = _nstr(value, dps)
     intervals = [_nstr(list(pair), dps) for pair in value.intervals] if hasattr(value, "intervals") else None
     params = _params(model, method, at)
-    if args.json:
-        out = {"quantity": quantity, "value": text, "dps": dps, "params": params}
-        if intervals is not None:  # every interval of the bulk, [[lower, upper], ...]
-            out["intervals"] = intervals
-        if notes:
-            out["notes"] = notes
-        print(json.dumps(out))
-    else:
-        shown = " ∪ ".join(_show(pair) for pair in intervals) if intervals else _show(text)
-        print(f"{quantity} = {shown} (dps={dps}; {_describe(params)})")
-        for note in notes:
-            print(f"note: {note}")
-    return 0
+    out = {"quantity": quantity, "value": text, "dps": dps, "params": params}
+    if intervals is not None:  # every interval of the bulk, [[lower, upper], ...]
+        out["intervals"] = intervals
+    if notes:
+        out["notes"] = notes
+    shown = " ∪ ".join(_show(pair) for pair in intervals) if intervals else _show(text)
+    return out, [f"{quantity} = {shown} (dps={dps}; {_describe(params)})", *(f"note: {note}" for note in notes)]
 
 
-def _eval_covariance(args, quantity, model, method, at, dps) -> int:
+def _eval_covariance(quantity, model, method, at, dps) -> tuple[dict, list[str]]:
     """``ssr eval`` with ``--covariance``: the float64 route, printed to its stated accuracy.
 
     The value keeps ``min(--dps, ⌊−log10 accuracy⌋)`` significant digits (``"dps"`` in JSON, with
@@ -443,12 +474,9 @@ def _eval_covariance(args, quantity, model, method, at, dps) -> int:
     with mp.workprec(53):  # a binary64 float converts exactly at 53 bits
         text = _nstr(mp.mpf(value), digits)
     params = _params(model, method, at)
-    if args.json:
-        print(json.dumps({"quantity": quantity, "value": text, "dps": digits, "precision": "float64",
-                          "accuracy": float(f"{accuracy:.2g}"), "params": params}))
-    else:
-        print(f"{quantity} = {text} (float64, accuracy ~{accuracy:.0e}; {_describe(params)})")
-    return 0
+    out = {"quantity": quantity, "value": text, "dps": digits, "precision": "float64",
+           "accuracy": float(f"{accuracy:.2g}"), "params": params}
+    return out, [f"{quantity} = {text} (float64, accuracy ~{accuracy:.0e}; {_describe(params)})"]
 
 
 class _Progress(StatusLine):
