@@ -13,6 +13,12 @@
     ssr phase [--plane theta-contrast|theta-gamma] [--noise ...] [--gamma G] [--lam L]
               [--basis diagonal|rotational] [--range LO:HI] [--theta-max T]
               [--points N[xM]] [--dps D] --out DIR
+    ssr sweep QUANTITY [same parameters as eval] --out DIR
+
+A numeric parameter (``--gamma``, ``--lam``, ``--theta``, ``--at``, ``--mask-ratio``,
+``--test-mask-ratio``) also takes a range ``START:STOP:COUNT`` (:mod:`ssr.grid`): ``ssr eval``
+prints one line per point of the grid (``--json``: one JSON object per line), ``ssr sweep``
+appends one row per point to ``DIR/sweep.csv`` and resumes after a kill (:mod:`ssr.sweep`).
 
 Defaults: ``--gamma 1/2`` and ``--lam 1/5`` (the isotropic checkpoint of SPEC §3),
 ``--theta 0``, ``--noise 1:1``, ``--basis diagonal``, ``--method ssr``, ``--dps 30``;
@@ -82,11 +88,14 @@ _QUANTITY_HELP = "\n".join([
     *(f"  {q.name:<12} {q.meaning}" for q in quantities.REGISTRY.values()),
     "",
     "numbers are exact: 1/2, 0.2 and 1e-3 are accepted; write a signed value as --theta=-1",
-    "or --theta -1."])
+    "or --theta -1.",
+    "grids: --gamma, --lam, --theta, --at, --mask-ratio and --test-mask-ratio also take a range",
+    "START:STOP:COUNT (COUNT >= 2 evenly spaced exact points, both ends included); several ranges",
+    "form their product (gamma outermost, test-mask-ratio innermost), one line per point."])
 
 _HINTS = {
     "QUANTITY": f"choose from {', '.join(QUANTITIES)}",
-    "COMMAND": "choose from eval, simulate, verify, derive, phase",
+    "COMMAND": "choose from eval, simulate, verify, derive, phase, sweep",
 }
 
 _PHASE_POINTS = "24x16"
@@ -293,6 +302,17 @@ def _parser() -> _Parser:
     phase.add_argument("--out", metavar="DIR", required=True,
                        help="directory for phase.csv, thresholds.csv and phase.png (created if missing)")
     phase.set_defaults(run=_cmd_phase)
+
+    sweep = commands.add_parser(
+        "sweep", help="evaluate a grid into DIR/sweep.csv, resumable",
+        description="Evaluate QUANTITY on the grid of the ranges START:STOP:COUNT, appending one "
+                    "row per point to DIR/sweep.csv (DIR/sweep.json records the command). Rerun "
+                    "the same command after an interruption to compute only the missing points.",
+        epilog=_QUANTITY_HELP, **common)
+    _add_model_arguments(sweep)
+    sweep.add_argument("--out", metavar="DIR", required=True,
+                       help="directory for sweep.csv and sweep.json (created if missing)")
+    sweep.set_defaults(run=_cmd_sweep)
     return parser
 
 
@@ -404,7 +424,7 @@ def _cmd_eval(args) -> int:
     _choice(args.quantity, "QUANTITY", QUANTITIES)
     points = _grid(args)
     inputs = [_model_inputs(point) for point in points.points()]  # every point checked before any output
-    warm: dict = {}
+    warm = {} if points.ranged else None  # warm starts along a grid only
     for point in inputs:
         out, lines = _evaluate_point(*point, warm=warm, where=_where(points, point) if points.ranged else "")
         if args.json:
@@ -430,7 +450,7 @@ def _where(points, inputs) -> str:
 def _evaluate_point(quantity, model, method, at, dps, *, warm=None, where: str = "") -> tuple[dict, list[str]]:
     """The value at one point: its JSON object and its text lines (the value, then ``note:`` lines).
 
-    ``warm`` is passed to :func:`numerics.theory.evaluate` (warm starts along a grid); ``where``
+    ``warm`` (a dict, along a grid) is passed to :func:`numerics.theory.evaluate` for warm starts; ``where``
     is appended to the message of a solver that does not converge.
     """
     if model.covariance is not None:
@@ -439,7 +459,8 @@ def _evaluate_point(quantity, model, method, at, dps, *, warm=None, where: str =
 
     notes: list[str] = []
     try:
-        value = theory.evaluate(quantity, model, method=method, at=at, dps=dps, notes=notes, warm=warm)
+        extra = {} if warm is None else {"warm": warm}
+        value = theory.evaluate(quantity, model, method=method, at=at, dps=dps, notes=notes, **extra)
     except theory.ConvergenceError as err:
         raise _UsageError(quantity, f"{err}{where}") from None
     text = _nstr(value, dps)
@@ -667,6 +688,12 @@ def _cmd_phase(args) -> int:
     print(phase.summary(result))
     print(f"wrote {', '.join(paths)} in {_duration(time.monotonic() - start)}")
     return 0
+
+
+def _cmd_sweep(args) -> int:
+    from ssr import sweep
+
+    return sweep.run(args)
 
 
 def _one_line(text: str) -> str:
