@@ -444,7 +444,10 @@ def _where(points, inputs) -> str:
     """`` (at gamma=…, lam=…)``: the ranged parameters of a grid point, for an error message."""
     _, model, _, at, _ = inputs
     values = {**model.as_dict(), "at": at, "mask_ratio": model.mask_ratio, "test_mask_ratio": model.test_ratio}
-    return " (at " + ", ".join(f"{name}={values[name]}" for name in points.axes) + ")"
+    from ssr.grid import OPTIONS
+
+    names = dict(OPTIONS)
+    return " (at " + ", ".join(f"{names[name]}={values[name]}" for name in points.axes) + ")"
 
 
 def _evaluate_point(quantity, model, method, at, dps, *, warm=None, where: str = "") -> tuple[dict, list[str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
+import mpmath as mp
 import pytest
 
 from numerics.model import BadParameter
@@ -108,3 +109,20 @@ def test_a_grid_over_the_spectral_point(capsys):
     status, out, err = _run(["eval", "density", "--at", "1/2:1:3", "--dps", "10", "--json"], capsys)
     assert status == 0 and err == ""
     assert [json.loads(line)["params"]["at"] for line in out.splitlines()] == ["1/2", "3/4", "1"]
+
+
+def test_a_solver_failure_names_the_grid_point(capsys, monkeypatch):
+    from numerics import theory
+
+    evaluate = theory.evaluate
+
+    def failing(quantity, model, **kwargs):
+        if model.mask_ratio == Fraction(1, 4):
+            raise theory.ConvergenceError("(E1) fixed point for delta", mp.mpf(1), mp.mpf(10) ** -30)
+        return evaluate(quantity, model, **kwargs)
+
+    monkeypatch.setattr(theory, "evaluate", failing)
+    status, out, err = _run(["eval", "m", "--mask-ratio", "0:1/2:3", "--dps", "10"], capsys)
+    assert status == 2 and out.count("\n") == 1  # the first point, then the failure
+    assert err == ("ssr: error: m: (E1) fixed point for delta did not converge: residual 1.0 > tol 1.0e-30 "
+                   "(at mask-ratio=1/4)\n")
