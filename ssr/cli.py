@@ -48,7 +48,6 @@ numerics.model.BadParameter: dps: expected an integer in [1, 1000], got '2.5'
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import re
@@ -371,12 +370,14 @@ def _model_inputs(args) -> tuple[str, Model, str, object, int]:
     return quantity, model, method, at, dps
 
 
-@functools.lru_cache(maxsize=4)
-def _load_covariance(path: str):
-    """The covariance in the file ``path`` (loaded once for all the points of a grid)."""
+def _load_covariance(given):
+    """The covariance of ``--covariance``: loaded from the file, or already loaded (a grid loads it
+    once for all its points, :func:`_grid`)."""
+    if not isinstance(given, str):
+        return given
     from numerics.covariance import load
 
-    return load(path)
+    return load(given)
 
 
 def _params(model: Model, method: str, at) -> dict:
@@ -435,9 +436,14 @@ def _cmd_eval(args) -> int:
 
 
 def _grid(args):
+    """The :class:`ssr.grid.Grid` of ``args``, with a given covariance loaded once for every point."""
     from ssr.grid import grid
 
-    return grid(args)
+    points = grid(args)
+    if points.args.covariance is not None:
+        points.args = argparse.Namespace(**vars(points.args))
+        points.args.covariance = _load_covariance(points.args.covariance)
+    return points
 
 
 def _where(points, inputs) -> str:

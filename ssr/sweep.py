@@ -25,7 +25,7 @@ import time
 
 from numerics.model import BadParameter, parse_number
 from ssr import cli
-from ssr.grid import OPTIONS, grid
+from ssr.grid import OPTIONS
 
 __all__ = ["COLUMNS", "KEY", "command", "run"]
 
@@ -162,7 +162,7 @@ def _resume(path: str, header: bytes, keys: set) -> tuple[set, bool]:
 def run(args) -> int:
     """``ssr sweep``: validate every point, then compute and append the missing rows."""
     cli._choice(args.quantity, "QUANTITY", cli.QUANTITIES)
-    points = grid(args)
+    points = cli._grid(args)
     todo = [(key(point), cli._model_inputs(point)) for point in points.points()]
     recorded = command(args, points, todo[0][1])
     directory = cli._writable_directory(args.out, "out")
