@@ -27,7 +27,7 @@ from numerics.model import BadParameter, parse_number
 from ssr import cli
 from ssr.grid import OPTIONS
 
-__all__ = ["COLUMNS", "KEY", "command", "run"]
+__all__ = ["COLUMNS", "KEY", "command", "key", "run"]
 
 #: The inputs that identify a point (the numeric options, exact strings; empty when not given).
 KEY = tuple(attr for attr, _ in OPTIONS)

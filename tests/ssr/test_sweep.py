@@ -162,3 +162,17 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     status, _, err = _run(["sweep", "m", "--gamma", "1:2:3"], capsys)
     assert status == 2 and err == "ssr: error: out: missing required argument --out\n"
     assert not (tmp_path / "sweep.json").exists()
+
+
+def test_a_terminal_sees_a_progress_bar_and_stdout_only_the_summary(tmp_path, capsys, monkeypatch):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main([*SMALL, "--out", str(tmp_path)]) == 0
+    assert "ssr sweep: gen-error [" in terminal.getvalue() and "12/12" in terminal.getvalue()
+    assert capsys.readouterr().out.count("\n") == 1
