@@ -14,6 +14,12 @@
               [--basis diagonal|rotational] [--range LO:HI] [--theta-max T]
               [--points N[xM]] [--dps D] --out DIR
     ssr images --out DIR [--subsets K] [--seed S] [--quick]
+    ssr sweep QUANTITY [same parameters as eval] --out DIR
+
+A numeric parameter (``--gamma``, ``--lam``, ``--theta``, ``--at``, ``--mask-ratio``,
+``--test-mask-ratio``) also takes a range ``START:STOP:COUNT`` (:mod:`ssr.grid`): ``ssr eval``
+prints one line per point of the grid (``--json``: one JSON object per line), ``ssr sweep``
+appends one row per point to ``DIR/sweep.csv`` and resumes after a kill (:mod:`ssr.sweep`).
 
 Defaults: ``--gamma 1/2`` and ``--lam 1/5`` (the isotropic checkpoint of SPEC §3),
 ``--theta 0``, ``--noise 1:1``, ``--basis diagonal``, ``--method ssr``, ``--dps 30``;
@@ -82,11 +88,14 @@ _QUANTITY_HELP = "\n".join([
     *(f"  {q.name:<12} {q.meaning}" for q in quantities.REGISTRY.values()),
     "",
     "numbers are exact: 1/2, 0.2 and 1e-3 are accepted; write a signed value as --theta=-1",
-    "or --theta -1."])
+    "or --theta -1.",
+    "grids: --gamma, --lam, --theta, --at, --mask-ratio and --test-mask-ratio also take a range",
+    "START:STOP:COUNT (COUNT >= 2 evenly spaced exact points, both ends included); several ranges",
+    "form their product (gamma outermost, test-mask-ratio innermost), one line per point."])
 
 _HINTS = {
     "QUANTITY": f"choose from {', '.join(QUANTITIES)}",
-    "COMMAND": "choose from eval, simulate, verify, derive, phase, images",
+    "COMMAND": "choose from eval, simulate, verify, derive, phase, images, sweep",
 }
 
 _SUBSETS_RANGE = (2, 1000)
@@ -314,6 +323,16 @@ def _parser() -> _Parser:
     images.add_argument("--quick", action="store_true",
                         help="fewer training sets and theory points (for tests)")
     images.set_defaults(run=_cmd_images)
+    sweep = commands.add_parser(
+        "sweep", help="evaluate a grid into DIR/sweep.csv, resumable",
+        description="Evaluate QUANTITY on the grid of the ranges START:STOP:COUNT, appending one "
+                    "row per point to DIR/sweep.csv (DIR/sweep.json records the command). Rerun "
+                    "the same command after an interruption to compute only the missing points.",
+        epilog=_QUANTITY_HELP, **common)
+    _add_model_arguments(sweep)
+    sweep.add_argument("--out", metavar="DIR", required=True,
+                       help="directory for sweep.csv and sweep.json (created if missing)")
+    sweep.set_defaults(run=_cmd_sweep)
     return parser
 
 
@@ -356,11 +375,7 @@ def _model_inputs(args) -> tuple[str, Model, str, object, int]:
     quantity = _choice(args.quantity, "QUANTITY", QUANTITIES)
     method = _choice(args.method, "method", METHODS)
     basis = _choice(args.basis, "basis", BASES)
-    covariance = None
-    if args.covariance is not None:
-        from numerics.covariance import load
-
-        covariance = load(args.covariance)
+    covariance = None if args.covariance is None else _load_covariance(args.covariance)
     model = Model(gamma=args.gamma, lam=args.lam, theta=args.theta, noise=args.noise,
                   basis=basis, mask_ratio=args.mask_ratio or 0, test_mask_ratio=args.test_mask_ratio,
                   covariance=covariance)
@@ -374,6 +389,16 @@ def _model_inputs(args) -> tuple[str, Model, str, object, int]:
         raise BadParameter("at", f"only used by QUANTITY {users}, not by {quantity}")
     dps = _parse_int(args.dps, "dps", *_DPS_RANGE)
     return quantity, model, method, at, dps
+
+
+def _load_covariance(given):
+    """The covariance of ``--covariance``: loaded from the file, or already loaded (a grid loads it
+    once for all its points, :func:`_grid`)."""
+    if not isinstance(given, str):
+        return given
+    from numerics.covariance import load
+
+    return load(given)
 
 
 def _params(model: Model, method: str, at) -> dict:
@@ -417,35 +442,70 @@ def _show(text) -> str:
 
 
 def _cmd_eval(args) -> int:
-    quantity, model, method, at, dps = _model_inputs(args)
+    """One line (``--json``: one JSON object) per point of the grid of ``args`` (:mod:`ssr.grid`)."""
+    _choice(args.quantity, "QUANTITY", QUANTITIES)
+    points = _grid(args)
+    inputs = [_model_inputs(point) for point in points.points()]  # every point checked before any output
+    warm = {} if points.ranged else None  # warm starts along a grid only
+    for point in inputs:
+        out, lines = _evaluate_point(*point, warm=warm, where=_where(points, point) if points.ranged else "")
+        if args.json:
+            print(json.dumps(out), flush=points.ranged)
+        else:
+            print("\n".join(lines), flush=points.ranged)
+    return 0
+
+
+def _grid(args):
+    """The :class:`ssr.grid.Grid` of ``args``, with a given covariance loaded once for every point."""
+    from ssr.grid import grid
+
+    points = grid(args)
+    if points.args.covariance is not None:
+        points.args = argparse.Namespace(**vars(points.args))
+        points.args.covariance = _load_covariance(points.args.covariance)
+    return points
+
+
+def _where(points, inputs) -> str:
+    """`` (at gamma=…, lam=…)``: the ranged parameters of a grid point, for an error message."""
+    _, model, _, at, _ = inputs
+    values = {**model.as_dict(), "at": at, "mask_ratio": model.mask_ratio, "test_mask_ratio": model.test_ratio}
+    from ssr.grid import OPTIONS
+
+    names = dict(OPTIONS)
+    return " (at " + ", ".join(f"{names[name]}={values[name]}" for name in points.axes) + ")"
+
+
+def _evaluate_point(quantity, model, method, at, dps, *, warm=None, where: str = "") -> tuple[dict, list[str]]:
+    """The value at one point: its JSON object and its text lines (the value, then ``note:`` lines).
+
+    ``warm`` (a dict, along a grid) is passed to :func:`numerics.theory.evaluate` for warm starts; ``where``
+    is appended to the message of a solver that does not converge.
+    """
     if model.covariance is not None:
-        return _eval_covariance(args, quantity, model, method, at, dps)
+        return _eval_covariance(quantity, model, method, at, dps)
     from numerics import theory
 
     notes: list[str] = []
     try:
-        value = theory.evaluate(quantity, model, method=method, at=at, dps=dps, notes=notes)
+        extra = {} if warm is None else {"warm": warm}
+        value = theory.evaluate(quantity, model, method=method, at=at, dps=dps, notes=notes, **extra)
     except theory.ConvergenceError as err:
-        raise _UsageError(quantity, str(err)) from None
+        raise _UsageError(quantity, f"{err}{where}") from None
     text = _nstr(value, dps)
     intervals = [_nstr(list(pair), dps) for pair in value.intervals] if hasattr(value, "intervals") else None
     params = _params(model, method, at)
-    if args.json:
-        out = {"quantity": quantity, "value": text, "dps": dps, "params": params}
-        if intervals is not None:  # every interval of the bulk, [[lower, upper], ...]
-            out["intervals"] = intervals
-        if notes:
-            out["notes"] = notes
-        print(json.dumps(out))
-    else:
-        shown = " ∪ ".join(_show(pair) for pair in intervals) if intervals else _show(text)
-        print(f"{quantity} = {shown} (dps={dps}; {_describe(params)})")
-        for note in notes:
-            print(f"note: {note}")
-    return 0
+    out = {"quantity": quantity, "value": text, "dps": dps, "params": params}
+    if intervals is not None:  # every interval of the bulk, [[lower, upper], ...]
+        out["intervals"] = intervals
+    if notes:
+        out["notes"] = notes
+    shown = " ∪ ".join(_show(pair) for pair in intervals) if intervals else _show(text)
+    return out, [f"{quantity} = {shown} (dps={dps}; {_describe(params)})", *(f"note: {note}" for note in notes)]
 
 
-def _eval_covariance(args, quantity, model, method, at, dps) -> int:
+def _eval_covariance(quantity, model, method, at, dps) -> tuple[dict, list[str]]:
     """``ssr eval`` with ``--covariance``: the float64 route, printed to its stated accuracy.
 
     The value keeps ``min(--dps, ⌊−log10 accuracy⌋)`` significant digits (``"dps"`` in JSON, with
@@ -465,12 +525,9 @@ def _eval_covariance(args, quantity, model, method, at, dps) -> int:
     with mp.workprec(53):  # a binary64 float converts exactly at 53 bits
         text = _nstr(mp.mpf(value), digits)
     params = _params(model, method, at)
-    if args.json:
-        print(json.dumps({"quantity": quantity, "value": text, "dps": digits, "precision": "float64",
-                          "accuracy": float(f"{accuracy:.2g}"), "params": params}))
-    else:
-        print(f"{quantity} = {text} (float64, accuracy ~{accuracy:.0e}; {_describe(params)})")
-    return 0
+    out = {"quantity": quantity, "value": text, "dps": digits, "precision": "float64",
+           "accuracy": float(f"{accuracy:.2g}"), "params": params}
+    return out, [f"{quantity} = {text} (float64, accuracy ~{accuracy:.0e}; {_describe(params)})"]
 
 
 class _Progress(StatusLine):
@@ -689,6 +746,12 @@ def _cmd_images(args) -> int:
     print(images.summary_table(result))
     print(f"wrote {', '.join(paths)} in {_duration(result.seconds)}")
     return 0
+
+
+def _cmd_sweep(args) -> int:
+    from ssr import sweep
+
+    return sweep.run(args)
 
 
 def _one_line(text: str) -> str:
