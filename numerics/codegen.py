@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import hashlib
 import inspect
 import sys
@@ -147,8 +148,10 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
 def source() -> str:
-    """The text of :mod:`numerics._closed` for the closed forms SymPy derives now."""
+    """The text of :mod:`numerics._closed` for the closed forms SymPy derives now (once per process,
+    like the derivations themselves)."""
     import sympy as sp
 
     functions, table, lines, used = [], [], [], set()
