@@ -124,6 +124,8 @@ def _function(function, name: str, method: str, doc: str) -> tuple[ast.FunctionD
                 sub.id = renamed[sub.id]
             else:
                 free.add(sub.id)
+    if free & set(names):
+        raise RuntimeError(f"{name}: the argument names {sorted(free & set(names))} would hide names the code uses")
     node.name = name
     node.body.insert(0, ast.Expr(ast.Constant(doc)))
     return node, free
