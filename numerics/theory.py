@@ -1,8 +1,10 @@
 r"""Theory limits of every QUANTITY at any precision, by one of three routes.
 
-- ``route="closed"``: the closed forms *derived* by SymPy in :mod:`derive.isotropic` and
-  :mod:`derive.spiked`, turned into mpmath functions by :func:`sympy.lambdify`
-  (``modules="mpmath"``), never retyped (isotropic bulk only);
+- ``route="closed"``: the closed forms *derived* by SymPy in :mod:`derive.isotropic`,
+  :mod:`derive.spiked` and :mod:`derive.masking`, turned into mpmath functions by
+  :func:`sympy.lambdify` (``modules="mpmath"``), never retyped (isotropic bulk only). ``ssr derive``
+  writes that code into :mod:`numerics._closed` (:mod:`numerics.codegen`), so evaluating a closed
+  form imports no SymPy;
 - ``route="fixed-point"``: :mod:`numerics.fixedpoint`, Newton and continuation on one branch
   of the self-consistent equations (any law);
 - ``route="algebraic"``: :mod:`numerics.algebraic`, all roots of the polynomial form of the
@@ -81,16 +83,21 @@ def closed_form(quantity: str, method: str = "ssr"):
 
 @functools.lru_cache(maxsize=None)
 def _compiled(quantity: str, method: str):
-    import sympy as sp
+    """The mpmath function of the closed form (a list for ``edges``), arguments
+    ``gamma, lam, theta, p, q`` and the spectral variable.
 
-    from derive.symbols import a, gamma, lam, p, q, theta, x
+    It is the generated module :mod:`numerics._closed` (``lambdify``'s code, written by
+    ``ssr derive``; no SymPy at run time). A closed form that module does not have yet (a new one,
+    before ``ssr derive``; ``ssr derive --check`` then fails) is derived and lambdified here.
+    """
+    from numerics import _closed
 
-    expr = closed_form(quantity, method)
-    variable = a if _estimator(method).resolvent else x
-    args = (gamma, lam, theta, p, q, variable)
-    if isinstance(expr, list):
-        return [sp.lambdify(args, e, modules="mpmath") for e in expr]
-    return sp.lambdify(args, expr, modules="mpmath")
+    function = _closed.CLOSED.get((quantity, _estimator(method).name))
+    if function is not None:
+        return function
+    from numerics import codegen
+
+    return codegen.lambdified(quantity, method)
 
 
 def _exact(value):

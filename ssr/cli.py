@@ -264,10 +264,11 @@ def _parser() -> _Parser:
     verify.set_defaults(run=_cmd_verify)
 
     derive = commands.add_parser(
-        "derive", help="regenerate the Markdown derivations",
-        description="Write the derivations in derivations/ from the SymPy code.", **common)
+        "derive", help="regenerate the Markdown derivations and the generated closed forms",
+        description="Write the derivations in derivations/ and the mpmath code of the closed forms "
+                    "(numerics/_closed.py) from the SymPy code.", **common)
     derive.add_argument("--check", action="store_true",
-                        help="only check that derivations/ is up to date")
+                        help="only check that derivations/ and numerics/_closed.py are up to date")
     derive.set_defaults(run=_cmd_derive)
 
     phase = commands.add_parser(
@@ -641,13 +642,15 @@ class _DeriveProgress(StatusLine):
 
 def _cmd_derive(args) -> int:
     from derive import documents
+    from numerics import codegen
 
     progress = _DeriveProgress(sys.stderr) if sys.stderr.isatty() else None
     try:
-        return int(documents.write_all(check=args.check, progress=progress))
+        status = int(documents.write_all(check=args.check, progress=progress))
     finally:
         if progress is not None:
             progress.close()
+    return max(status, int(codegen.write(check=args.check)))  # numerics/_closed.py, after derivations/
 
 
 def _parse_points(text: str) -> tuple[int, int]:
