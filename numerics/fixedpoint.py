@@ -87,26 +87,48 @@ def _tol():
     return mp.mpf(10) ** (-(mp.mp.dps - GUARD // 2))
 
 
-def _delta(model: Model, est, lam):
-    """δ(λ) solving (E1) at the current precision (bracketed, then Newton)."""
+def _delta(model: Model, est, lam, start=None):
+    """δ(λ) solving (E1) at the current precision (bracketed, then Newton).
+
+    ``start`` (optional) is a warm-start hint, e.g. the δ of a neighbouring grid point: Newton
+    starts there instead of from the bracketed solve. It cannot change the result: the positive
+    root is unique (below), the final Newton verifies its residual, and a hint from which Newton
+    fails or lands on a root ``≤ 0`` falls back to the cold start.
+    """
     def residual(delta):
         return reduction.e1_rhs(model, est, lam, delta) - delta
 
+    if start is not None:
+        start = mp.mpf(start)
+        try:
+            root = newton(residual, start, what="(E1) fixed point for delta", tol=_tol() * (1 + abs(start)))
+        except ConvergenceError:
+            root = None
+        if root is not None and root > 0:
+            return root
     # residual(0) > 0 and residual(δ) < 0 for δ ≥ γ ∫ s dν / min b (the right side is below that
     # bound): the positive root is unique (the right side is increasing and concave in δ).
     upper = model.mp("gamma") * model.law.mean() / lam
-    start = mp.findroot(residual, (mp.mpf(0), upper), solver="anderson", tol=mp.mpf(10) ** -12, maxsteps=500)
+    start = _bracket(residual, upper)
     # relative tolerance: δ grows like 1/λ for γ > 1 as λ → 0
     return newton(residual, start, what="(E1) fixed point for delta", tol=_tol() * (1 + abs(start)))
 
 
-def delta(model: Model, est, dps: int):
-    """``δ(λ)`` of (E1) for ``est`` at ``dps + GUARD`` digits (``0`` for an estimator without resolvent)."""
+def _bracket(residual, upper):
+    """A start for Newton on (E1): the bracketed root in ``(0, upper)`` to 12 digits (cold start)."""
+    return mp.findroot(residual, (mp.mpf(0), upper), solver="anderson", tol=mp.mpf(10) ** -12, maxsteps=500)
+
+
+def delta(model: Model, est, dps: int, start=None):
+    """``δ(λ)`` of (E1) for ``est`` at ``dps + GUARD`` digits (``0`` for an estimator without resolvent).
+
+    ``start``: an optional warm-start hint (see :func:`_delta`); the result does not depend on it.
+    """
     est = _estimator(est)
     if not est.resolvent:
         return mp.mpf(0)
     with mp.workdps(dps + GUARD):
-        return _delta(model, est, model.mp("lam"))
+        return _delta(model, est, model.mp("lam"), start)
 
 
 def delta_slope(model: Model, est, dps: int):

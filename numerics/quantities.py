@@ -110,19 +110,19 @@ def _spiked(name):
 def _m(ctx):
     if ctx.route is None:
         return ctx.closed("m")
-    return reduction.m_value(ctx.model, ctx.est, ctx.route.delta(ctx.model, ctx.est, ctx.dps))
+    return reduction.m_value(ctx.model, ctx.est, ctx.delta())
 
 
 def _gen_error(ctx):
     if ctx.route is None:
         return ctx.closed("gen-error")
-    return reduction.gen_error(ctx.model, ctx.est, ctx.route.delta(ctx.model, ctx.est, ctx.dps))
+    return reduction.gen_error(ctx.model, ctx.est, ctx.delta())
 
 
 def _train_error(ctx):
     if ctx.route is None:
         return ctx.closed("train-error")
-    return reduction.train_error(ctx.model, ctx.est, ctx.route.delta(ctx.model, ctx.est, ctx.dps))
+    return reduction.train_error(ctx.model, ctx.est, ctx.delta())
 
 
 class Support(list):

@@ -1,8 +1,10 @@
 r"""Theory limits of every QUANTITY at any precision, by one of three routes.
 
-- ``route="closed"``: the closed forms *derived* by SymPy in :mod:`derive.isotropic` and
-  :mod:`derive.spiked`, turned into mpmath functions by :func:`sympy.lambdify`
-  (``modules="mpmath"``), never retyped (isotropic bulk only);
+- ``route="closed"``: the closed forms *derived* by SymPy in :mod:`derive.isotropic`,
+  :mod:`derive.spiked` and :mod:`derive.masking`, turned into mpmath functions by
+  :func:`sympy.lambdify` (``modules="mpmath"``), never retyped (isotropic bulk only). ``ssr derive``
+  writes that code into :mod:`numerics._closed` (:mod:`numerics.codegen`), so evaluating a closed
+  form imports no SymPy;
 - ``route="fixed-point"``: :mod:`numerics.fixedpoint`, Newton and continuation on one branch
   of the self-consistent equations (any law);
 - ``route="algebraic"``: :mod:`numerics.algebraic`, all roots of the polynomial form of the
@@ -81,16 +83,21 @@ def closed_form(quantity: str, method: str = "ssr"):
 
 @functools.lru_cache(maxsize=None)
 def _compiled(quantity: str, method: str):
-    import sympy as sp
+    """The mpmath function of the closed form (a list for ``edges``), arguments
+    ``gamma, lam, theta, p, q`` and the spectral variable.
 
-    from derive.symbols import a, gamma, lam, p, q, theta, x
+    It is the generated module :mod:`numerics._closed` (``lambdify``'s code, written by
+    ``ssr derive``; no SymPy at run time). A closed form that module does not have yet (a new one,
+    before ``ssr derive``; ``ssr derive --check`` then fails) is derived and lambdified here.
+    """
+    from numerics import _closed
 
-    expr = closed_form(quantity, method)
-    variable = a if _estimator(method).resolvent else x
-    args = (gamma, lam, theta, p, q, variable)
-    if isinstance(expr, list):
-        return [sp.lambdify(args, e, modules="mpmath") for e in expr]
-    return sp.lambdify(args, expr, modules="mpmath")
+    function = _closed.CLOSED.get((quantity, _estimator(method).name))
+    if function is not None:
+        return function
+    from numerics import codegen
+
+    return codegen.lambdified(quantity, method)
 
 
 def _exact(value):
@@ -103,11 +110,21 @@ def _exact(value):
 class _Context:
     """What a quantity's limit function sees (see :mod:`numerics.quantities`)."""
 
-    def __init__(self, route, model: Model, est, at, dps: int, notes: list | None = None):
+    def __init__(self, route, model: Model, est, at, dps: int, notes: list | None = None, warm: dict | None = None):
         self.route, self.model, self.est, self.dps = route, model, est, dps
         self.at = _exact(at) if at is not None else None
         self.notes = [] if notes is None else notes
+        self.warm = warm
         self._values: dict = {}
+
+    def delta(self):
+        """``δ`` of (E1) on this route; with ``warm`` (fixed-point route) Newton starts from the δ of
+        the previous evaluation that shared ``warm`` (:func:`numerics.fixedpoint.delta`'s hint)."""
+        if self.warm is None or self.route is not fixedpoint:
+            return self.route.delta(self.model, self.est, self.dps)
+        value = self.route.delta(self.model, self.est, self.dps, start=self.warm.get(self.est.name))
+        self.warm[self.est.name] = value
+        return value
 
     def get(self, name: str):
         if name not in self._values:
@@ -161,7 +178,7 @@ def estimator_for(quantity: str, model: Model, method: str = "ssr"):
 
 
 def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: int = 30, route: str | None = None,
-             notes: list | None = None):
+             notes: list | None = None, warm: dict | None = None):
     """The large-``d`` limit of ``quantity`` for ``model``, to ``dps`` significant digits.
 
     Returns an ``mpf`` (or ``[lower, upper]`` for ``edges``) computed with the route's guard
@@ -171,6 +188,10 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
     that go with the value (a boundary optimum says so there). A model with a given covariance
     (``Model(covariance=...)``) goes to the float64 route of :mod:`numerics.covariance` (``m``,
     ``gen-error``, ``train-error`` only; ``dps`` does not apply).
+
+    ``warm``, a dict the caller keeps across the evaluations of a grid (start with ``{}``), makes
+    the fixed-point route start the (E1) solve of each point from the previous point's ``δ``
+    (warm start); the results are those of a cold start (the final Newton verifies its residual).
     """
     if quantity not in quantities.REGISTRY:
         raise BadParameter("QUANTITY", f"invalid choice {quantity!r} (choose from {', '.join(QUANTITIES)})")
@@ -191,7 +212,7 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
         raise BadParameter("route", f"expected one of {ROUTES}, got {route!r}")
     check_supported(model, route)
     with mp.workdps(dps + GUARD):
-        value = _Context(_solver(route), model, est, at, dps, notes).get(quantity)
+        value = _Context(_solver(route), model, est, at, dps, notes, warm).get(quantity)
         return _rounded(value)
 
 

@@ -14,6 +14,13 @@
     ssr phase [--plane theta-contrast|theta-gamma] [--noise ...] [--gamma G] [--lam L]
               [--basis diagonal|rotational] [--range LO:HI] [--theta-max T]
               [--points N[xM]] [--dps D] --out DIR [--scheduler ADDRESS | --workers N]
+    ssr images --out DIR [--subsets K] [--seed S] [--quick]
+    ssr sweep QUANTITY [same parameters as eval] --out DIR
+
+A numeric parameter (``--gamma``, ``--lam``, ``--theta``, ``--at``, ``--mask-ratio``,
+``--test-mask-ratio``) also takes a range ``START:STOP:COUNT`` (:mod:`ssr.grid`): ``ssr eval``
+prints one line per point of the grid (``--json``: one JSON object per line), ``ssr sweep``
+appends one row per point to ``DIR/sweep.csv`` and resumes after a kill (:mod:`ssr.sweep`).
 
 Defaults: ``--gamma 1/2`` and ``--lam 1/5`` (the isotropic checkpoint of SPEC §3),
 ``--theta 0``, ``--noise 1:1``, ``--basis diagonal``, ``--method ssr``, ``--dps 30``;
@@ -82,13 +89,17 @@ _QUANTITY_HELP = "\n".join([
     *(f"  {q.name:<12} {q.meaning}" for q in quantities.REGISTRY.values()),
     "",
     "numbers are exact: 1/2, 0.2 and 1e-3 are accepted; write a signed value as --theta=-1",
-    "or --theta -1."])
+    "or --theta -1.",
+    "grids: --gamma, --lam, --theta, --at, --mask-ratio and --test-mask-ratio also take a range",
+    "START:STOP:COUNT (COUNT >= 2 evenly spaced exact points, both ends included); several ranges",
+    "form their product (gamma outermost, test-mask-ratio innermost), one line per point."])
 
 _HINTS = {
     "QUANTITY": f"choose from {', '.join(QUANTITIES)}",
-    "COMMAND": "choose from eval, simulate, verify, derive, phase",
+    "COMMAND": "choose from eval, simulate, verify, derive, phase, images, sweep",
 }
 
+_SUBSETS_RANGE = (2, 1000)
 _PHASE_POINTS = "24x16"
 _PHASE_POINTS_RANGE = (2, 400)
 _PHASE_DPS = "15"
@@ -280,10 +291,11 @@ def _parser() -> _Parser:
     verify.set_defaults(run=_cmd_verify)
 
     derive = commands.add_parser(
-        "derive", help="regenerate the Markdown derivations",
-        description="Write the derivations in derivations/ from the SymPy code.", **common)
+        "derive", help="regenerate the Markdown derivations and the generated closed forms",
+        description="Write the derivations in derivations/ and the mpmath code of the closed forms "
+                    "(numerics/_closed.py) from the SymPy code.", **common)
     derive.add_argument("--check", action="store_true",
-                        help="only check that derivations/ is up to date")
+                        help="only check that derivations/ and numerics/_closed.py are up to date")
     derive.set_defaults(run=_cmd_derive)
 
     phase = commands.add_parser(
@@ -320,6 +332,36 @@ def _parser() -> _Parser:
                        help="directory for phase.csv, thresholds.csv and phase.png (created if missing)")
     _add_cluster_arguments(phase)
     phase.set_defaults(run=_cmd_phase)
+
+    images = commands.add_parser(
+        "images", help="real data: masked image modelling on natural-image patches",
+        description="Fit the masked estimator A_p on 12x12 patches of scikit-image's bundled "
+                    "natural images (d = 144, lambda = 1/100, gamma in {1, 1/2, 1/4, 1/10}, "
+                    "p in {0, 1/4, 1/2}) and compare the masked test error on held-out patches "
+                    "with the given-covariance theory and with Gaussian data of the same "
+                    "covariance. Writes images.csv, images-errors.png, images-spectrum.png and "
+                    "report.md into --out DIR.", **common)
+    images.add_argument("--out", metavar="DIR", required=True,
+                        help="directory for the outputs (created if missing)")
+    images.add_argument("--subsets", metavar="K", default=None,
+                        help=f"random training sets per (gamma, p), an integer in "
+                             f"[{_SUBSETS_RANGE[0]}, {_SUBSETS_RANGE[1]}] (default: 10; --quick: 6)")
+    images.add_argument("--seed", metavar="S", default=_DEFAULTS["seed"],
+                        help="seed of the split, the training sets and the Gaussian data, an "
+                             "integer >= 0 (default: 0)")
+    images.add_argument("--quick", action="store_true",
+                        help="fewer training sets and theory points (for tests)")
+    images.set_defaults(run=_cmd_images)
+    sweep = commands.add_parser(
+        "sweep", help="evaluate a grid into DIR/sweep.csv, resumable",
+        description="Evaluate QUANTITY on the grid of the ranges START:STOP:COUNT, appending one "
+                    "row per point to DIR/sweep.csv (DIR/sweep.json records the command). Rerun "
+                    "the same command after an interruption to compute only the missing points.",
+        epilog=_QUANTITY_HELP, **common)
+    _add_model_arguments(sweep)
+    sweep.add_argument("--out", metavar="DIR", required=True,
+                       help="directory for sweep.csv and sweep.json (created if missing)")
+    sweep.set_defaults(run=_cmd_sweep)
     return parser
 
 
@@ -362,11 +404,7 @@ def _model_inputs(args) -> tuple[str, Model, str, object, int]:
     quantity = _choice(args.quantity, "QUANTITY", QUANTITIES)
     method = _choice(args.method, "method", METHODS)
     basis = _choice(args.basis, "basis", BASES)
-    covariance = None
-    if args.covariance is not None:
-        from numerics.covariance import load
-
-        covariance = load(args.covariance)
+    covariance = None if args.covariance is None else _load_covariance(args.covariance)
     model = Model(gamma=args.gamma, lam=args.lam, theta=args.theta, noise=args.noise,
                   basis=basis, mask_ratio=args.mask_ratio or 0, test_mask_ratio=args.test_mask_ratio,
                   covariance=covariance)
@@ -380,6 +418,16 @@ def _model_inputs(args) -> tuple[str, Model, str, object, int]:
         raise BadParameter("at", f"only used by QUANTITY {users}, not by {quantity}")
     dps = _parse_int(args.dps, "dps", *_DPS_RANGE)
     return quantity, model, method, at, dps
+
+
+def _load_covariance(given):
+    """The covariance of ``--covariance``: loaded from the file, or already loaded (a grid loads it
+    once for all its points, :func:`_grid`)."""
+    if not isinstance(given, str):
+        return given
+    from numerics.covariance import load
+
+    return load(given)
 
 
 def _params(model: Model, method: str, at) -> dict:
@@ -423,35 +471,70 @@ def _show(text) -> str:
 
 
 def _cmd_eval(args) -> int:
-    quantity, model, method, at, dps = _model_inputs(args)
+    """One line (``--json``: one JSON object) per point of the grid of ``args`` (:mod:`ssr.grid`)."""
+    _choice(args.quantity, "QUANTITY", QUANTITIES)
+    points = _grid(args)
+    inputs = [_model_inputs(point) for point in points.points()]  # every point checked before any output
+    warm = {} if points.ranged else None  # warm starts along a grid only
+    for point in inputs:
+        out, lines = _evaluate_point(*point, warm=warm, where=_where(points, point) if points.ranged else "")
+        if args.json:
+            print(json.dumps(out), flush=points.ranged)
+        else:
+            print("\n".join(lines), flush=points.ranged)
+    return 0
+
+
+def _grid(args):
+    """The :class:`ssr.grid.Grid` of ``args``, with a given covariance loaded once for every point."""
+    from ssr.grid import grid
+
+    points = grid(args)
+    if points.args.covariance is not None:
+        points.args = argparse.Namespace(**vars(points.args))
+        points.args.covariance = _load_covariance(points.args.covariance)
+    return points
+
+
+def _where(points, inputs) -> str:
+    """`` (at gamma=…, lam=…)``: the ranged parameters of a grid point, for an error message."""
+    _, model, _, at, _ = inputs
+    values = {**model.as_dict(), "at": at, "mask_ratio": model.mask_ratio, "test_mask_ratio": model.test_ratio}
+    from ssr.grid import OPTIONS
+
+    names = dict(OPTIONS)
+    return " (at " + ", ".join(f"{names[name]}={values[name]}" for name in points.axes) + ")"
+
+
+def _evaluate_point(quantity, model, method, at, dps, *, warm=None, where: str = "") -> tuple[dict, list[str]]:
+    """The value at one point: its JSON object and its text lines (the value, then ``note:`` lines).
+
+    ``warm`` (a dict, along a grid) is passed to :func:`numerics.theory.evaluate` for warm starts; ``where``
+    is appended to the message of a solver that does not converge.
+    """
     if model.covariance is not None:
-        return _eval_covariance(args, quantity, model, method, at, dps)
+        return _eval_covariance(quantity, model, method, at, dps)
     from numerics import theory
 
     notes: list[str] = []
     try:
-        value = theory.evaluate(quantity, model, method=method, at=at, dps=dps, notes=notes)
+        extra = {} if warm is None else {"warm": warm}
+        value = theory.evaluate(quantity, model, method=method, at=at, dps=dps, notes=notes, **extra)
     except theory.ConvergenceError as err:
-        raise _UsageError(quantity, str(err)) from None
+        raise _UsageError(quantity, f"{err}{where}") from None
     text = _nstr(value, dps)
     intervals = [_nstr(list(pair), dps) for pair in value.intervals] if hasattr(value, "intervals") else None
     params = _params(model, method, at)
-    if args.json:
-        out = {"quantity": quantity, "value": text, "dps": dps, "params": params}
-        if intervals is not None:  # every interval of the bulk, [[lower, upper], ...]
-            out["intervals"] = intervals
-        if notes:
-            out["notes"] = notes
-        print(json.dumps(out))
-    else:
-        shown = " ∪ ".join(_show(pair) for pair in intervals) if intervals else _show(text)
-        print(f"{quantity} = {shown} (dps={dps}; {_describe(params)})")
-        for note in notes:
-            print(f"note: {note}")
-    return 0
+    out = {"quantity": quantity, "value": text, "dps": dps, "params": params}
+    if intervals is not None:  # every interval of the bulk, [[lower, upper], ...]
+        out["intervals"] = intervals
+    if notes:
+        out["notes"] = notes
+    shown = " ∪ ".join(_show(pair) for pair in intervals) if intervals else _show(text)
+    return out, [f"{quantity} = {shown} (dps={dps}; {_describe(params)})", *(f"note: {note}" for note in notes)]
 
 
-def _eval_covariance(args, quantity, model, method, at, dps) -> int:
+def _eval_covariance(quantity, model, method, at, dps) -> tuple[dict, list[str]]:
     """``ssr eval`` with ``--covariance``: the float64 route, printed to its stated accuracy.
 
     The value keeps ``min(--dps, ⌊−log10 accuracy⌋)`` significant digits (``"dps"`` in JSON, with
@@ -471,12 +554,9 @@ def _eval_covariance(args, quantity, model, method, at, dps) -> int:
     with mp.workprec(53):  # a binary64 float converts exactly at 53 bits
         text = _nstr(mp.mpf(value), digits)
     params = _params(model, method, at)
-    if args.json:
-        print(json.dumps({"quantity": quantity, "value": text, "dps": digits, "precision": "float64",
-                          "accuracy": float(f"{accuracy:.2g}"), "params": params}))
-    else:
-        print(f"{quantity} = {text} (float64, accuracy ~{accuracy:.0e}; {_describe(params)})")
-    return 0
+    out = {"quantity": quantity, "value": text, "dps": digits, "precision": "float64",
+           "accuracy": float(f"{accuracy:.2g}"), "params": params}
+    return out, [f"{quantity} = {text} (float64, accuracy ~{accuracy:.0e}; {_describe(params)})"]
 
 
 class _Progress(StatusLine):
@@ -595,13 +675,15 @@ class _DeriveProgress(StatusLine):
 
 def _cmd_derive(args) -> int:
     from derive import documents
+    from numerics import codegen
 
     progress = _DeriveProgress(sys.stderr) if sys.stderr.isatty() else None
     try:
-        return int(documents.write_all(check=args.check, progress=progress))
+        status = int(documents.write_all(check=args.check, progress=progress))
     finally:
         if progress is not None:
             progress.close()
+    return max(status, int(codegen.write(check=args.check)))  # numerics/_closed.py, after derivations/
 
 
 def _parse_points(text: str) -> tuple[int, int]:
@@ -674,6 +756,40 @@ def _cmd_phase(args) -> int:
     print(phase.summary(result))
     print(f"wrote {', '.join(paths)} in {_duration(time.monotonic() - start)}")
     return 0
+
+
+class _ImagesProgress(StatusLine):
+    """``progress`` callback of ``ssr images``: a bar on a terminal."""
+
+    def __call__(self, stage, done, total):
+        self.bar(f"ssr images: {stage}", done, total)
+
+
+def _cmd_images(args) -> int:
+    subsets = None if args.subsets is None else _parse_int(args.subsets, "subsets", *_SUBSETS_RANGE)
+    seed = _parse_int(args.seed, "seed", 0)
+    out = _writable_directory(args.out, "out")
+    from ssr import images
+
+    budget = images.QUICK if args.quick else images.FULL
+    progress = _ImagesProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        result = images.run(budget, subsets=subsets, seed=seed, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    paths = images.write_all(result, out)
+    print(f"ssr images: {len(result.counts)} images, {result.patches} patches (d = {result.d}), "
+          f"{result.held_out} held out; {result.budget.subsets} training sets per point; seed {seed}")
+    print(images.summary_table(result))
+    print(f"wrote {', '.join(paths)} in {_duration(result.seconds)}")
+    return 0
+
+
+def _cmd_sweep(args) -> int:
+    from ssr import sweep
+
+    return sweep.run(args)
 
 
 def _one_line(text: str) -> str:

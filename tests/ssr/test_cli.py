@@ -394,11 +394,27 @@ def test_verify_and_derive_delegate(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(ssr, "verify", verify, raising=False)
     monkeypatch.setitem(sys.modules, "derive.documents", documents)
     monkeypatch.setattr(derive, "documents", documents, raising=False)
+    _fake_codegen(monkeypatch, seen)
     assert cli.main(["verify", "--quick", "--report", out]) == 3
     assert cli.main(["derive", "--check"]) == 4
-    assert seen == {"verify": (True, out), "derive": True, "derive-progress": None}  # not a terminal
+    assert seen == {"verify": (True, out), "derive": True, "derive-progress": None,  # not a terminal
+                    "closed": True}
     seen.clear()
     assert cli.main(["verify"]) == 3 and seen["verify"] == (False, None)
+
+
+def _fake_codegen(monkeypatch, seen: dict, status: int = 0):
+    """``numerics.codegen`` with ``write`` replaced by a fake recording ``check`` in ``seen["closed"]``."""
+    import numerics
+
+    def write(check=False, path=None):
+        seen["closed"] = check
+        return status
+
+    codegen = types.ModuleType("numerics.codegen")
+    codegen.write = write
+    monkeypatch.setitem(sys.modules, "numerics.codegen", codegen)
+    monkeypatch.setattr(numerics, "codegen", codegen, raising=False)
 
 
 def test_derive_shows_a_progress_bar_on_a_terminal(monkeypatch):
@@ -412,12 +428,73 @@ def test_derive_shows_a_progress_bar_on_a_terminal(monkeypatch):
     documents.write_all = write_all
     monkeypatch.setitem(sys.modules, "derive.documents", documents)
     monkeypatch.setattr(derive, "documents", documents, raising=False)
+    _fake_codegen(monkeypatch, {})
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     assert cli.main(["derive"]) == 0
     shown = terminal.getvalue()
     assert "ssr derive [" in shown and "deriving spiked.md" in shown and " 2/2" in shown
     assert shown.endswith("\r")
+
+
+@pytest.mark.parametrize("documents_status, closed_status, expected", [(0, 0, 0), (0, 1, 1), (1, 0, 1), (1, 1, 1)])
+def test_derive_fails_when_the_documents_or_the_generated_module_are_stale(
+        monkeypatch, documents_status, closed_status, expected):
+    seen = {}
+    documents = types.ModuleType("derive.documents")
+    documents.write_all = lambda check, progress=None: documents_status
+    monkeypatch.setitem(sys.modules, "derive.documents", documents)
+    monkeypatch.setattr(derive, "documents", documents, raising=False)
+    _fake_codegen(monkeypatch, seen, closed_status)
+    assert cli.main(["derive", "--check"]) == expected and seen == {"closed": True}
+    assert cli.main(["derive"]) == expected and seen == {"closed": False}
+
+
+def test_derive_check_names_a_tampered_generated_module(monkeypatch, capsys, tmp_path):
+    """The real generator against a tampered copy of numerics/_closed.py (the real one is untouched)."""
+    from numerics import codegen
+
+    documents = types.ModuleType("derive.documents")
+    documents.write_all = lambda check, progress=None: 0
+    monkeypatch.setitem(sys.modules, "derive.documents", documents)
+    monkeypatch.setattr(derive, "documents", documents, raising=False)
+    copy = tmp_path / "_closed.py"
+    text = codegen.PATH.read_text(encoding="utf-8")
+    copy.write_text(text.replace("sqrt(", "mpf(2) * sqrt(", 1), encoding="utf-8")
+    monkeypatch.setattr(codegen, "PATH", copy)
+    assert cli.main(["derive", "--check"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ssr: error: derive: ") and str(copy) in err and len(err.splitlines()) == 1
+    assert cli.main(["derive"]) == 0 and copy.read_text(encoding="utf-8") == text
+    assert cli.main(["derive", "--check"]) == 0
+    assert codegen.PATH.read_text(encoding="utf-8") == text
+
+
+_NO_HEAVY_IMPORTS = """import sys
+from ssr.cli import main
+for argv in {argvs!r}:
+    assert main(argv) == 0, argv
+    print(sorted(name for name in ("sympy", "matplotlib", "scipy", "dask") if name in sys.modules))
+"""
+
+
+def test_eval_imports_neither_sympy_nor_matplotlib(tmp_path):
+    """``ssr eval`` starts fast: the closed route runs the generated numerics/_closed.py, the fixed
+    point needs mpmath only; SymPy, matplotlib, SciPy (and dask) are never imported."""
+    import os
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    argvs = [["eval", "m"], ["eval", "gen-error", "--mask-ratio", "0.3"],
+             ["eval", "outlier", "--theta", "2", "--method", "pca", "--json"],
+             ["eval", "m", "--noise", "1:1/2,6:1/2", "--dps", "20"]]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", _NO_HEAVY_IMPORTS.format(argvs=argvs)], capture_output=True,
+                          text=True, timeout=120, env=env, cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("m = 1.216990566028301905660330188") and lines[2].startswith("gen-error = ")
+    assert lines[1::2] == ["[]"] * len(argvs)
 
 
 def test_help_works_without_the_numerical_modules(monkeypatch, capsys):

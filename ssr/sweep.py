@@ -1,0 +1,209 @@
+"""``ssr sweep QUANTITY [options and ranges] --out DIR``: a grid written incrementally, resumable.
+
+The grid is :mod:`ssr.grid`'s (the same points, in the same order, as ``ssr eval`` with the same
+options). ``DIR/sweep.json`` records the command, normalised (:func:`command`: the quantity,
+every numeric option as an exact string or ``START:STOP:COUNT``, the bulk law, basis, method,
+``dps``, the covariance and its hash); a different command refuses to write into that ``DIR``.
+``DIR/sweep.csv`` has a header (:data:`COLUMNS`) and one row per point: the six numeric inputs
+(exact, empty when not given), the bulk law, basis, covariance, the estimator used, the digits,
+the value (as ``ssr eval`` shows it) and its notes.
+
+Durability: each row is appended by one ``write`` of the whole line followed by ``os.fsync``, so
+a kill (``kill -9`` included) leaves at most one torn last line, one without its trailing
+newline. Rerunning the same command drops that line, skips every point already in the file and
+computes only the missing ones; a lock (``DIR/sweep.lock``, ``flock``) keeps a second run off
+the same ``DIR`` while one is writing.
+"""
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+import json
+import os
+import time
+
+from numerics.model import BadParameter, parse_number
+from ssr import cli
+from ssr.grid import OPTIONS
+
+__all__ = ["COLUMNS", "KEY", "command", "key", "run"]
+
+#: The inputs that identify a point (the numeric options, exact strings; empty when not given).
+KEY = tuple(attr for attr, _ in OPTIONS)
+#: The columns of ``sweep.csv``.
+COLUMNS = (*KEY, "noise", "basis", "covariance", "method", "dps", "value", "notes")
+_VERSION = 1
+
+
+def _exact(value, name: str) -> str:
+    return "" if value is None else str(parse_number(value, name))
+
+
+def key(point) -> tuple[str, ...]:
+    """The exact inputs of a grid point (its row's first columns)."""
+    return tuple(_exact(getattr(point, attr, None), name) for attr, name in OPTIONS)
+
+
+def command(args, points, first) -> dict:
+    """The normalised command of ``args`` (what ``sweep.json`` records); ``first``: the
+    validated inputs of the first point (for the normalised bulk law)."""
+    quantity, model, _, _, dps = first
+    params = model.as_dict()
+    return {
+        "command": "sweep", "version": _VERSION, "quantity": quantity,
+        "options": {**points.normalised(), "noise": params.get("noise"), "basis": params.get("basis"),
+                    "covariance": None if model.covariance is None else
+                    {"spec": model.covariance.spec, "sha256": model.covariance.sha256},
+                    "method": args.method, "dps": dps},
+        "points": len(points), "columns": list(COLUMNS),
+    }
+
+
+def _line(values) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _append(fd: int, data: bytes) -> None:
+    """One ``write`` of the whole line, then ``fsync``: the row is on disk, or at most torn."""
+    written = os.write(fd, data)
+    if written != len(data):
+        raise OSError(f"short write ({written} of {len(data)} bytes)")
+    os.fsync(fd)
+
+
+def _value_text(out: dict) -> str:
+    if "intervals" in out:
+        return " ∪ ".join(f"[{', '.join(pair)}]" for pair in out["intervals"])
+    value = out["value"]
+    return f"[{', '.join(value)}]" if isinstance(value, list) else value
+
+
+def _row(point_key, inputs, out) -> list[str]:
+    _, model, method, _, _ = inputs
+    params = out["params"]
+    return [*point_key, params.get("noise", ""), params.get("basis", ""),
+            "" if model.covariance is None else model.covariance.spec, method, str(out["dps"]),
+            _value_text(out), "; ".join(out.get("notes", []))]
+
+
+def _check_command(path: str, recorded: dict, directory: str) -> None:
+    """Write ``sweep.json`` (atomically) or check that the one there records the same command."""
+    if os.path.exists(path):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                old = json.load(handle)
+        except (OSError, ValueError) as err:
+            raise BadParameter("out", f"cannot read {path!r} ({type(err).__name__}); "
+                                      f"give a new --out DIR") from None
+        if old != recorded:
+            raise BadParameter("out", f"{directory!r} holds a different sweep ({_difference(old, recorded)}); "
+                                      f"give a new --out DIR")
+        return
+    if os.path.exists(os.path.join(directory, "sweep.csv")):
+        raise BadParameter("out", f"{directory!r} has a sweep.csv but no sweep.json (not mixing into it); "
+                                  f"give a new --out DIR")
+    temporary = path + ".tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(recorded, handle, indent=1)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _difference(old, new) -> str:
+    """The first recorded setting that differs: ``name: OLD there, NEW here``."""
+    if not isinstance(old, dict):
+        return "not a sweep record"
+    flat_old = {**(old.get("options") or {}), **{k: v for k, v in old.items() if k != "options"}}
+    flat_new = {"quantity": new["quantity"], **new["options"], **{k: v for k, v in new.items() if k != "options"}}
+    for name in flat_new:
+        if flat_old.get(name) != flat_new[name]:
+            return f"{name.replace('_', '-')}: {flat_old.get(name)} there, {flat_new[name]} here"
+    return "a different record"
+
+
+def _resume(path: str, header: bytes, keys: set) -> tuple[set, bool]:
+    """The keys of the rows in ``path`` and whether a torn last line was dropped.
+
+    Creates the file with its header when it is missing or empty; a torn last line (no trailing
+    newline) is truncated away (and synced) first. Refuses a file whose header or rows are not
+    this sweep's.
+    """
+    with open(path, "ab+") as handle:
+        handle.seek(0)
+        data = handle.read()
+        torn = bool(data) and not data.endswith(b"\n")
+        if torn:
+            data = data[:data.rfind(b"\n") + 1]
+            handle.truncate(len(data))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if not data:
+            handle.write(header)
+            handle.flush()
+            os.fsync(handle.fileno())
+            return set(), torn
+    lines = data.decode("utf-8", errors="replace").split("\n")[:-1]
+    if (lines[0] + "\n").encode("utf-8") != header:
+        raise BadParameter("out", f"{path!r} does not start with the header of this sweep; give a new --out DIR")
+    done = set()
+    for number, row in enumerate(csv.reader(lines[1:]), start=2):
+        point = tuple(row[:len(KEY)])
+        if len(row) != len(COLUMNS) or point not in keys:
+            raise BadParameter("out", f"{path!r} line {number} is not a row of this sweep; give a new --out DIR")
+        done.add(point)
+    return done, torn
+
+
+def run(args) -> int:
+    """``ssr sweep``: validate every point, then compute and append the missing rows."""
+    cli._choice(args.quantity, "QUANTITY", cli.QUANTITIES)
+    points = cli._grid(args)
+    todo = [(key(point), cli._model_inputs(point)) for point in points.points()]
+    recorded = command(args, points, todo[0][1])
+    directory = cli._writable_directory(args.out, "out")
+    lock = open(os.path.join(directory, "sweep.lock"), "w")
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise BadParameter("out", f"another ssr sweep is writing into {directory!r}") from None
+        return _sweep(args, points, todo, recorded, directory)
+    finally:
+        lock.close()
+
+
+def _sweep(args, points, todo, recorded, directory) -> int:
+    start = time.monotonic()
+    _check_command(os.path.join(directory, "sweep.json"), recorded, directory)
+    path = os.path.join(directory, "sweep.csv")
+    done, torn = _resume(path, _line(COLUMNS), {point for point, _ in todo})
+    missing = [(point, inputs) for point, inputs in todo if point not in done]
+    progress = cli.StatusLine(cli.sys.stderr) if cli.sys.stderr.isatty() and not args.json else None
+    warm: dict = {}
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        for count, (point, inputs) in enumerate(missing):
+            out, _ = cli._evaluate_point(*inputs, warm=warm, where=cli._where(points, inputs) if points.ranged else "")
+            _append(fd, _line(_row(point, inputs, out)))
+            if progress is not None:
+                progress.bar(f"ssr sweep: {recorded['quantity']}", count + 1, len(missing))
+    finally:
+        os.close(fd)
+        if progress is not None:
+            progress.close()
+    seconds = time.monotonic() - start
+    summary = {"quantity": recorded["quantity"], "points": len(todo), "computed": len(missing),
+               "resumed": len(done), "torn_line_dropped": torn, "csv": path, "seconds": round(seconds, 3)}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        shape = " x ".join(f"{len(values)} {attr.replace('_', '-')}" for attr, values in points.axes.items())
+        print(f"ssr sweep: {recorded['quantity']} over {shape or 'one point'} = {len(todo)} points: "
+              f"{len(missing)} computed, {len(done)} already in {path}"
+              f"{' (dropped a torn last line)' if torn else ''}; {cli._duration(seconds)}")
+    return 0
