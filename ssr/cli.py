@@ -361,6 +361,7 @@ def _parser() -> _Parser:
     _add_model_arguments(sweep)
     sweep.add_argument("--out", metavar="DIR", required=True,
                        help="directory for sweep.csv and sweep.json (created if missing)")
+    _add_cluster_arguments(sweep)
     sweep.set_defaults(run=_cmd_sweep)
     return parser
 

@@ -150,6 +150,30 @@ class Executor:
             self._client.cancel(futures)
 
 
+    def as_completed(self, function: Callable, tasks: Iterable):
+        """Yield ``(index, function(task))`` as each task finishes (task order in this process).
+
+        For writers that record each result as it comes (``ssr sweep``); an exception raised by
+        a task is raised here, and the tasks still pending are cancelled.
+        """
+        tasks = list(tasks)
+        if self._client is None:
+            if not self.local:
+                raise RuntimeError("Executor.as_completed on a cluster must be called inside `with Executor(...)`")
+            for index, task in enumerate(tasks):
+                yield index, function(task)
+            return
+        from distributed import as_completed
+
+        futures = self._client.map(function, tasks, pure=False)
+        index_of = {future.key: i for i, future in enumerate(futures)}
+        try:
+            for future in as_completed(futures, loop=self._client.loop):
+                yield index_of[future.key], future.result()
+        finally:
+            self._client.cancel(futures)
+
+
 def _checked_address(address: str) -> str:
     """``address`` if it is a well-formed scheduler address that accepts a TCP connection.
 

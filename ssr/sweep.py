@@ -13,6 +13,10 @@ a kill (``kill -9`` included) leaves at most one torn last line, one without its
 newline. Rerunning the same command drops that line, skips every point already in the file and
 computes only the missing ones; a lock (``DIR/sweep.lock``, ``flock``) keeps a second run off
 the same ``DIR`` while one is writing.
+
+``--scheduler ADDRESS`` / ``--workers N`` (:mod:`ssr.parallel`) evaluate chunks of
+:data:`CHUNK` consecutive points as tasks and append each chunk's rows as it arrives (rows may
+then come in another order; the file is the same set of rows, and a resume skips them alike).
 """
 from __future__ import annotations
 
@@ -177,6 +181,24 @@ def run(args) -> int:
         lock.close()
 
 
+#: Points per task: consecutive points of the grid, evaluated with warm starts along the chunk.
+CHUNK = 20
+
+
+def _rows(chunk) -> list[bytes]:
+    """The CSV lines of a chunk of ``(key, inputs, where)`` points (one task; run anywhere).
+
+    Warm starts run along the chunk; they change no printed digit (the final Newton of every point
+    verifies its residual), so a sweep on a cluster writes the rows of the local run.
+    """
+    warm: dict = {}
+    lines = []
+    for point, inputs, where in chunk:
+        out, _ = cli._evaluate_point(*inputs, warm=warm, where=where)
+        lines.append(_line(_row(point, inputs, out)))
+    return lines
+
+
 def _sweep(args, points, todo, recorded, directory) -> int:
     start = time.monotonic()
     _check_command(os.path.join(directory, "sweep.json"), recorded, directory)
@@ -184,14 +206,18 @@ def _sweep(args, points, todo, recorded, directory) -> int:
     done, torn = _resume(path, _line(COLUMNS), {point for point, _ in todo})
     missing = [(point, inputs) for point, inputs in todo if point not in done]
     progress = cli.StatusLine(cli.sys.stderr) if cli.sys.stderr.isatty() and not args.json else None
-    warm: dict = {}
+    chunks = [[(point, inputs, cli._where(points, inputs) if points.ranged else "") for point, inputs in
+               missing[i:i + CHUNK]] for i in range(0, len(missing), CHUNK)]
     fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    count = 0
     try:
-        for count, (point, inputs) in enumerate(missing):
-            out, _ = cli._evaluate_point(*inputs, warm=warm, where=cli._where(points, inputs) if points.ranged else "")
-            _append(fd, _line(_row(point, inputs, out)))
-            if progress is not None:
-                progress.bar(f"ssr sweep: {recorded['quantity']}", count + 1, len(missing))
+        with cli._executor(args) as executor:
+            for _, lines in executor.as_completed(_rows, chunks):
+                for line in lines:  # one write + fsync per row, as each chunk arrives
+                    _append(fd, line)
+                count += len(lines)
+                if progress is not None:
+                    progress.bar(f"ssr sweep: {recorded['quantity']}", count, len(missing))
     finally:
         os.close(fd)
         if progress is not None:

@@ -169,3 +169,17 @@ def test_a_task_error_on_the_cluster_is_the_same_one_line(cluster, capsys):
     remote = _cli(capsys, [*argv, "--scheduler", cluster.scheduler_address])
     assert local[0] == remote[0] == 2 and remote[2] == local[2]
     assert remote[2].startswith("ssr: error: d: the bulk has 6 eigenvalue(s)") and remote[2].count("\n") == 1
+
+
+def test_sweep_on_the_scheduler_writes_the_rows_of_the_local_sweep(cluster, tmp_path, capsys):
+    """``ssr sweep`` with ``--scheduler``: chunks of points as tasks, rows appended as they arrive;
+    the file holds exactly the local sweep's rows (as a set, each once), and a rerun resumes it."""
+    argv = ["sweep", "gen-error", "--noise", "1:1/2,6:1/2", "--gamma", "1/4:2:9", "--lam", "1/10:1:5", "--dps", "15"]
+    assert _cli(capsys, [*argv, "--out", str(tmp_path / "local")])[0] == 0
+    status, out, _ = _cli(capsys, [*argv, "--out", str(tmp_path / "cluster"), "--scheduler", cluster.scheduler_address])
+    assert status == 0 and "45 computed" in out
+    local = (tmp_path / "local" / "sweep.csv").read_text().splitlines()
+    remote = (tmp_path / "cluster" / "sweep.csv").read_text().splitlines()
+    assert local[0] == remote[0] and set(local) == set(remote) and len(set(remote)) == len(remote) == 46
+    status, out, _ = _cli(capsys, [*argv, "--out", str(tmp_path / "cluster")])  # resumed locally: nothing left
+    assert status == 0 and "0 computed, 45 already" in out
