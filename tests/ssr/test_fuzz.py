@@ -3,9 +3,11 @@
 Every run of :func:`ssr.cli.main` (in this process) returns 0 (a value on stdout) or 2 (one line
 ``ssr: error: ...`` on stderr): never another status, never an exception, never a traceback, and
 never longer than :data:`LIMIT` seconds (``SIGALRM``; Hypothesis's ``deadline`` reports slow ones).
-The fast subcommands only (``eval`` at ``--dps`` ≤ 15, ``simulate`` at ``--d`` ≤ 12, and the
-argument errors of ``phase``); valid ``--workers`` (a cluster start) and ``--out`` writes are
-kept out, their invalid values are in. Derandomised; ``SSR_HYPOTHESIS_RANDOM=1`` explores.
+The fast subcommands only (``eval`` at ``--dps`` ≤ 15, ``simulate`` at ``--d`` ≤ 12, ``sweep``
+into a temporary directory, and the argument errors of ``phase`` and ``images``); valid
+``--workers`` (a cluster start) and other ``--out`` writes are kept out, their invalid values
+are in. ``verify`` and ``derive`` take minutes when valid and have no argument to fuzz beyond
+their flags. Derandomised; ``SSR_HYPOTHESIS_RANDOM=1`` explores.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import contextlib
 import io
 import os
 import signal
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -40,6 +43,11 @@ SMALL = {
                "t(5)", "student-t(nan)"],
 }
 FAST_QUANTITIES = ["m", "train-error", "gen-error", "threshold", "outlier", "overlap", "edges", "density"]
+#: Where fuzzed sweeps write (one directory per test session; a reused one holds another sweep: exit 2).
+SWEEPS = tempfile.mkdtemp(prefix="ssr-fuzz-")
+SWEEP_OUT = [os.path.join(SWEEPS, name) for name in ("a", "b", "c")] + ["", "/proc/forbidden"]
+#: ``images`` runs for seconds when valid: only invalid training-set counts are drawn.
+IMAGES_SUBSETS = ["0", "1", "1001", "nan", "", "-3", "two", "1e999"]
 
 
 def _options(command: str) -> dict:
@@ -48,21 +56,22 @@ def _options(command: str) -> dict:
             if action.option_strings and action.option_strings[-1] not in ("--help", "-h")}
 
 
-OPTIONS = {command: _options(command) for command in ("eval", "simulate", "phase")}
+OPTIONS = {command: _options(command) for command in ("eval", "simulate", "phase", "sweep", "images")}
 
 
 @st.composite
 def argvs(draw):
     command = draw(st.sampled_from(sorted(OPTIONS)))
     argv = [command]
-    if command != "phase":
+    if command not in ("phase", "images"):
         argv.append(draw(st.sampled_from(FAST_QUANTITIES + ["threshold-optimum", "", "nan", "M"])))
     names = draw(st.lists(st.sampled_from(sorted(OPTIONS[command])), max_size=5))
     for name in names:
         if OPTIONS[command][name] == 0:  # a flag
             argv.append(name)
             continue
-        value = draw(st.sampled_from(SMALL.get(name, HOSTILE)))
+        pool = {("sweep", "--out"): SWEEP_OUT, ("images", "--subsets"): IMAGES_SUBSETS}.get((command, name))
+        value = draw(st.sampled_from(pool or SMALL.get(name, HOSTILE)))
         argv.extend(draw(st.sampled_from([[name, value], [f"{name}={value}"]])))
     if command == "eval" and "--dps" not in names:
         argv += ["--dps", "10"]
@@ -70,6 +79,11 @@ def argvs(draw):
         argv += ["--d", "6"]
     if command == "phase" and "--points" not in names:
         argv += ["--points", "401"]  # phase is slow when valid: keep to its argument checks
+    if command == "sweep":
+        argv += ["--dps", "10"] if "--dps" not in names else []
+        argv += ["--out", draw(st.sampled_from(SWEEP_OUT[:3]))] if "--out" not in names else []
+    if command == "images" and "--subsets" not in names:
+        argv += ["--subsets", "0"]  # images runs for seconds when valid: keep to its argument checks
     return argv
 
 
@@ -84,7 +98,7 @@ def _derived():
             main(["eval", quantity, "--dps", "5", "--theta", "2", *(["--at", "1"] if quantity == "density" else [])])
 
 
-@settings(max_examples=120, deadline=LIMIT * 1000, derandomize=not os.environ.get("SSR_HYPOTHESIS_RANDOM"),
+@settings(max_examples=160, deadline=LIMIT * 1000, derandomize=not os.environ.get("SSR_HYPOTHESIS_RANDOM"),
           suppress_health_check=[HealthCheck.too_slow], database=None)
 @given(argvs())
 def test_every_argv_exits_0_with_a_value_or_2_with_one_line(argv):
