@@ -76,6 +76,7 @@ from pathlib import Path
 import numpy as np
 from scipy import linalg, optimize
 
+from numerics import quantities as _quantities
 from numerics.model import BadParameter, parse_number
 
 __all__ = [
@@ -94,7 +95,7 @@ __all__ = [
 ]
 
 #: The quantities of the given-covariance route.
-QUANTITIES = ("m", "gen-error", "train-error")
+QUANTITIES = tuple(q.name for q in _quantities.REGISTRY.values() if q.given is not None)
 #: Relative asymmetry ``max|Σ − Σᵀ| / max|Σ|`` accepted (then ``Σ`` is symmetrised).
 SYMMETRY_TOL = 1e-10
 #: Relative residual ``|F(δ)|/δ`` required of the root of (E1).
@@ -391,12 +392,8 @@ class Equivalent:
 
     def value(self, quantity: str, test_mask_ratio=None) -> float:
         """``m``, ``gen-error`` (``E(q)``, ``q = test_mask_ratio``, default ``p``) or ``train-error``."""
-        if quantity == "m":
-            return self.m()
-        if quantity == "gen-error":
-            return self.test_error(test_mask_ratio)
-        if quantity == "train-error":
-            return self.train_error()
+        if quantity in QUANTITIES:  # the registry says how (Quantity.given)
+            return _quantities.get(quantity).given(self, test_mask_ratio)
         raise BadParameter("covariance", f"{quantity!r} is not available for a given covariance "
                                          f"(available: {', '.join(QUANTITIES)})")
 

@@ -51,8 +51,10 @@ class Quantity:
     exists. ``finite`` is ``None`` for a limit without a finite-``d`` version. ``needs_at`` marks
     quantities evaluated at a point ``--at A``; ``uses`` names the quantities a derived one (an
     optimum) is computed from (it then runs on the closed route when they all have closed forms);
-    ``spectral`` marks the quantities of the spectrum of ``T`` ((E3)–(E4): edges, density, spike),
-    not yet available for a continuous law.
+    ``spectral`` marks the quantities of the spectrum of ``T`` ((E3)–(E4): edges, density, spike).
+    ``given(eq, q)`` is the value for a given covariance from a
+    :class:`numerics.covariance.Equivalent` ``eq`` at test ratio ``q`` (``None``: not available
+    on that route).
     """
 
     name: str
@@ -65,6 +67,7 @@ class Quantity:
     needs_at: bool = False
     uses: tuple[str, ...] = ()
     spectral: bool = False
+    given: Callable | None = None
 
 
 def _resolvent_estimators() -> tuple[str, ...]:
@@ -293,13 +296,13 @@ def _finite_mask_optimum(rep):
 REGISTRY: dict[str, Quantity] = {q.name: q for q in (
     Quantity("m", "lim (1/d) tr R,  R = (S + lam I)^-1 (masked: R = (S + B)^-1, SPEC 5)", _RESOLVENT, _m,
              _isotropic("stieltjes_m", "m"), lambda rep: float(rep.fit.precision.trace() / rep.d),
-             "m = lim (1/d) tr R"),
+             "m = lim (1/d) tr R", given=lambda eq, q: eq.m()),
     Quantity("train-error", "lim E_train (masked: the masked training loss at ratio P)", _RESOLVENT, _train_error,
              _isotropic("train_error", "train_error"), _finite_train_error,
-             "E_train = lim ‖X − XÂᵀ‖²/(nd)"),
+             "E_train = lim ‖X − XÂᵀ‖²/(nd)", given=lambda eq, q: eq.train_error()),
     Quantity("gen-error", "lim E_gen (masked: the masked test error E(Q), Q = --test-mask-ratio)", _RESOLVENT, _gen_error,
              _isotropic("gen_error", "gen_error"), _finite_gen_error,
-             "E_gen = lim tr((I−Â)Σ(I−Â)ᵀ)/d"),
+             "E_gen = lim tr((I−Â)Σ(I−Â)ᵀ)/d", given=lambda eq, q: eq.test_error(q)),
     Quantity("edges", "[lower, upper] edges of the bulk of the spectrum of A (pca: of S), and every interval "
              "of it when it splits", _ALL, _edges,
              _isotropic({"ssr": "ssr_edges", "pca": "mp_edges"}, "edges"), _finite_edges,
