@@ -32,18 +32,12 @@ from numerics.estimator import fit_ssr
 from numerics.model import Model
 from numerics.simulate import simulate
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_fit import best_times  # noqa: E402  (the interleaved best-of timer, one copy)
+
 LAM = 0.2
 
 
-def best_times(functions, repeat: int) -> list[float]:
-    """Smallest wall-clock time of each function over ``repeat`` interleaved rounds."""
-    best = [float("inf")] * len(functions)
-    for _ in range(repeat):
-        for i, function in enumerate(functions):
-            start = time.perf_counter()
-            function()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
 
 
 def floor(X: np.ndarray, lam: float) -> np.ndarray:
