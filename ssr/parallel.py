@@ -20,6 +20,7 @@ Dask is imported only when a cluster is used.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -27,13 +28,28 @@ from collections.abc import Callable, Iterable
 
 from numerics.model import BadParameter
 
-__all__ = ["CONNECT_TIMEOUT", "WORKER_ENV", "Executor", "map_tasks"]
+__all__ = ["CONNECT_TIMEOUT", "WORKER_ENV", "Executor", "environment", "map_tasks"]
 
 #: Seconds to wait for a ``--scheduler`` before giving up.
 CONNECT_TIMEOUT = 5
 #: Environment of local worker processes: one BLAS thread each (the processes are the parallelism).
 WORKER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 _WORKERS_MAX = 256
+
+
+@contextlib.contextmanager
+def environment(updates: dict):
+    """``os.environ`` with ``updates`` inside the block, restored after it (unset keys unset again)."""
+    saved = {key: os.environ.get(key) for key in updates}
+    os.environ.update(updates)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 class Executor:
@@ -79,18 +95,10 @@ class Executor:
 
         quiet = logging.CRITICAL  # a task that fails is reported once, by the caller
         if self.workers is not None:
-            saved = {key: os.environ.get(key) for key in WORKER_ENV}
-            os.environ.update(WORKER_ENV)  # inherited by the spawned worker processes
-            try:
+            with environment(WORKER_ENV):  # inherited by the spawned worker processes
                 self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                              host="127.0.0.1", dashboard_address=":0",
                                              silence_logs=quiet, env=dict(WORKER_ENV))
-            finally:
-                for key, value in saved.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
             self._client = Client(self._cluster, set_as_default=False)
             return
         address = _checked_address(str(self.scheduler).strip())

@@ -23,26 +23,18 @@ from numerics.model import Model  # noqa: E402
 from numerics.simulate import simulate  # noqa: E402
 from ssr import phase  # noqa: E402
 from ssr.cli import main  # noqa: E402
-from ssr.parallel import WORKER_ENV, Executor, map_tasks  # noqa: E402
+from ssr.parallel import WORKER_ENV, Executor, environment, map_tasks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    saved = {key: os.environ.get(key) for key in ("PYTHONPATH", *WORKER_ENV)}
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved["PYTHONPATH"]]))
-    os.environ.update(WORKER_ENV)
-    try:
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", processes=True,
-                                      dashboard_address=":0", silence_logs=40) as local:
-            yield local
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    with environment({"PYTHONPATH": path, **WORKER_ENV}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", processes=True,
+                                     dashboard_address=":0", silence_logs=40) as local:
+        yield local
 
 
 def _serial(function, *args, **kwargs):
