@@ -43,12 +43,11 @@ identically positive or identically 0: the support is the union of the intervals
 midpoint has positive density. ``disc`` is made square-free over ``QQ`` before
 :func:`mpmath.polyroots`. For ``γ > 1`` the ``d − n`` null directions of ``S`` carry mass
 ``1 − 1/γ`` at ``T = λD̄`` restricted to them: an atom when ``D̄`` is scalar (rotational, pca,
-isotropic), else a continuous component inside ``[λ min D̄, λ max D̄]`` (see
-``fixedpoint._below_main_bulk``). The *main bulk* is the union of the support components left
-after removing the lowest ones whose masses (quadrature of the density) add up to ``1 − 1/γ``
-less the atoms of ``T`` at the shifts ``h_i`` of atoms of weight ``w_i > 1/γ`` (mass
-``w_i − 1/γ``: the eigenspace of ``D̄`` meets the null space of ``S``); when no such split
-exists the two parts merge and the edges are not defined.
+isotropic), else a continuous component inside ``[λ min D̄, λ max D̄]``, plus an atom of ``T`` at
+the shift ``h_i`` of every atom of weight ``w_i > 1/γ`` (mass ``w_i − 1/γ``: the eigenspace of
+``D̄`` meets the null space of ``S``). ``edges`` reports every component of the continuous part,
+the null-space one included (merged with the rest or not), and each support passes the
+invariant of :func:`numerics.support.check` before it is used.
 
 **Threshold.** At the upper edge ``u₊`` the physical root ``x₊`` is a double root of ``P``, the
 root of ``∂_xP(·, u₊)`` (simple there) that annihilates ``P``. (E4) is
@@ -91,7 +90,7 @@ import functools
 import mpmath as mp
 import sympy as sp
 
-from numerics import reduction
+from numerics import reduction, support
 from numerics.estimators import get as _estimator
 from numerics.model import BadParameter, Model
 
@@ -376,7 +375,7 @@ def _resultant_u(first: sp.Poly, second: sp.Poly) -> sp.Poly:
 
 @functools.lru_cache(maxsize=128)
 def _support(model: Model, method: str, dps: int):
-    """Support components of the continuous part of ``μ_T`` (``u`` variable), and the main bulk."""
+    """Support components of the continuous part of ``μ_T`` (``u`` variable) and its outer edges."""
     with mp.workdps(dps + GUARD):
         system = _System(model, method, dps)
         P = system.P
@@ -393,30 +392,13 @@ def _support(model: Model, method: str, dps: int):
                 components.append((lo, hi, []))
         if not components:
             raise AlgebraicError("no interval of positive density between the zeros of the discriminant")
+        if model.gamma == 1 and len(system.terms) > 1 and not system.scalar:
+            raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for a scalar shift only "
+                                        "(isotropic bulk, rotational basis, pca)")
+        # every component of the continuous part (γ > 1, diagonal basis: the part the null
+        # directions of S spread over [λ min D̄, λ max D̄] too), checked before it is used
+        support.check(system.shared, [(lo, hi) for lo, hi, _ in components])
         main = components
-        gamma = model.gamma
-        if gamma == 1 and len(system.terms) > 1:
-            raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for the isotropic bulk only")
-        if gamma > 1 and not system.scalar:
-            with mp.workdps(15):  # masses only need to be told apart: a coarse tanh-sinh rule
-                masses = [mp.quad(system.density_t, [lo, *inner, hi], maxdegree=3) for lo, hi, inner in components]
-            # the d − n null directions of S carry mass 1 − 1/γ in T = D̄^{1/2}(S+λ)D̄^{1/2}; an atom
-            # of weight w_i > 1/γ has an eigenspace of D̄ meeting the null space in dimension
-            # (w_i − 1/γ)d, on which T = λD̄_i exactly: an atom of T at h_i, not in any component
-            # (found by the property tests: γ = 3, ν = (3/5)δ_{1/2} + (1/5)δ_1 + (1/5)δ_2).
-            inverse = mp.mpf(gamma.denominator) / gamma.numerator
-            null = 1 - inverse - mp.fsum(max(mp.mpf(0), w - inverse) for w, _, _, _ in system.terms)
-            # the split k: the lowest k components carry the continuous null mass. A coarse rule is
-            # enough (the density may have an integrable non-√ singularity at a shift h_i, where
-            # the leading coefficient of P vanishes), as long as the best split is unambiguous.
-            misfit = [abs(mp.fsum(masses[:k + 1]) - null) for k in range(len(masses))]
-            best = min(range(len(masses)), key=lambda k: misfit[k])
-            if misfit[best] > mp.mpf(10) ** -3 or best == len(masses) - 1 \
-                    or any(misfit[k] < mp.mpf(10) ** -2 for k in range(len(masses)) if k != best):
-                # the null-space part merges with the bulk (no gap): the lower edge of the bulk is not
-                # defined, the upper edge (the top of the support) still is (threshold, outlier)
-                return system, components, (None, components[-1][1])
-            main = components[best + 1:]
         return system, components, (main[0][0], main[-1][1])
 
 
@@ -454,7 +436,7 @@ def _digits(model: Model, method: str, dps: int) -> int:
 
     The roots of the discriminant lose digits when the spectrum of ``T`` is a narrow cluster far
     from 0 (a large ridge, e.g. the masked ridge ``b ~ λ/(1−p)²`` as ``p → 1``: about 10 digits at
-    ``p = 0.99``, 25 at ``p = 0.999``). Both edges of the main bulk are therefore verified against
+    ``p = 0.99``, 25 at ``p = 0.999``). Both outer edges are therefore verified against
     the shared (E3) equations (:class:`numerics.reduction.SpectralSystem`: the equation and its
     ``δ``-derivative vanish at an edge) to ``10^{-(dps+3)}``; when they do not, the system is
     solved again with :data:`GUARD` more digits, at most :data:`_RETRIES` times, and then
@@ -486,11 +468,8 @@ def _digits(model: Model, method: str, dps: int) -> int:
 
 
 def edges_t(model: Model, est, dps: int):
-    """``((None, δ₊), (t₋, t₊))``: the main bulk of ``T`` and ``δ₊ = x₊ − 1`` at its upper edge.
-
-    ``t₋`` is ``None`` when the null-space part (``γ > 1``) merges with the bulk: the lower edge
-    of the bulk is then not defined (the ``edges`` quantity refuses), the upper one is.
-    """
+    """``((None, δ₊), (t₋, t₊))``: the outer edges of the continuous spectrum of ``T`` and
+    ``δ₊ = x₊ − 1`` at its upper edge."""
     return _edges_t(_bulk(model), _estimator(est).name, dps)
 
 
@@ -502,23 +481,16 @@ def _edges_t(model: Model, method: str, dps: int):
 
 
 def intervals_t(model: Model, est, dps: int):
-    """The components ``[(t₁₋, t₁₊), …]`` of the main bulk of ``T``: the intervals between zeros
-    of the discriminant with positive density, joined where they touch (see the module text).
-
-    Raises :class:`BadParameter` where the null-space part merges with the bulk (``γ > 1``).
-    """
+    """The components ``[(t₁₋, t₁₊), …]`` of the continuous spectrum of ``T``: the intervals between
+    zeros of the discriminant with positive density, joined where they touch (see the module text)."""
     return _intervals_t(_bulk(model), _estimator(est).name, dps)
 
 
 @functools.lru_cache(maxsize=128)
 def _intervals_t(model: Model, method: str, dps: int):
-    _, components, (lower, _) = _support(model, method, _digits(model, method, dps))
-    if lower is None:
-        raise BadParameter("gamma", "for gamma > 1 the null-space part of the spectrum merges with the bulk "
-                                    "(no gap between them); the bulk edges are not defined")
+    _, components, _ = _support(model, method, _digits(model, method, dps))
     with mp.workdps(dps + GUARD):
-        main = [(lo, hi) for lo, hi, _ in components if lo >= lower]
-        return tuple((+lo, +hi) for lo, hi in main)
+        return tuple((+lo, +hi) for lo, hi, _ in components)
 
 
 def density_t(model: Model, est, t, dps: int):

@@ -30,7 +30,8 @@ import functools
 
 import mpmath as mp
 
-from numerics import reduction
+from numerics import reduction, support
+from numerics.reduction import ConvergenceError
 from numerics.estimators import get as _estimator
 from numerics.model import BadParameter, Model
 
@@ -53,15 +54,6 @@ __all__ = [
 
 NAME = "fixed-point"
 GUARD = reduction.GUARD
-
-
-class ConvergenceError(RuntimeError):
-    """A fixed point or root search did not reach its tolerance."""
-
-    def __init__(self, what: str, residual, tol):
-        self.residual = residual
-        self.tol = tol
-        super().__init__(f"{what} did not converge: residual {mp.nstr(residual, 5)} > tol {mp.nstr(tol, 5)}")
 
 
 def newton(equations, start, *, what: str, tol, maxsteps: int = 200):
@@ -211,11 +203,13 @@ def spectral_setting(model: Model, method) -> Spectral:
 
 
 def density_t(model: Model, est, t, dps: int):
-    r"""``ρ_T(t) = Im g(t + i0)/π`` on the branch continued from large ``Im u`` (0 at the atom of ``T``)."""
+    r"""``ρ_T(t) = Im g(t + i0)/π`` on the branch continued from large ``Im u``; 0 off the support
+    (:func:`intervals_t`, checked by its invariant) without a solve, and 0 at the atom of ``T``."""
+    name = _estimator(est).name
     with mp.workdps(dps + GUARD):
-        system = Spectral(model, est)
-        if model.gamma > 1 and system.scalar and abs(t - system.shifts()[0]) <= mp.mpf(10) ** -dps * (1 + abs(t)):
-            return mp.mpf(0)  # the atom of T at BD̄ (γ > 1) carries no continuous density
+        if not any(lo <= t <= hi for lo, hi in _intervals_t(_bulk(model), name, dps)):
+            return mp.mpf(0)
+        system = Spectral(model, name)
         return mp.im(system.g(system.solve(t), t)) / mp.pi
 
 
@@ -232,14 +226,16 @@ def _edge(system: "Spectral", outside, inside):
     if system.large:  # the walk in float64 (a density: on its discretisation), the polish below
         delta, u = _coarse(system).edge(float(outside), float(inside))
         delta, u = mp.mpf(delta), mp.mpf(u)
-        return newton(lambda d, v: [system.equation(d, v), system.d_equation(d, v)],
-                      (delta, u), tol=_tol(), what="(E3) bulk edge system")
+        return _polish_edge(system, delta, u)
     with mp.workdps(20):
         loose = mp.mpf(10) ** -12
         u = mp.mpf(outside)
         delta = mp.re(system.solve(u, tol=mp.mpf(10) ** -10))
         step = (mp.mpf(inside) - u) / 64
-        while abs(step) > mp.mpf(10) ** -9 * (1 + abs(u)):
+        # resolve the edge to 10⁻¹² of the walked distance (a narrow bulk far from 0, e.g. a large
+        # ridge, is as well resolved as a wide one), not below the working precision
+        floor = max(abs(step) * 64 * mp.mpf(10) ** -12, mp.mpf(10) ** -17 * abs(u))
+        while abs(step) > floor:
             # never step past half the distance to a pole c/(1+δ) + shift of (E3): each
             # component of the support sits around one, so no component can be jumped over
             reach = min(abs(pole - u) for pole in system.poles(delta)) / 2
@@ -257,9 +253,20 @@ def _edge(system: "Spectral", outside, inside):
                 step *= 2  # grow again after a success (the reach and the halving keep it safe)
             else:
                 step /= 4
-    delta, t = newton(lambda d, v: [system.equation(d, v), system.d_equation(d, v)],
-                      (delta, u), tol=_tol(), what="(E3) bulk edge system")
-    return delta, t
+    return _polish_edge(system, delta, u)
+
+
+def _polish_edge(system: "Spectral", delta, u):
+    """``(δ, u)`` at a bulk edge by Newton on ``{equation = 0, ∂_δ equation = 0}`` from a located
+    start, in the variable ``y = 1/(1+δ)``: near the edges of the part that the null directions of
+    ``S`` spread (``γ > 1``) ``δ`` is huge and ``y`` small, and the system in ``y``
+    (``y·equation`` and ``∂_δ equation``, both bounded there) stays well conditioned."""
+    def system_in_y(y, v):
+        d = 1 / y - 1
+        return [y * system.equation(d, v), system.d_equation(d, v)]
+
+    y, t = newton(system_in_y, (1 / (1 + delta), u), tol=_tol(), what="(E3) bulk edge system")
+    return 1 / y - 1, t
 
 
 def _bulk(model: Model) -> Model:
@@ -274,88 +281,77 @@ def edges_t(model: Model, est, dps: int):
 
 @functools.lru_cache(maxsize=256)
 def _edges_t(model: Model, method: str, dps: int):
-    with mp.workdps(dps + GUARD):
-        system = Spectral(model, method)
-        gamma = model.mp("gamma")
-        total = system.mean()
-        # mean of the continuous part: for γ > 1 the atom of S at 0 (mass 1 − 1/γ) sits at the
-        # shift of T, so remove it from the mean.
-        if gamma > 1:
-            atom = system.null_mean()
-            inside = (total - (1 - 1 / gamma) * atom) * gamma
-        else:
-            atom, inside = mp.mpf(0), total
-        far = 4 * inside + 4
-        upper_delta, upper = _edge(system, far, inside)
-        if gamma == 1:
-            # hard edge: the smallest eigenvalue of S tends to 0, where δ(u) diverges
-            if len(system.law.poles()) != 1:
-                raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for the isotropic bulk only")
-            lower_delta, lower = mp.inf, system.shifts()[0]
-        else:
-            lower_delta, lower = _edge(system, _below_main_bulk(system, gamma, atom, inside, far), inside)
-        return (lower_delta, upper_delta), (lower, upper)
+    found = _support_t(model, method, dps)
+    return (found[0][2], found[-1][3]), (found[0][0], found[-1][1])
 
 
 def intervals_t(model: Model, est, dps: int):
-    """The components ``[(t₁₋, t₁₊), (t₂₋, t₂₊), …]`` of the main bulk of ``T``, ascending.
+    """The components ``[(t₁₋, t₁₊), (t₂₋, t₂₊), …]`` of the continuous spectrum of ``T``, ascending.
 
-    The outer edges are :func:`edges_t`'s. Between them the density of ``T`` is followed just
-    above the real axis (:func:`_scan`); every gap it finds is confirmed on the real axis (the
-    branch continued from ``+i∞`` is real there) and both its edges are walked to from the gap
-    (:func:`_edge`, the same walk and polish as the outer edges).
+    Every interval of the continuous part (for ``γ > 1`` in the diagonal basis that includes
+    the part the null directions of ``S`` spread over ``[λ min D̄, λ max D̄]``), found by
+    :func:`_support_t` and checked by :func:`numerics.support.check`.
     """
     return _intervals_t(_bulk(model), _estimator(est).name, dps)
 
 
 @functools.lru_cache(maxsize=256)
 def _intervals_t(model: Model, method: str, dps: int):
-    _, (lower, upper) = edges_t(model, method, dps)
+    return tuple((lo, hi) for lo, hi, _, _ in _support_t(model, method, dps))
+
+
+@functools.lru_cache(maxsize=256)
+def _support_t(model: Model, method: str, dps: int):
+    """``((t₋, t₊, δ₋, δ₊), …)``: every interval of the support of the continuous part of ``μ_T``.
+
+    A scalar shift (PCA, rotational basis, isotropic bulk): Silverstein–Choi's explicit inverse
+    (:func:`numerics.support.scalar_intervals`), complete by convexity. Otherwise
+    :func:`_general_intervals`. Either way the support passes :func:`numerics.support.check`
+    (mass, zero outside and in the gaps, positive inside) before it is returned.
+    """
     with mp.workdps(dps + GUARD):
         system = Spectral(model, method)
-        edges = [lower]
-        for gap, above, below in reversed(_scan(system, lower, upper)):  # ascending
-            edges += [_edge(system, gap, below)[1], _edge(system, gap, above)[1]]
-        edges.append(upper)
-        if any(b <= a for a, b in zip(edges, edges[1:])):
-            raise ConvergenceError("(E3) support intervals (edges out of order)", mp.mpf(1), _tol())
-        return tuple(zip(edges[::2], edges[1::2]))
+        if system.scalar:
+            found = support.scalar_intervals(system)
+        else:
+            if model.gamma == 1:
+                raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for a scalar shift only "
+                                            "(isotropic bulk, rotational basis, pca)")
+            found = _general_intervals(system)
+        coarse = _coarse(system)
+        support.check(system, [(lo, hi) for lo, hi, _, _ in found], (coarse.w, coarse.D, coarse.c, coarse.h))
+        return tuple(found)
+
+
+def _general_intervals(system: "Spectral"):
+    """Every interval of the support of ``T`` for a shift that varies (diagonal basis).
+
+    The outer edges are walked to (:func:`_edge`) from :func:`numerics.support.outer_bounds`,
+    points provably outside the spectrum; between them the density is scanned for gaps
+    (:func:`_scan`) and both edges of every gap are walked to from inside it.
+    """
+    coarse = _coarse(system)
+    low, high = support.outer_bounds((coarse.w, coarse.D, coarse.c, coarse.h), coarse.gamma)
+    upper_delta, upper = _edge(system, mp.mpf(high), mp.mpf(low))
+    lower_delta, lower = _edge(system, mp.mpf(low), mp.mpf(high))
+    edges = [(lower, lower_delta)]
+    for gap, above, below in reversed(_scan(system, lower, upper)):  # ascending
+        below_delta, below_edge = _edge(system, gap, below)
+        above_delta, above_edge = _edge(system, gap, above)
+        edges += [(below_edge, below_delta), (above_edge, above_delta)]
+    edges.append((upper, upper_delta))
+    if any(b[0] <= a[0] for a, b in zip(edges, edges[1:])):
+        raise ConvergenceError("(E3) support intervals (edges out of order)", mp.mpf(1), _tol())
+    return [(a[0], b[0], a[1], b[1]) for a, b in zip(edges[::2], edges[1::2])]
 
 
 #: Points of the density scan of :func:`_scan` across the bulk.
-SCAN_POINTS = 600
+SCAN_POINTS = 2000
 
 
-def _exact(value):
-    """An exact rational (``Fraction``) as an ``mpf`` at the working precision."""
-    return mp.mpf(value.numerator) / value.denominator if hasattr(value, "denominator") else mp.mpf(value)
-
-
-@functools.lru_cache(maxsize=4)
-def _legendre(points: int):
-    """Gauss–Legendre nodes and weights on ``[−1, 1]`` (SciPy's, computed once)."""
-    from scipy.special import roots_legendre
-
-    return roots_legendre(points)
-
-
-def _float_terms(system: "Spectral"):
-    """``(w, D̄, c, h)`` as float arrays: the atoms of a discrete law, or Gauss–Legendre nodes of a
-    density (600 per piece between its breakpoints) — only to *locate* (:class:`_Coarse`)."""
-    import numpy as np
-
-    if system._rows is not None:
-        rows = system._rows
-    else:
-        law = system.law
-        cuts = [_exact(law.lower), *[_exact(b) for b in law.breakpoints()], _exact(law.upper)]
-        nodes, weights = _legendre(600)
-        rows = []
-        for a, b in zip(cuts, cuts[1:]):
-            for x, v in zip(nodes, weights):
-                s = a + (b - a) * (mp.mpf(float(x)) + 1) / 2
-                rows.append((law.pdf(s) * (b - a) / 2 * float(v), *system.coefficients(s)))
-    return tuple(np.array([float(r[i]) for r in rows]) for i in range(4))
+_float_terms = support.float_terms
+_float_continuation = support.float_continuation
+_float_density = support.float_density
 
 
 #: A law with more atoms than this (or a density) is walked in float64 first (:class:`_Coarse`).
@@ -425,7 +421,8 @@ class _Coarse:
         u = outside
         delta = self.solve(u).real
         step = (inside - u) / 64
-        while abs(step) > 1e-11 * (1 + abs(u)):
+        floor = max(abs(step) * 64 * 1e-12, 4e-16 * abs(u))
+        while abs(step) > floor:
             reach = float(np.abs(self.poles(delta) - u).min()) / 2
             step = np.sign(step) * min(abs(step), reach)
             trial = u + step
@@ -452,59 +449,6 @@ def _coarse(system: "Spectral") -> _Coarse:
     if "_coarse" not in system.__dict__:
         system.__dict__["_coarse"] = _Coarse(system)
     return system.__dict__["_coarse"]
-
-
-def _float_continuation(terms, gamma: float, points, eta: float):
-    """δ at ``points + iη`` continued from ``+i∞`` in float64, all points at once (see :func:`_float_density`)."""
-    import numpy as np
-
-    w, c, h = terms
-    points = np.asarray(points, dtype=float)
-    height = 4.0 * max(1.0, float(np.abs(c + h).max()), float(np.abs(points).max()))
-    floor = max(eta, height * 1e-19)
-    levels = int(np.ceil(np.log(height / floor) / np.log(3.0))) + 1
-    delta = np.zeros(points.shape, dtype=complex)
-    for j in range(levels + 2):
-        z = points + 1j * (max(height * 3.0 ** -j, floor) if j <= levels else eta)
-        for _ in range(8):
-            denominator = c / (1 + delta[:, None]) + h - z[:, None]
-            F = gamma * (w * c / denominator).sum(axis=1) - delta
-            dF = gamma * (w * c * c / (1 + delta[:, None]) ** 2 / denominator ** 2).sum(axis=1) - 1
-            delta = delta - F / dF
-    return delta
-
-
-def _float_density(terms, gamma: float, points, eta: float):
-    r"""``ρ_T`` at ``points + iη`` in float64 on the (E3) branch continued from ``+i∞``.
-
-    Along the ordered ``points`` each δ is Newton's from the previous point's (warm start); a
-    point where that fails to converge or lands off the branch (``Im g < 0``) is continued from
-    ``+i∞`` on its own (:func:`_float_continuation`).
-    """
-    import numpy as np
-
-    w, c, h = terms
-    points = np.asarray(points, dtype=float)
-    rho = np.empty(points.shape)
-    delta = None
-    for i, u in enumerate(points):
-        z = u + 1j * eta
-        good = False
-        if delta is not None:
-            for _ in range(30):
-                denominator = c / (1 + delta) + h - z
-                F = gamma * (w * c / denominator).sum() - delta
-                if abs(F) <= 1e-12 * (1 + abs(delta)):
-                    good = True
-                    break
-                dF = gamma * (w * c * c / (1 + delta) ** 2 / denominator ** 2).sum() - 1
-                delta = delta - F / dF
-        g = (w / (c / (1 + delta) + h - z)).sum() if good else None
-        if not good or g.imag < -1e-9 * abs(g):
-            delta = complex(_float_continuation(terms, gamma, [u], eta)[0])
-            g = (w / (c / (1 + delta) + h - z)).sum()
-        rho[i] = max(g.imag, 0.0) / np.pi
-    return rho
 
 
 def _scan(system: "Spectral", lower, upper):
@@ -541,7 +485,7 @@ def _scan(system: "Spectral", lower, upper):
                 candidates.append(((grid[j] + grid[k]) / 2, grid[j - 1], grid[k + 1]))
             j = k + 1
             continue
-        if 0 < j < len(grid) - 1 and rho[j] <= rho[j - 1] and rho[j] <= rho[j + 1] and rho[j] < rho.max() / 5:
+        if 0 < j < len(grid) - 1 and rho[j] <= rho[j - 1] and rho[j] <= rho[j + 1]:
             a, b = grid[j + 1], grid[j - 1]  # a local minimum: a gap narrower than the grid may hide here
             ratio = (np.sqrt(5) - 1) / 2
             for _ in range(60):
@@ -629,30 +573,3 @@ def system(model: Model, est, dps: int):
     """The (E3)–(E4) system at ``dps + GUARD`` digits (for the shared reductions)."""
     with mp.workdps(dps + GUARD):
         return Spectral(model, est)
-
-
-def _below_main_bulk(system: "Spectral", gamma, atom, inside, far):
-    """A real point below the bulk that comes from the non-zero eigenvalues of ``S``.
-
-    ``γ ≤ 1``: far below everything. ``γ > 1``: the ``d − n`` null directions of ``S`` give
-    ``T`` the part ``λ P D̄ P`` (``P`` the null projector). With a scalar ``D̄`` (isotropic,
-    rotational, PCA) it is an atom at ``λD̄`` and any point just above it will do. Otherwise it
-    is a continuous component inside ``[λ min D̄, λ max D̄]``: scan down from ``inside`` for a
-    gap of zero density between it and the main bulk; without a gap the two merge and
-    ``edges`` is not defined.
-    """
-    if gamma <= 1:
-        return min(mp.mpf(0), inside - far)
-    shifts = system.shifts()
-    if system.scalar:
-        return atom + (inside - atom) * mp.mpf(10) ** -5
-    with mp.workdps(20):
-        low = min(shifts)
-        delta = system.solve(inside, tol=mp.mpf(10) ** -10)
-        for j in range(1, 401):  # march down just above the real axis, continuing the branch
-            u = inside - (inside - low) * mp.mpf(j) / 400
-            delta = system.solve(u + 1j * mp.mpf(10) ** -12, start=delta, tol=mp.mpf(10) ** -10)
-            if mp.im(system.g(delta, u)) < mp.mpf(10) ** -9:
-                return u
-    raise BadParameter("gamma", "for gamma > 1 the null-space part of the spectrum merges with the bulk "
-                                "(no gap between them); the bulk edges are not defined")

@@ -156,11 +156,9 @@ class Support(list):
 
 def _edges(ctx):
     if ctx.route is None:  # the isotropic bulk is one interval
-        return Support([ctx.closed("edges")])
-    _, (lower, upper) = ctx.route.edges_t(ctx.model, ctx.est, ctx.dps)
-    if lower is None:  # a route that sees the null-space part merge with the bulk (γ > 1)
-        raise BadParameter("gamma", "for gamma > 1 the null-space part of the spectrum merges with "
-                                    "the bulk (no gap between them); the bulk edges are not defined")
+        found = Support([ctx.closed("edges")])
+        ctx.check_support(found)
+        return found
     return Support(ctx.route.intervals_t(ctx.model, ctx.est, ctx.dps)).map(lambda t: ctx.est.to_a(ctx.model, t))
 
 
@@ -174,6 +172,7 @@ def _density(ctx):
 
 def _threshold(ctx):
     if ctx.route is None:
+        ctx.get("edges")  # the upper edge it rests on passes the support invariant
         return ctx.closed("threshold")
     (_, delta_edge), (_, upper) = ctx.route.edges_t(ctx.model, ctx.est, ctx.dps)
     return reduction.threshold(ctx.route.system(ctx.model, ctx.est, ctx.dps), delta_edge, upper)

@@ -38,6 +38,7 @@ import mpmath as mp
 
 __all__ = [
     "GUARD",
+    "ConvergenceError",
     "e1_rhs",
     "resolvent",
     "m_value",
@@ -51,6 +52,15 @@ __all__ = [
     "threshold",
     "overlap",
 ]
+
+class ConvergenceError(RuntimeError):
+    """A fixed point or root search did not reach its tolerance."""
+
+    def __init__(self, what: str, residual, tol):
+        self.residual = residual
+        self.tol = tol
+        super().__init__(f"{what} did not converge: residual {mp.nstr(residual, 5)} > tol {mp.nstr(tol, 5)}")
+
 
 #: Guard digits of every high-precision route: each works at ``dps + GUARD`` and answers ``dps``.
 #: Newton converges quadratically at the working precision, the numerical derivatives of the

@@ -138,6 +138,19 @@ class _Context:
         """
         return _Nested(self.route, model, self.est, None, dps, self.notes)
 
+    def check_support(self, found) -> None:
+        """The invariant :func:`numerics.support.check` on a support of the estimate (closed route).
+
+        The routes check their supports of ``T`` themselves; the closed route's edges are mapped
+        back to ``T`` and checked on the fixed-point system of the same model.
+        """
+        from numerics import support
+
+        with mp.workdps(20):
+            system = fixedpoint.Spectral(self.model, self.est)
+            to_t = lambda a: self.est.from_a(self.model, a)  # noqa: E731
+            support.check(system, [(to_t(lo), to_t(hi)) for lo, hi in found.intervals])
+
     def note(self, text: str) -> None:
         """Record a sentence the caller should show with the value (e.g. a boundary optimum)."""
         if text:

@@ -1,0 +1,432 @@
+r"""The support of the continuous spectrum of ``T``: located completely, checked before it is used.
+
+``T = D̄^{1/2}(S + B)D̄^{1/2}`` (PCA: ``S``) has, on a coordinate of variance ``s``, the population
+``c(s) = D̄(s) s`` and the shift ``h(s) = b(s) D̄(s)`` (:class:`numerics.reduction.SpectralSystem`).
+Two ways to find *every* interval of the support of its continuous part:
+
+**A scalar shift** (PCA, the rotational basis, the isotropic bulk: ``D̄`` and ``h`` are one number)
+makes ``T − h`` a sample covariance with population law ``c``, whose support has an explicit
+characterisation (Silverstein & Choi 1995, *J. Multivariate Anal.* 54, 295–309): with
+``t = −1/m̲``, the inverse of the companion Stieltjes transform is
+
+    u(t) = h + t (1 + γ ∫ c/(t − c) dν),        u'(t) = 1 − f(t),    f(t) = γ ∫ c²/(t − c)² dν,
+
+and a real ``u`` lies outside the support iff ``u = u(t)`` for a real ``t`` off the atoms of ``c``
+with ``f(t) < 1``. ``f`` is convex on every interval between consecutive atoms (a sum of convex
+``1/(t − c)²``), increasing below the smallest atom and decreasing above the largest, so
+``f = 1`` has exactly one root below the atoms, one above, and 0 or 2 in each gap between two
+atoms (where the convex ``f`` dips below 1): :func:`scalar_intervals` finds them all, in float64
+first (vectorised over the gaps between atoms; a gap whose two-atom lower bound
+``γ((w_i c_i²)^{1/3} + (w_{i+1} c_{i+1}²)^{1/3})³/(c_{i+1} − c_i)²`` exceeds 1 cannot open and is
+skipped), then by bracketing root searches at the working precision, where the decision
+``min f < 1`` is taken again. The edges are ``u(τ)`` at the sorted roots ``τ₁ < τ₂ < …``: the support is
+``[u(τ₁), u(τ₂)] ∪ [u(τ₃), u(τ₄)] ∪ …``, and ``δ = τ/(u(τ) − h) − 1`` there. A law with a density
+(positive at the ends of its support, as ``uniform`` and ``powerlaw``) has ``f = ∞`` on its
+support: one interval, its two edges found by the same bracketing searches with the law's
+quadrature.
+
+**A shift that varies** (the diagonal basis with a resolvent) has no explicit inverse; the
+fixed-point route scans the density between rigorous outer bounds (:func:`outer_bounds`) and
+the algebraic route reads the discriminant.
+
+**The invariant** (:func:`check`), run on every support before a value is returned from it:
+the density of ``T`` integrated over the reported intervals equals the continuous mass
+(``1``, less the atoms of ``T`` for ``γ > 1``: ``1 − 1/γ`` at ``h`` for a scalar shift, else
+``w_i − 1/γ`` at ``h_i`` for every atom of weight ``w_i > 1/γ``) within
+:data:`MASS_TOL` plus the quadrature's own error estimate; the density is positive at every
+quadrature node inside an interval and zero (``|Im g| ≤ 10⁻⁷|g|`` on the float64 branch
+continued from ``+i∞`` to ``10⁻¹³`` above the real axis) in every gap and just outside the outer
+edges. A support that fails raises
+:class:`SupportError`, quoting the failed condition: it is never returned. The densities are
+float64 (a law with a density is discretised on Gauss–Legendre nodes for this), so the mass is
+checked to about 10⁻⁶, not to ``dps`` digits: the invariant catches a missing or spurious
+component, the digits of each edge come from its Newton polish.
+"""
+from __future__ import annotations
+
+import mpmath as mp
+
+from numerics.reduction import ConvergenceError
+
+__all__ = ["MASS_TOL", "SupportError", "outer_bounds", "scalar_intervals", "continuous_mass", "check"]
+
+#: The continuous mass must be met within this (plus the quadrature's error estimate).
+MASS_TOL = 1e-6
+
+
+class SupportError(ConvergenceError):
+    """A support failed its invariant (it is refused, never printed)."""
+
+    def __init__(self, what: str, residual, tol):
+        self.residual, self.tol = mp.mpf(residual), mp.mpf(tol)
+        RuntimeError.__init__(self, f"support refused by its invariant: {what} "
+                                    f"(residual {mp.nstr(self.residual, 3)}, tol {mp.nstr(self.tol, 3)})")
+
+
+# --- float64 terms -----------------------------------------------------------------------------
+
+def float_terms(system):
+    """``(w, D̄, c, h)`` as float arrays: the atoms of a discrete law, or Gauss–Legendre nodes of a
+    density (600 per piece between its breakpoints) — only to *locate* and to *check*."""
+    import numpy as np
+
+    if system._rows is not None:
+        rows = system._rows
+    else:
+        law = system.law
+        cuts = [_exact(law.lower), *[_exact(b) for b in law.breakpoints()], _exact(law.upper)]
+        nodes, weights = np.polynomial.legendre.leggauss(600)
+        rows = []
+        for a, b in zip(cuts, cuts[1:]):
+            for x, v in zip(nodes, weights):
+                s = a + (b - a) * (mp.mpf(float(x)) + 1) / 2
+                rows.append((law.pdf(s) * (b - a) / 2 * float(v), *system.coefficients(s)))
+    return tuple(np.array([float(r[i]) for r in rows]) for i in range(4))
+
+
+def _exact(value):
+    """An exact rational (``Fraction``) as an ``mpf`` at the working precision."""
+    return mp.mpf(value.numerator) / value.denominator if hasattr(value, "denominator") else mp.mpf(value)
+
+
+def float_continuation(terms, gamma: float, points, eta: float):
+    """δ at ``points + iη`` continued from ``+i∞`` in float64, all points at once."""
+    import numpy as np
+
+    w, c, h = terms
+    points = np.asarray(points, dtype=float)
+    height = 4.0 * max(1.0, float(np.abs(c + h).max()), float(np.abs(points).max()))
+    floor = max(eta, height * 1e-19)
+    levels = int(np.ceil(np.log(height / floor) / np.log(3.0))) + 1
+    delta = np.zeros(points.shape, dtype=complex)
+    for j in range(levels + 2):
+        z = points + 1j * (max(height * 3.0 ** -j, floor) if j <= levels else eta)
+        for _ in range(8):
+            denominator = c / (1 + delta[:, None]) + h - z[:, None]
+            F = gamma * (w * c / denominator).sum(axis=1) - delta
+            dF = gamma * (w * c * c / (1 + delta[:, None]) ** 2 / denominator ** 2).sum(axis=1) - 1
+            delta = delta - F / dF
+    return delta
+
+
+def float_density(terms, gamma: float, points, eta: float):
+    r"""``ρ_T`` at ``points + iη`` in float64 on the (E3) branch continued from ``+i∞``.
+
+    Along the ordered ``points`` each δ is Newton's from the previous point's (warm start); a
+    point where that fails to converge or lands off the branch (``Im g < 0``) is continued from
+    ``+i∞`` on its own (:func:`float_continuation`).
+    """
+    import numpy as np
+
+    w, c, h = terms
+    points = np.asarray(points, dtype=float)
+    rho = np.empty(points.shape)
+    delta = None
+    for i, u in enumerate(points):
+        z = u + 1j * eta
+        good = False
+        if delta is not None:
+            for _ in range(30):
+                denominator = c / (1 + delta) + h - z
+                F = gamma * (w * c / denominator).sum() - delta
+                if abs(F) <= 1e-12 * (1 + abs(delta)):
+                    good = True
+                    break
+                dF = gamma * (w * c * c / (1 + delta) ** 2 / denominator ** 2).sum() - 1
+                delta = delta - F / dF
+        g = (w / (c / (1 + delta) + h - z)).sum() if good else None
+        if not good or g.imag < -1e-9 * abs(g):
+            delta = complex(float_continuation(terms, gamma, [u], eta)[0])
+            g = (w / (c / (1 + delta) + h - z)).sum()
+        rho[i] = max(g.imag, 0.0) / np.pi
+    return rho
+
+
+def outer_bounds(terms, gamma: float):
+    """Points strictly below and above the whole spectrum of ``T`` (float).
+
+    ``T = D̄^{1/2} S D̄^{1/2} + BD̄`` with ``‖D̄^{1/2} S D̄^{1/2}‖ ≤ max c · ‖ZZᵀ/n‖ → max c (1 + √γ)²``
+    and ``D̄^{1/2} S D̄^{1/2} ⪰ 0`` (``⪰ min c (1 − √γ)²`` for ``γ < 1``), so the spectrum lies in
+    ``[min h + min c (1 − √γ)₊², max h + max c (1 + √γ)²]``; a margin of 1 % of that width (and
+    of its scale) is added on both sides.
+    """
+    _, _, c, h = terms
+    root = gamma ** 0.5
+    low = float(h.min()) + float(c.min()) * max(0.0, 1 - root) ** 2
+    high = float(h.max()) + float(c.max()) * (1 + root) ** 2
+    margin = 0.01 * (high - low) + 1e-9 * max(abs(high), abs(low), 1e-300)
+    return low - margin, high + margin
+
+
+# --- a scalar shift: Silverstein–Choi ----------------------------------------------------------
+
+def _float_scalar_roots(w, c, gamma: float):
+    """The roots of ``f(t) = γ Σ w c²/(t − c)² = 1`` in float64, and for each gap between two
+    atoms where ``min f`` is within ``10⁻⁶`` of 1 or below, its bracket for the precise decision.
+
+    Returns ``(low, high, gaps)``: ``gaps`` is a list of ``(i, t_min)`` (``i``: the gap between
+    atoms ``i`` and ``i + 1`` of the sorted ``c``).
+    """
+    import numpy as np
+
+    def f(t):
+        return gamma * (w * c * c / (t[:, None] - c) ** 2).sum(axis=1)
+
+    def fprime(t):
+        return -2 * gamma * (w * c * c / (t[:, None] - c) ** 3).sum(axis=1)
+
+    scale = float(c.max())
+    reach = 2 * gamma ** 0.5 * scale + scale
+    low, high = _bisect(lambda t: f(t) - 1, np.array([c[0] - reach, c[-1] + reach]),
+                        np.array([c[0], c[-1]]))
+    gaps = []
+    if len(c) > 1:
+        width = np.diff(c)
+        cube = np.cbrt(w * c * c)
+        bound = gamma * (cube[:-1] + cube[1:]) ** 3 / width ** 2  # ≤ min f on the gap
+        index = np.flatnonzero(bound <= 1 + 1e-6)
+        if index.size:
+            t_min = _bisect(fprime, c[index], c[index + 1])  # f' increases from −∞ to +∞ there
+            f_min = f(t_min)
+            gaps = [(int(i), float(t)) for i, t, v in zip(index, t_min, f_min) if v <= 1 + 1e-6]
+    return float(low), float(high), gaps
+
+
+def _bisect(function, lo, hi, steps: int = 200):
+    """Vectorised bisection for sign changes of ``function`` (``function(lo) < 0 < function(hi)``
+    elementwise or the reverse), to the float64 resolution."""
+    import numpy as np
+
+    lo, hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sign_lo = np.sign(function(lo + 0 * lo))
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        if np.all((mid == lo) | (mid == hi)):
+            break
+        value = np.sign(function(mid))
+        left = value == sign_lo
+        lo = np.where(left, mid, lo)
+        hi = np.where(left, hi, mid)
+    return (lo + hi) / 2
+
+
+def _root(function, a, b, what: str):
+    """A root of ``function`` in the bracket ``(a, b)`` (opposite signs, checked) to the working precision."""
+    fa, fb = function(a), function(b)
+    if fa == 0:
+        return a
+    if fb == 0:
+        return b
+    if mp.sign(fa) == mp.sign(fb):
+        raise SupportError(f"{what}: no sign change in the bracket", abs(fa), 0)
+    # bisection to a few digits, then Anderson–Björk (bracketing, superlinear) to the end
+    for _ in range(30):
+        mid = (a + b) / 2
+        fm = function(mid)
+        if fm == 0:
+            return mid
+        if mp.sign(fm) == mp.sign(fa):
+            a, fa = mid, fm
+        else:
+            b, fb = mid, fm
+    tol = mp.mpf(2) ** (-mp.mp.prec + 12) * (1 + abs(a))
+    return mp.findroot(function, (a, b), solver="anderson", tol=tol ** 2, maxsteps=400, verify=False)
+
+
+def scalar_intervals(system):
+    r"""Every interval of the support of ``T`` for a scalar shift, at the working precision.
+
+    Returns ``[(t₋, t₊, δ₋, δ₊), …]`` ascending (``δ = ∞`` at the hard edge ``γ = 1``), by the
+    roots of ``f = 1`` (module text).
+    """
+    gamma = system.gamma
+    D, _, h = system._at_poles()[0]
+    if system._rows is not None:
+        pairs = {}
+        for w, _, c, _ in system._rows:
+            pairs[c] = pairs.get(c, 0) + w
+        atoms = sorted(pairs.items())
+        cs = [c for c, _ in atoms]
+        ws = [w for _, w in atoms]
+
+        def integrate(g):
+            return mp.fsum(w * g(c) for c, w in atoms)
+    else:
+        poles = system._at_poles()
+        cs = [poles[0][1], poles[-1][1]]
+
+        def integrate(g):
+            return system._integrate(lambda _D, c, _h: g(c))
+
+    def f_minus_1(t):
+        return gamma * integrate(lambda c: c * c / (t - c) ** 2) - 1
+
+    def u_of(t):
+        return h + t * (1 + gamma * integrate(lambda c: c / (t - c)))
+
+    roots = []
+    reach = 2 * mp.sqrt(gamma) * cs[-1] + cs[-1]
+    if system._rows is not None:
+        import numpy as np
+
+        low, high, gaps = _float_scalar_roots(np.array([float(w) for w in ws]), np.array([float(c) for c in cs]),
+                                              float(gamma))
+    else:
+        low, high, gaps = None, None, []
+    # the outer roots: f increases on (−∞, c₁) and decreases on (c_K, ∞)
+    roots.append(_root(f_minus_1, *_near(f_minus_1, cs[0] - reach, cs[0], low), what="lower edge"))
+    upper = _root(f_minus_1, *_near(f_minus_1, cs[-1] + reach, cs[-1], high), what="upper edge")
+    for i, t_min in gaps:  # a gap between atoms i, i+1: min f < 1 decided at the working precision
+
+        def fprime(t):
+            return -2 * gamma * integrate(lambda c: c * c / (t - c) ** 3)
+
+        a, b = cs[i], cs[i + 1]
+        inner_a, inner_b = _inside(a, b, mp.mpf(t_min))
+        t_star = _root(fprime, *_widen(fprime, inner_a, inner_b, a, b), what="minimum of f between two atoms")
+        if f_minus_1(t_star) >= 0:
+            continue  # min f ≥ 1 at the working precision: no gap
+        left = _toward(f_minus_1, t_star, a)
+        right = _toward(f_minus_1, t_star, b)
+        roots += [_root(f_minus_1, left, t_star, what="edge of a gap"),
+                  _root(f_minus_1, t_star, right, what="edge of a gap")]
+    roots.append(upper)
+    roots.sort()
+    out = []
+    for lo, hi in zip(roots[::2], roots[1::2]):
+        out.append(tuple(_edge_point(u_of, h, t) for t in (lo, hi)))
+    return [(a[0], b[0], a[1], b[1]) for a, b in out]
+
+
+def _edge_point(u_of, h, t):
+    """``(u(τ), δ(τ))`` at a root ``τ``: ``1/(1+δ) = (u − h)/τ`` (Silverstein–Choi's ``y = −u m̲``)."""
+    u = u_of(t)
+    v = u - h
+    if v == 0 or t == 0:  # the hard edge (γ = 1): δ diverges
+        return h, mp.inf
+    return u, t / v - 1
+
+
+def _near(f, far_side, pole_side, hint):
+    """A bracket of the root of ``f`` (monotone, ``f(far_side) < 0``, ``f → +∞`` at the atom
+    ``pole_side``), tightened around the float64 ``hint`` when its signs verify."""
+    low_end, high_end = sorted((far_side, pole_side))
+    if hint is not None:
+        hint = mp.mpf(hint)
+        for width in (mp.mpf(10) ** -9, mp.mpf(10) ** -5):
+            lo, hi = hint - width * (high_end - low_end), hint + width * (high_end - low_end)
+            if low_end < lo and hi < high_end and mp.sign(f(lo)) != mp.sign(f(hi)):
+                return lo, hi
+    near = _toward(f, far_side, pole_side)
+    return tuple(sorted((far_side, near)))
+
+
+def _toward(f, start, pole):
+    """A point between ``start`` and the atom ``pole`` where ``f > 0`` (``f → +∞`` at the atom)."""
+    point = start
+    for _ in range(4000):
+        point = (point + pole) / 2
+        if f(point) > 0:
+            return point
+    raise SupportError("no point with f > 1 next to an atom", 0, 0)
+
+
+def _inside(a, b, t):
+    """A bracket ``(t − ε, t + ε)`` inside ``(a, b)`` around the float estimate ``t``."""
+    width = (b - a) * mp.mpf(10) ** -8
+    return max(a + (b - a) / 2 ** 60, t - width), min(b - (b - a) / 2 ** 60, t + width)
+
+
+def _widen(g, lo, hi, a, b):
+    """Widen ``(lo, hi)`` towards ``(a, b)`` until the increasing ``g`` changes sign on it."""
+    while g(lo) > 0:
+        lo = (lo + a) / 2
+    while g(hi) < 0:
+        hi = (hi + b) / 2
+    return lo, hi
+
+
+# --- the invariant -----------------------------------------------------------------------------
+
+def continuous_mass(system):
+    """``(mass, atoms)``: the mass of the continuous part of ``μ_T`` and its atoms ``[(t, mass)]``.
+
+    ``γ ≤ 1``: no atom. ``γ > 1``: the ``d − n`` null directions of ``S`` put ``T`` at ``BD̄``
+    restricted to them: one atom ``1 − 1/γ`` at ``h`` for a scalar shift; otherwise an atom
+    ``w_i − 1/γ`` at ``h_i`` for every atom of weight ``w_i > 1/γ`` (the eigenspace of ``D̄``
+    meets the null space in that dimension) and a continuous remainder.
+    """
+    gamma = system.gamma
+    if gamma <= 1:
+        return mp.mpf(1), []
+    inverse = 1 / gamma
+    if system.scalar:
+        return inverse, [(system.shifts()[0], 1 - inverse)]
+    if system._rows is None:
+        return mp.mpf(1), []
+    atoms = [(h, w - inverse) for w, _, _, h in system._rows if w > inverse]
+    return 1 - mp.fsum(m for _, m in atoms), atoms
+
+
+#: Nodes of the mass quadrature per interval (Gauss–Chebyshev of the second kind: exact for a
+#: square-root edge times a polynomial); the rule with half the nodes gives the error estimate.
+NODES = 512
+
+
+def check(system, intervals, terms=None):
+    """Refuse (:class:`SupportError`) a support ``[(t₋, t₊), …]`` of ``T`` that fails the invariant.
+
+    See the module text. ``terms``: the float64 ``(w, D̄, c, h)`` of ``system`` if the caller has
+    them (:func:`float_terms` otherwise). Returns the masses of the intervals (floats).
+    """
+    import numpy as np
+
+    if not intervals:
+        raise SupportError("no interval", 1, 0)
+    w, _, c, h = float_terms(system) if terms is None else terms
+    terms, gamma = (w, c, h), float(system.gamma)
+    flat = [(float(lo), float(hi)) for lo, hi in intervals]
+    if any(not hi > lo for lo, hi in flat) or any(not b[0] > a[1] for a, b in zip(flat, flat[1:])):
+        raise SupportError("intervals empty or out of order", 1, 0)
+    scale = max(abs(flat[0][0]), abs(flat[-1][1]), flat[-1][1] - flat[0][0])
+    eta = 1e-13 * scale
+    masses, errors = [], []
+    for lo, hi in flat:
+        values = []
+        for n in (NODES // 2, NODES):
+            k = np.arange(1, n + 1)
+            x = np.cos(k * np.pi / (n + 1))[::-1]
+            weights = (np.pi / (n + 1)) * np.sin(k * np.pi / (n + 1))[::-1] ** 2
+            rho = float_density(terms, gamma, (lo + hi) / 2 + (hi - lo) / 2 * x, eta)
+            root = np.sqrt(1 - x * x)
+            values.append(float((weights * rho / root).sum()) * (hi - lo) / 2)
+            inner = np.abs(x) < 0.98
+            if n == NODES and not np.all(rho[inner] > 0):
+                where = ((lo + hi) / 2 + (hi - lo) / 2 * x)[inner][rho[inner] <= 0][0]
+                raise SupportError(f"zero density inside the interval [{lo:.10g}, {hi:.10g}] at {where:.10g}",
+                                   1, 0)
+        masses.append(values[1])
+        errors.append(abs(values[1] - values[0]))
+    mass, atoms = continuous_mass(system)
+    residual = abs(sum(masses) - float(mass))
+    tol = MASS_TOL + 10 * sum(errors)
+    if not residual <= tol:
+        raise SupportError(f"the density integrates to {sum(masses):.9f} over the intervals, "
+                           f"the continuous mass is {float(mass):.9f}", residual, tol)
+    # zero density in every gap and just outside: the float64 branch continued from +i∞ to the
+    # real axis (η = 10⁻¹³ of the scale) has Im g = O(η) there
+    width = flat[-1][1] - flat[0][0]
+    outside = [flat[0][0] - 1e-3 * width, flat[-1][1] + 1e-3 * width]
+    outside += [(a[1] + b[0]) / 2 for a, b in zip(flat, flat[1:])]
+    atoms_at = [float(t) for t, _ in atoms]
+    outside = np.array([p for p in outside if all(abs(p - t) > 1e-9 * scale for t in atoms_at)])
+    if outside.size:
+        delta = float_continuation(terms, gamma, outside, eta)
+        g = (w / (c / (1 + delta[:, None]) + h - (outside + 1j * eta)[:, None])).sum(axis=1)
+        bad = np.abs(g.imag) > 1e-7 * (1 + np.abs(g))
+        if bad.any():
+            where = outside[bad][0]
+            raise SupportError(f"positive density at {where:.10g}, outside the reported intervals",
+                               float(np.abs(g.imag[bad]).max()), 1e-7)
+    return masses
