@@ -697,3 +697,25 @@ def test_hard_region(region, route, data):
 def test_hard_region_more_examples(region, route, data):
     model, method = data.draw(_STRATEGIES[region](), label="model")
     _check(model, method, route)
+
+
+@st.composite
+def pca_laws(draw):
+    """A PCA model of the hard regions (a far minority atom, or three atoms) for the threshold."""
+    model, method = draw(st.one_of(minority_atom(), three_atoms()))
+    return Model(model.gamma, model.lam, noise=",".join(f"{s}:{w}" for s, w in model.noise))
+
+
+@pytest.mark.parametrize("route", _ROUTES)
+@settings(max_examples=6, **_SETTINGS)
+@given(model=pca_laws())
+def test_pca_threshold_on_hard_laws(route, model):
+    """The PCA threshold ``θ_c = 1/∫ dν/(t₊ − s)`` (Bai & Yao 2012, the module docstring) to 12 digits."""
+    with mp.workdps(WORK):
+        want = sc_threshold([_mpf(a) for a, _ in model.noise], [_mpf(b) for _, b in model.noise], _mpf(model.gamma))
+    try:
+        got = theory.evaluate("threshold", model, method="pca", dps=DPS, route=route)
+    except _REFUSALS:
+        assert route == "algebraic"
+        return
+    assert _digits(got, want, 0) >= MIN_DIGITS, (route, model, mp.nstr(got, 15), mp.nstr(want, 15))
