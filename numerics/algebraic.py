@@ -455,6 +455,8 @@ def _digits(model: Model, method: str, dps: int) -> int:
         with mp.workdps(dps + extra + GUARD):
             residual = mp.mpf(0)
             for edge in (e for e in (lower, upper) if e is not None):
+                if any(abs(edge - h) <= system_.tiny * (1 + abs(h)) for _, _, _, h in system_.terms):
+                    continue  # an edge at a shift h_i (γ w_i = 1): a zero of the leading coefficient, exact
                 x = _edge_root(system_, edge)
                 scale = 1 + abs(x)
                 residual = max(residual, abs(system_.shared.equation(x - 1, edge)) / scale,

@@ -256,6 +256,13 @@ def _edge(system: "Spectral", outside, inside):
     return _polish_edge(system, delta, u)
 
 
+def _width(system: "Spectral"):
+    """The width of :func:`numerics.support.outer_bounds` (a length scale of the spectrum of ``T``)."""
+    coarse = _coarse(system)
+    low, high = support.outer_bounds((coarse.w, coarse.D, coarse.c, coarse.h), coarse.gamma)
+    return mp.mpf(high - low)
+
+
 def _polish_edge(system: "Spectral", delta, u):
     """``(δ, u)`` at a bulk edge by Newton on ``{equation = 0, ∂_δ equation = 0}`` from a located
     start, in the variable ``y = 1/(1+δ)``: near the edges of the part that the null directions of
@@ -265,7 +272,15 @@ def _polish_edge(system: "Spectral", delta, u):
         d = 1 / y - 1
         return [y * system.equation(d, v), system.d_equation(d, v)]
 
-    y, t = newton(system_in_y, (1 / (1 + delta), u), tol=_tol(), what="(E3) bulk edge system")
+    try:
+        y, t = newton(system_in_y, (1 / (1 + delta), u), tol=_tol(), what="(E3) bulk edge system")
+    except ConvergenceError:
+        # γ w_i = 1 exactly (γ > 1): the atom of T at the shift h_i has mass w_i − 1/γ = 0 and the
+        # edge of the null-space part is h_i itself, where y = 0 is a double root (Newton stalls)
+        near = [(abs(u - h), h) for w, _, _, h in system._rows or () if abs(system.gamma * w - 1) <= _tol()]
+        if near and min(near)[0] <= mp.mpf(10) ** -3 * _width(system):  # checked by the invariant
+            return mp.inf, min(near)[1]
+        raise
     return 1 / y - 1, t
 
 
@@ -471,6 +486,11 @@ def _scan(system: "Spectral", lower, upper):
     lo, hi = float(lower), float(upper)
     eta = (hi - lo) * 1e-9
     grid = hi - (hi - lo) * np.arange(1, SCAN_POINTS) / SCAN_POINTS
+    # a component can end at a shift h_i (where the leading coefficient of (E3) vanishes, e.g. the
+    # part the null directions of S spread, γ > 1), with a density that need not vanish there:
+    # probe geometrically close to every shift inside the bulk too
+    probes = support.shift_probes(coarse.h, lo, hi)
+    grid = np.unique(np.concatenate([grid, probes]))[::-1]
     rho = _float_density(terms, gamma, grid, eta)
     floor = rho.max() * 1e-5
     candidates = []
