@@ -44,11 +44,12 @@ class Fit:
 
     ``matrix`` (the ``d×d`` estimate, when there is one), ``precision`` (``R``), ``spectrum``
     (ascending eigenvalues) and ``top_vector`` (unit top right eigenvector) come from the
-    functions the estimator gives; ``p`` is the training masking ratio (``0``: leave-one-out).
+    functions the estimator gives; ``p`` is the training masking ratio (``0``: leave-one-out);
+    ``estimator`` the name of the estimator that made it.
     """
 
-    def __init__(self, X, lam, parts: dict, p: float = 0.0):
-        self.X, self.lam, self.p = X, lam, p
+    def __init__(self, X, lam, parts: dict, p: float = 0.0, estimator: str | None = None):
+        self.X, self.lam, self.p, self.estimator = X, lam, p, estimator
         self._parts = parts
         self._done: dict = {}
 
@@ -93,7 +94,7 @@ class Estimator:
 
     def fit(self, X, model) -> Fit:
         """The finite-``d`` fit of this estimator on data ``X`` at the ridge of ``model``."""
-        return Fit(X, float(model.lam), self.parts, float(self.mask(model)))
+        return Fit(X, float(model.lam), self.parts, float(self.mask(model)), self.name)
 
     @property
     def quantities(self) -> tuple[str, ...]:

@@ -249,7 +249,8 @@ def _threshold_optimum(ctx):
 def _finite_edges(rep):
     from numerics import simulate
 
-    return simulate._bulk_edges(simulate._bulk(rep.fit.spectrum, rep.n, rep.model.theta > 0), rep.d)
+    atom = simulate.null_atom(rep.model, rep.fit.estimator)
+    return simulate._bulk_edges(simulate._bulk(rep.fit.spectrum, rep.n, rep.model.theta > 0, atom), rep.d)
 
 
 def _finite_density(rep):

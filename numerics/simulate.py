@@ -210,15 +210,17 @@ def _sample_covariance(model: Model, d: int, rng: np.random.Generator, data: Dat
 TRACY_WIDOM_MEAN = -1.2065335745820
 
 
-def _bulk(values: np.ndarray, n: int, spiked: bool) -> np.ndarray:
+def _bulk(values: np.ndarray, n: int, spiked: bool, null_atom: bool = True) -> np.ndarray:
     """The ascending eigenvalues of the continuous bulk among the ascending ``values``.
 
-    For ``d > n`` only the top ``n`` eigenvalues form the continuous bulk (the ``d − n`` null
-    directions of ``S`` give the atom); with a spike the largest eigenvalue is dropped (it is
-    the outlier above threshold; below threshold the next one converges to the same edge).
+    For ``d > n`` with ``null_atom`` only the top ``n`` eigenvalues form the continuous bulk (the
+    ``d − n`` null directions of ``S`` give an atom: a scalar shift, see :func:`null_atom`);
+    without it the null directions spread into a continuous part of the spectrum, which the
+    theory's ``edges`` includes. With a spike the largest eigenvalue is dropped (it is the
+    outlier above threshold; below threshold the next one converges to the same edge).
     """
     d = values.shape[0]
-    bulk = values[max(0, d - n):]
+    bulk = values[max(0, d - n):] if null_atom else values
     if spiked:
         bulk = bulk[:-1]
     if bulk.shape[0] < 8:
@@ -226,6 +228,13 @@ def _bulk(values: np.ndarray, n: int, spiked: bool) -> np.ndarray:
             "d", f"the bulk has {bulk.shape[0]} eigenvalue(s) at d = {d}, n = {n}; increase d"
         )
     return bulk
+
+
+def null_atom(model: Model, est) -> bool:
+    """Whether the ``d − n`` null directions of ``S`` (``γ > 1``) form an atom of the spectrum: the
+    shift of ``T`` is one number (no resolvent, the rotational basis or an isotropic bulk);
+    otherwise (diagonal basis, heteroscedastic) they spread into a continuous part."""
+    return (not estimators.get(est).resolvent) or model.basis == "rotational" or model.isotropic
 
 
 def _soft_edge(extremes: np.ndarray, d: int) -> float:

@@ -319,3 +319,58 @@ def test_simulation_of_a_file_law(tmp_path, seed):
     limit = float(theory.evaluate("gen-error", model, dps=15))
     result = simulate("gen-error", model, d=200, seeds=12, seed=seed, extrapolate=True)
     assert abs(result.mean - limit) < 4 * result.stderr
+
+
+# --- the invariant every support passes before it is used (issue 16) --------------------------------
+
+def _pca_system(noise="1:9/10,100:1/10", gamma="1/2"):
+    from numerics import fixedpoint
+
+    model = Model(gamma, "1/5", noise=noise)
+    with mp.workdps(30):
+        return model, fixedpoint.Spectral(model, "pca"), fixedpoint.intervals_t(model, "pca", 15)
+
+
+def test_the_invariant_passes_the_true_support_with_its_masses():
+    from numerics import support
+
+    _, system, intervals = _pca_system()
+    with mp.workdps(30):
+        masses = support.check(system, intervals)
+    assert len(masses) == 2 and abs(masses[0] - 0.9) < 1e-8 and abs(masses[1] - 0.1) < 1e-8
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda iv: iv[:1], "integrates to"),                         # the upper component dropped
+    (lambda iv: [(iv[0][0], iv[1][1])], "zero density inside"),  # the gap swallowed
+    (lambda iv: [iv[0], (iv[1][0], (iv[1][0] + iv[1][1]) / 2)], "integrates to"),  # truncated at the top
+    (lambda iv: [(iv[0][0], (iv[0][0] + iv[0][1]) / 2), ((iv[0][0] + iv[0][1]) / 2 * (1 + mp.mpf(10) ** -9),
+                                                           iv[0][1]), iv[1]],
+     "positive density"),                                          # a spurious gap (no mass lost)
+])
+def test_a_damaged_support_is_refused(damage, message):
+    from numerics import support
+
+    _, system, intervals = _pca_system()
+    with mp.workdps(30), pytest.raises(support.SupportError, match=message):
+        support.check(system, damage(list(intervals)))
+
+
+def test_a_truncated_support_is_refused_by_the_command_line_in_one_line(monkeypatch, capsys):
+    """A route that loses the upper component (the bug of issue 16) is refused, never printed."""
+    from numerics import fixedpoint, support
+
+    honest = support.scalar_intervals
+    monkeypatch.setattr(support, "scalar_intervals", lambda system: honest(system)[:1])
+    for cache in (fixedpoint._support_t, fixedpoint._edges_t, fixedpoint._intervals_t):
+        cache.cache_clear()
+    try:
+        for quantity in ("edges", "threshold", "outlier", "overlap"):
+            code = main(["eval", quantity, "--method", "pca", "--noise", "1:9/10,100:1/10", "--theta", "200",
+                         "--dps", "15"])
+            captured = capsys.readouterr()
+            assert code == 2 and captured.out == "", quantity
+            assert len(captured.err.strip().splitlines()) == 1 and "support refused by its invariant" in captured.err
+    finally:
+        for cache in (fixedpoint._support_t, fixedpoint._edges_t, fixedpoint._intervals_t):
+            cache.cache_clear()
