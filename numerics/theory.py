@@ -27,6 +27,7 @@ one); they are checked against the routes in ``tests/derive``.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 
@@ -142,14 +143,10 @@ class _Context:
         """The invariant :func:`numerics.support.check` on a support of the estimate (closed route).
 
         The routes check their supports of ``T`` themselves; the closed route's edges are mapped
-        back to ``T`` and checked on the fixed-point system of the same model.
+        back to ``T`` and checked on the fixed-point system of the same model (once per model).
         """
-        from numerics import support
-
-        with mp.workdps(20):
-            system = fixedpoint.Spectral(self.model, self.est)
-            to_t = lambda a: self.est.from_a(self.model, a)  # noqa: E731
-            support.check(system, [(to_t(lo), to_t(hi)) for lo, hi in found.intervals])
+        key = tuple((mp.nstr(lo, 20), mp.nstr(hi, 20)) for lo, hi in found.intervals)
+        _check_closed_support(dataclasses.replace(self.model, theta=0), self.est.name, key)
 
     def note(self, text: str) -> None:
         """Record a sentence the caller should show with the value (e.g. a boundary optimum)."""
@@ -163,6 +160,18 @@ class _Context:
                 self.at if self.at is not None else mp.mpf(0)]
         function = _compiled(name, self.est.name)
         return [f(*args) for f in function] if isinstance(function, list) else function(*args)
+
+
+@functools.lru_cache(maxsize=256)
+def _check_closed_support(model: Model, method: str, intervals: tuple) -> None:
+    """:meth:`_Context.check_support` for one spike-free model and estimator (cached)."""
+    from numerics import support
+
+    est = _estimator(method)
+    with mp.workdps(20):
+        system = fixedpoint.Spectral(model, est)
+        to_t = lambda a: est.from_a(model, mp.mpf(a))  # noqa: E731
+        support.check(system, [(to_t(lo), to_t(hi)) for lo, hi in intervals])
 
 
 class _Nested(_Context):
