@@ -489,7 +489,7 @@ def _scan(system: "Spectral", lower, upper):
     # a component can end at a shift h_i (where the leading coefficient of (E3) vanishes, e.g. the
     # part the null directions of S spread, γ > 1), with a density that need not vanish there:
     # probe geometrically close to every shift inside the bulk too
-    probes = support.shift_probes(coarse.h, lo, hi)
+    probes = support.shift_probes((coarse.w, coarse.D, coarse.c, coarse.h), gamma, lo, hi)
     grid = np.unique(np.concatenate([grid, probes]))[::-1]
     rho = _float_density(terms, gamma, grid, eta)
     floor = rho.max() * 1e-5

@@ -158,13 +158,16 @@ def outer_bounds(terms, gamma: float):
     return low - margin, high + margin
 
 
-def shift_probes(shifts, lo: float, hi: float):
-    """Points at ``h ± (hi − lo)·10^{-k}`` (``k = 2 … 12``) for every shift ``h`` in ``(lo, hi)``:
-    where a component may end at a shift with a density that does not vanish there."""
+def shift_probes(terms, gamma: float, lo: float, hi: float):
+    """Points at ``h_i ± (hi − lo)·10^{-k}`` (``k = 2 … 12``) for every shift ``h_i`` in ``(lo, hi)``
+    of an atom with ``γ w_i ≥ 1``: there (and only there: at ``u = h_i`` the term ``i`` of (E3)
+    tends to ``γ w_i`` as ``δ → ∞``) a component of the part the null directions spread may end
+    with a density that does not vanish, or next to an atom of ``T``."""
     import numpy as np
 
+    w, _, _, h = terms
     offsets = (hi - lo) * 10.0 ** -np.arange(2, 13)
-    shifts = np.unique(np.asarray(shifts, dtype=float))
+    shifts = np.unique(np.asarray(h, dtype=float)[gamma * np.asarray(w) >= 1 - 1e-9])
     shifts = shifts[(shifts > lo) & (shifts < hi)]
     points = (shifts[:, None] + np.concatenate([offsets, -offsets])[None, :]).ravel()
     return points[(points > lo) & (points < hi)]
@@ -425,7 +428,7 @@ def check(system, intervals, terms=None):
         masses.append(values[1])
         errors.append(abs(values[1] - values[0]))
     # a gap that ends at a shift h_i can be narrower than the nodes: probe next to every shift
-    probes = shift_probes(h, flat[0][0], flat[-1][1])
+    probes = shift_probes((w, None, c, h), gamma, flat[0][0], flat[-1][1])
     probes = probes[[any(lo < p < hi for lo, hi in flat) for p in probes]] if probes.size else probes
     atoms_at = [float(t) for t, _ in continuous_mass(system)[1]]
     probes = np.array([p for p in probes if all(abs(p - t) > 1e-9 * scale for t in atoms_at)])
