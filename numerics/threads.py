@@ -27,9 +27,10 @@ __all__ = ["CROSSOVER", "blas_threads", "one_thread"]
 
 #: Matrix dimension from which BLAS keeps its own thread count (below it: one thread). Measured by
 #: ``python benchmarks/busy.py --crossover`` (``benchmarks/results/busy.txt``; one ``gen-error``
-#: replica, γ = 1/2, time on 1 thread / time on 2): on this shared 2-core machine at load 4–7 the
-#: second thread lost at every d up to 1600 (ratios 0.01–0.4, up to 50× slower) and broke about even
-#: at d = 3200 (0.83, 1.08 in two runs); no low-load window came to measure what it gains idle.
+#: replica, γ = 1/2, time on 1 thread / time on 2): on this shared 2-core machine at load 4–8 the
+#: second thread lost at every d up to 1600 (ratios 0.01–0.53, up to 50× slower); at d = 3200 it
+#: gave 0.83, 1.08 and 0.15 in three runs. No low-load window came to measure what it gains on an
+#: idle machine; from 3200 on it is left to BLAS (the size where threads have their best chance).
 CROSSOVER = 3200
 
 _controller = None
