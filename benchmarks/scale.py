@@ -137,14 +137,17 @@ def dask_speedup() -> None:
         serial = simulate("gen-error", model, **run)
         t_serial = time.perf_counter() - begin
     same = np.array_equal(serial.values, remote.values)
-    print(f"   in process (default BLAS threads): {t_local:.2f} s; 2 workers: {t_map:.2f} s "
+    from numerics.threads import CROSSOVER
+
+    setting = "1 BLAS thread" if run["d"] < CROSSOVER else "default BLAS threads"
+    print(f"   in process ({setting}: numerics.threads, CROSSOVER = {CROSSOVER}): {t_local:.2f} s; 2 workers: {t_map:.2f} s "
           f"(+ {t_start:.2f} s to start the cluster, {t_total:.2f} s in all)")
     print(f"   speed-up {t_local / t_map:.2f}x on the replicas, {t_local / t_total:.2f}x with the start; "
           f"in process with 1 BLAS thread (the workers' count): {t_serial:.2f} s, speed-up "
           f"{t_serial / t_map:.2f}x")
-    print(f"   values identical to the in-process run at 1 BLAS thread: {same}; to the run at "
-          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'all')} threads: {np.array_equal(local.values, remote.values)} "
-          f"(OpenBLAS's threaded Cholesky rounds differently)")
+    print(f"   values identical to the in-process run at 1 BLAS thread: {same}; to the default run "
+          f"({setting}): {np.array_equal(local.values, remote.values)} "
+          f"(OpenBLAS's threaded Cholesky rounds differently from its serial one)")
     print(f"   (load average {_load()}, {os.cpu_count()} cores)")
 
 

@@ -5,7 +5,8 @@ other way round): :mod:`numerics.model` (parameters), :mod:`numerics.laws` (popu
 :mod:`numerics.estimators` (the estimator registry), :mod:`numerics.quantities` (the quantity
 registry), :mod:`numerics.reduction` (the shared formulas), :mod:`numerics.fixedpoint` and
 :mod:`numerics.algebraic` (the two solving routes), :mod:`numerics.theory` (evaluation),
-:mod:`numerics.estimator` (finite-``d`` fits) and :mod:`numerics.simulate` (Monte Carlo).
+:mod:`numerics.estimator` (finite-``d`` fits), :mod:`numerics.simulate` (Monte Carlo) and
+:mod:`numerics.threads` (BLAS threads by matrix size).
 
 ``fit_ssr`` is imported on first use (NumPy and SciPy load only then):
 

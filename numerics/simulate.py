@@ -9,7 +9,8 @@ standard error of the mean.
 Seeding: replica ``k`` (``k = 0, …, seeds−1``) uses its own generator
 ``np.random.default_rng([seed, k])``, so a replica does not depend on how many others are run,
 and the draws are reproducible bit for bit. The computed values are reproducible bit for bit
-on a fixed platform (same numpy / BLAS build and thread count).
+on a fixed platform (same numpy / BLAS build and thread count; below
+:data:`numerics.threads.CROSSOVER` a replica runs on one BLAS thread whatever the environment).
 
 >>> from numerics.model import Model
 >>> res = simulate("m", Model(gamma="1/2", lam="1/5"), d=40, seeds=3)
@@ -29,6 +30,7 @@ import numpy as np
 from numerics import estimators, quantities
 from numerics.data import DataLaw, parse_data
 from numerics.model import BadParameter, Model, parse_number
+from numerics.threads import blas_threads
 
 __all__ = [
     "QUANTITIES",
@@ -300,16 +302,18 @@ def measure(model: Model, d: int, rng: np.random.Generator, wanted, at=None, dat
 
     ``wanted`` lists ``(quantity, method)`` pairs; each estimator is fitted once on the sample
     and every value comes from the quantity registry's finite-``d`` estimator. ``data`` is the law
-    of the standardised entries (:func:`sample`; default Gaussian).
+    of the standardised entries (:func:`sample`; default Gaussian). The linear algebra runs with
+    :func:`numerics.threads.blas_threads` ``(d)``: one BLAS thread below its crossover.
     """
-    X, Sigma, v = sample(model, d, rng, data)
-    fits: dict = {}
-    values = {}
-    for quantity, method in wanted:
-        if method not in fits:
-            fits[method] = estimators.get(method).fit(X, model)
-        values[(quantity, method)] = quantities.get(quantity).finite(
-            Replica(model, d, X.shape[0], X, Sigma, v, fits[method], at))
+    with blas_threads(d):  # one BLAS thread for small matrices (numerics.threads)
+        X, Sigma, v = sample(model, d, rng, data)
+        fits: dict = {}
+        values = {}
+        for quantity, method in wanted:
+            if method not in fits:
+                fits[method] = estimators.get(method).fit(X, model)
+            values[(quantity, method)] = quantities.get(quantity).finite(
+                Replica(model, d, X.shape[0], X, Sigma, v, fits[method], at))
     return values
 
 

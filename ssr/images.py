@@ -297,22 +297,13 @@ def _curve_ns(d: int, gammas, points: int) -> np.ndarray:
 
 
 def _one_blas_thread():
-    """A context limiting BLAS to one thread (a no-op without ``threadpoolctl``).
-
-    SciPy ships its own OpenBLAS, loaded when ``scipy.linalg`` is first imported, and
-    ``threadpoolctl`` only limits the libraries already loaded: the modules doing the linear
-    algebra are imported first.
-    """
+    """A context limiting BLAS to one thread (:func:`numerics.threads.one_thread`; a no-op without
+    ``threadpoolctl``). The modules doing the linear algebra are imported first."""
     import numerics.estimator  # noqa: F401  (loads scipy.linalg and its BLAS)
+    from numerics.threads import one_thread
 
     _covariance()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return one_thread()
 
 
 def run(budget: Budget = FULL, *, subsets: int | None = None, seed: int = 0,

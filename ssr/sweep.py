@@ -14,6 +14,9 @@ newline. Rerunning the same command drops that line, skips every point already i
 computes only the missing ones; a lock (``DIR/sweep.lock``, ``flock``) keeps a second run off
 the same ``DIR`` while one is writing.
 
+In this process (no ``--scheduler``/``--workers``) each row is written and synced as soon as its
+point is done, so a kill loses at most the row being written, and a point whose solver fails
+(the one-line error naming the point, exit 2) leaves every earlier row in the file.
 ``--scheduler ADDRESS`` / ``--workers N`` (:mod:`ssr.parallel`) evaluate chunks of
 :data:`CHUNK` consecutive points as tasks and append each chunk's rows as it arrives (rows may
 then come in another order; the file is the same set of rows, and a resume skips them alike).
@@ -181,22 +184,25 @@ def run(args) -> int:
         lock.close()
 
 
-#: Points per task: consecutive points of the grid, evaluated with warm starts along the chunk.
+#: Points per task on a cluster: consecutive points of the grid, evaluated with warm starts along the chunk.
 CHUNK = 20
 
 
-def _rows(chunk) -> list[bytes]:
-    """The CSV lines of a chunk of ``(key, inputs, where)`` points (one task; run anywhere).
+def _lines(points):
+    """Yield the CSV line of each ``(key, inputs, where)`` point, in order, as soon as it is computed.
 
-    Warm starts run along the chunk; they change no printed digit (the final Newton of every point
-    verifies its residual), so a sweep on a cluster writes the rows of the local run.
+    Warm starts run along the points; they change no printed digit (the final Newton of every
+    point verifies its residual), so a sweep on a cluster (chunks) writes the rows of the local run.
     """
     warm: dict = {}
-    lines = []
-    for point, inputs, where in chunk:
+    for point, inputs, where in points:
         out, _ = cli._evaluate_point(*inputs, warm=warm, where=where)
-        lines.append(_line(_row(point, inputs, out)))
-    return lines
+        yield _line(_row(point, inputs, out))
+
+
+def _rows(chunk) -> list[bytes]:
+    """The CSV lines of a chunk of ``(key, inputs, where)`` points (one task on a cluster)."""
+    return list(_lines(chunk))
 
 
 def _sweep(args, points, todo, recorded, directory) -> int:
@@ -206,14 +212,18 @@ def _sweep(args, points, todo, recorded, directory) -> int:
     done, torn = _resume(path, _line(COLUMNS), {point for point, _ in todo})
     missing = [(point, inputs) for point, inputs in todo if point not in done]
     progress = cli.StatusLine(cli.sys.stderr) if cli.sys.stderr.isatty() and not args.json else None
-    chunks = [[(point, inputs, cli._where(points, inputs) if points.ranged else "") for point, inputs in
-               missing[i:i + CHUNK]] for i in range(0, len(missing), CHUNK)]
+    items = [(point, inputs, cli._where(points, inputs) if points.ranged else "") for point, inputs in missing]
     fd = os.open(path, os.O_WRONLY | os.O_APPEND)
     count = 0
     try:
         with cli._executor(args) as executor:
-            for _, lines in executor.as_completed(_rows, chunks):
-                for line in lines:  # one write + fsync per row, as each chunk arrives
+            if executor.local:  # each row as soon as its point is done
+                batches = ([line] for line in _lines(items))
+            else:  # chunks of points as tasks, each chunk's rows as it arrives
+                chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+                batches = (lines for _, lines in executor.as_completed(_rows, chunks))
+            for lines in batches:
+                for line in lines:  # one write + fsync per row
                     _append(fd, line)
                 count += len(lines)
                 if progress is not None:

@@ -296,3 +296,54 @@ def test_density_accepts_exact_at():
     c = simulate("density", model, d=20, seeds=2, at=0.25)
     np.testing.assert_array_equal(a.values, c.values)
     np.testing.assert_array_equal(b.values, c.values)
+
+
+def _blas_threads_now() -> set:
+    from threadpoolctl import threadpool_info
+
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+def test_blas_threads_by_size():
+    """numerics.threads: one BLAS thread below the crossover; from it on, the count is left alone
+    (never raised above an outer limit); the outer count is restored after the block."""
+    import scipy.linalg  # noqa: F401  (both OpenBLAS copies loaded)
+    from threadpoolctl import threadpool_limits
+
+    from numerics.threads import CROSSOVER, blas_threads
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        with blas_threads(CROSSOVER - 1):
+            assert _blas_threads_now() == {1}
+        assert _blas_threads_now() == {2}
+        with blas_threads(CROSSOVER):
+            assert _blas_threads_now() == {2}
+    with threadpool_limits(limits=1, user_api="blas"):
+        with blas_threads(CROSSOVER):
+            assert _blas_threads_now() == {1}
+
+
+def test_replicas_below_crossover_run_on_one_thread_bit_for_bit(monkeypatch):
+    """The automatic choice at small d gives the one-thread values bit for bit, whatever the
+    outer thread count, and every replica's linear algebra (sample, fit, value) runs on one thread."""
+    import scipy.linalg  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    from numerics import simulate as simulation
+
+    model = Model(gamma="1/2", lam="1/10", theta=2, noise=HETERO, basis="rotational")
+    with threadpool_limits(limits=1, user_api="blas"):
+        serial = simulate("gen-error", model, d=200, seeds=3, extrapolate=True)
+    seen = []
+    real_sample = simulation.sample
+
+    def spy(*args, **kwargs):
+        seen.append(_blas_threads_now())
+        return real_sample(*args, **kwargs)
+
+    monkeypatch.setattr(simulation, "sample", spy)
+    with threadpool_limits(limits=2, user_api="blas"):
+        auto = simulate("gen-error", model, d=200, seeds=3, extrapolate=True)
+    assert seen == [{1}] * 6  # 3 replicas at d and at d/2
+    np.testing.assert_array_equal(auto.values, serial.values)
+    np.testing.assert_array_equal(auto.plain, serial.plain)

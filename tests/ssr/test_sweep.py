@@ -58,6 +58,7 @@ def test_a_sweep_killed_at_a_third_resumes_to_the_uninterrupted_rows(tmp_path, c
     assert process.returncode == -signal.SIGKILL, process.stderr.read()
     done = _rows(killed / "sweep.csv")
     assert 400 <= done < 1200  # really interrupted, at about a third
+    _assert_complete_rows(killed / "sweep.csv")
 
     status, out, err = _run([*BIG, "--out", killed], capsys)  # the same command again
     assert status == 0 and err == ""
@@ -69,6 +70,85 @@ def test_a_sweep_killed_at_a_third_resumes_to_the_uninterrupted_rows(tmp_path, c
     assert resumed[0] == uninterrupted[0]  # the header
     assert len(resumed) == len(set(resumed)) == 1201  # no duplicate, no torn row
     assert set(resumed) == set(uninterrupted)
+
+
+def _assert_complete_rows(path: Path) -> None:
+    """Every line of ``path`` but a torn last one (no newline) is a complete row of 13 columns."""
+    data = path.read_bytes()
+    complete = data[:data.rfind(b"\n") + 1]
+    rows = list(csv.reader(complete.decode("utf-8").splitlines()))
+    assert rows and all(len(row) == 13 for row in rows)
+
+
+#: A child ``ssr`` whose every evaluation takes 40 ms more and logs, to the file in ``SSR_TEST_LOG``,
+#: how many rows ``sweep.csv`` held when it started (``start N``) and that it finished (``done``).
+_SLOW = r"""
+import os, sys, time
+from numerics import theory
+from ssr.cli import main
+log, csv_path, real = open(os.environ["SSR_TEST_LOG"], "a", buffering=1), os.environ["SSR_TEST_CSV"], theory.evaluate
+def slow(*args, **kwargs):
+    with open(csv_path, "rb") as handle:
+        rows = max(handle.read().count(b"\n") - 1, 0)
+    log.write(f"start {rows}\n")
+    value = real(*args, **kwargs)
+    time.sleep(0.04)
+    log.write("done\n")
+    return value
+theory.evaluate = slow
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_killed_sweep_loses_at_most_the_row_being_written(tmp_path):
+    """In process, each row is on disk as soon as its point is done: when point k starts, the file
+    holds exactly its k predecessors (chunked writing would hold 0 there for k < 20), and a SIGKILL
+    leaves every finished point's row but at most the one being written, all rows complete."""
+    out, log = tmp_path / "out", tmp_path / "log"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SSR_TEST_LOG": str(log), "SSR_TEST_CSV": str(out / "sweep.csv")}
+    process = subprocess.Popen([sys.executable, "-c", _SLOW, *BIG, "--out", str(out)], env=env, cwd=tmp_path,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if _rows(out / "sweep.csv") >= 30:
+            os.kill(process.pid, signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL, process.stderr.read()
+    events = log.read_text().split("\n")[:-1]
+    starts = [int(event.split()[1]) for event in events if event.startswith("start")]
+    assert starts == list(range(len(starts)))  # the file grew by one row per point, before the next
+    finished = events.count("done")
+    rows = _rows(out / "sweep.csv")
+    assert 30 <= rows < 1200 and finished - 1 <= rows <= finished
+    _assert_complete_rows(out / "sweep.csv")
+
+
+def test_a_failing_point_keeps_every_earlier_row(tmp_path, capsys, monkeypatch):
+    """A solver error at the 8th point: the one-line error names the point (exit 2) and the file
+    holds exactly the 7 rows before it, those of an uninterrupted sweep; a rerun completes it."""
+    from numerics import theory
+
+    assert _run([*SMALL, "--out", tmp_path / "full"], capsys)[0] == 0
+    full = _lines(tmp_path / "full" / "sweep.csv")
+    real, calls = theory.evaluate, []
+
+    def failing(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 8:
+            raise theory.ConvergenceError("(E1) fixed point", 1, 0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(theory, "evaluate", failing)
+    status, out, err = _run([*SMALL, "--out", tmp_path / "failed"], capsys)
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("ssr: error: gen-error: (E1) fixed point did not converge") and "(at gamma=3/4, lam=3/10)" in err
+    assert _lines(tmp_path / "failed" / "sweep.csv") == full[:8]  # the header and the 7 rows before
+    monkeypatch.setattr(theory, "evaluate", real)
+    status, out, _ = _run([*SMALL, "--out", tmp_path / "failed"], capsys)
+    assert status == 0 and "5 computed, 7 already in" in out
+    assert _lines(tmp_path / "failed" / "sweep.csv") == full
 
 
 def test_rows_hold_every_parameter_and_the_eval_value(tmp_path, capsys):
