@@ -58,8 +58,8 @@ def scan(smallest: int = SMALLEST) -> tuple:
 
 SCAN = scan()
 COARSE_DPS = 15
-#: Digits of the root of the first (coarse) bracketing stage.
-_COARSE_ROOT = 9
+#: The minimum is located to ``10^{-_COARSE_ROOT}`` (in ``x``) from values at COARSE_DPS digits first.
+_COARSE_ROOT = 6
 #: Golden-section steps allowed to narrow a bracket whose end slopes do not have opposite signs.
 _NARROWING = 40
 
@@ -118,15 +118,6 @@ class _Curve:
             if direction:
                 return (self.value(x, precision) - self.value(x - h, precision)) / h
             return (self.value(x + h, precision) - self.value(x - h, precision)) / (2 * h)
-
-    def curvature(self, x, digits: int):
-        """``d²f/dx²`` by the second difference with step ``10^{-digits/4}`` (its sign is what is used)."""
-        h = mp.mpf(10) ** (-max(digits // 4, 2))
-        precision = digits + 2 * max(digits // 4, 2) + 4
-        with mp.workdps(precision + self.guard):
-            x = mp.mpf(x)
-            return (self.value(x + h, precision) - 2 * self.value(x, precision)
-                    + self.value(x - h, precision)) / h**2
 
 
 def _x(p: Fraction):
@@ -200,18 +191,27 @@ def minimise(f, dps: int, *, what: str, guard: int, smallest: int = SMALLEST, wh
                     brackets.append((last - 1, last))
             else:
                 brackets.append((i - 1, i + 1))
-    work = dps + guard
     tol = mp.mpf(10) ** (-(dps + guard // 2))
-    found = []  # (value, x, boundary)
-    with mp.workdps(work):
+    found = []  # (coarse value, x, boundary, bracket)
+    with mp.workdps(COARSE_DPS + guard):
         for lo, hi in brackets:
-            x = _polish(curve, xs, coarse, lo, hi, dps, guard, tol, what)
-            found.append((curve.value(x, dps), x, None))
+            x, value = _locate(curve, xs, coarse, lo, hi, what)
+            found.append((value, x, None, (xs[hi], xs[lo])))
         for side in boundaries:
-            p = SCAN[0] if side == "p = 0" else SCAN[last]
-            found.append((curve.value(_x(p), dps), _x(p), side))
-        value, x, side = min(found, key=lambda item: item[0])
-        others = sorted(item for item in found if item[2] is None and item[1] != x)
+            i = 0 if side == "p = 0" else last
+            found.append((coarse[i], xs[i], side, None))
+        found.sort(key=lambda item: item[0])
+        close = mp.mpf(10) ** (3 - COARSE_DPS) * (1 + abs(found[0][0]))
+    with mp.workdps(dps + guard):
+        polished = []  # the candidates within the coarse precision of the smallest, at full precision
+        for k, (value, x, side, bracket) in enumerate(found):
+            if value - found[0][0] > close:
+                break
+            if side is None:
+                x = _polish(curve, x, bracket, dps, guard, tol, what)
+            polished.append((curve.value(x, dps), x, side, k))
+        value, x, side, chosen = min(polished, key=lambda item: item[0])
+        others = [item for k, item in enumerate(found) if item[2] is None and k != chosen]
         note = ""
         if side == "p = 0":
             note = f"{what} increases from p = 0: the optimum is the boundary p = 0 (leave-one-out)"
@@ -224,53 +224,109 @@ def minimise(f, dps: int, *, what: str, guard: int, smallest: int = SMALLEST, wh
         else:
             ratio = _fraction(curve.ratio(x))
         if others:
-            listed = ", ".join(f"p = {mp.nstr(_fraction(curve.ratio(o[1])), 8)} ({what} = {mp.nstr(o[0], 8)})"
+            listed = ", ".join(f"p = {mp.nstr(_fraction(curve.ratio(o[1])), 6)} ({what} = {mp.nstr(o[0], 8)})"
                                for o in others)
-            note = (note + "; " if note else "") + f"other local minima: {listed}"
+            note = (note + "; " if note else "") + f"other local minima (located to 6 digits): {listed}"
         return Optimum(ratio, value, side, note)
 
 
-def _polish(curve, xs, coarse, lo, hi, dps, guard, tol, what):
-    """The root of ``df/dx`` between scan points ``lo`` and ``hi`` (a local minimum of the scan)."""
+def _brent(value, a, b, x, fx, w, fw, v, fv, xtol, what, maxsteps: int = 100):
+    """Brent's minimisation (golden section and parabolic steps) of ``value`` on ``[a, b]``.
+
+    ``x`` is the best point so far (``f(x) < f(a), f(b)``), ``w``, ``v`` the two next best
+    (here the bracket ends, so the first step can be parabolic). Returns ``(x, f(x))`` with ``x``
+    within about ``2 xtol`` of the minimiser (for ``f`` accurate to much better than
+    ``f'' xtol²``).
+    """
+    golden = (3 - mp.sqrt(5)) / 2
+    d = e = b - a
+    for _ in range(maxsteps):
+        middle = (a + b) / 2
+        if abs(x - middle) <= 2 * xtol - (b - a) / 2:
+            return x, fx
+        parabolic = False
+        if abs(e) > xtol:
+            r = (x - w) * (fx - fv)
+            q = (x - v) * (fx - fw)
+            p = (x - v) * q - (x - w) * r
+            q = 2 * (q - r)
+            if q > 0:
+                p = -p
+            q = abs(q)
+            previous, e = e, d
+            if q != 0 and abs(p) < abs(q * previous / 2) and q * (a - x) < p < q * (b - x):
+                d, parabolic = p / q, True
+                if (x + d) - a < 2 * xtol or b - (x + d) < 2 * xtol:
+                    d = xtol if middle > x else -xtol
+        if not parabolic:
+            e = (a - x) if x >= middle else (b - x)
+            d = golden * e
+        u = x + d if abs(d) >= xtol else x + (xtol if d > 0 else -xtol)
+        fu = value(u)
+        if fu <= fx:
+            if u >= x:
+                a = x
+            else:
+                b = x
+            v, fv, w, fw, x, fx = w, fw, x, fx, u, fu
+        else:
+            if u < x:
+                a = u
+            else:
+                b = u
+            if fu <= fw or w == x:
+                v, fv, w, fw = w, fw, u, fu
+            elif fu <= fv or v == x or v == w:
+                v, fv = u, fu
+    raise ConvergenceError(f"{what}: the minimum on the scan bracket (Brent steps)", abs(b - a), xtol)
+
+
+def _locate(curve, xs, coarse, lo, hi, what):
+    """The minimum between scan points ``lo`` and ``hi`` to about ``10^{-6}`` (in ``x``), by
+    :func:`_brent` on ``f`` at :data:`COARSE_DPS` digits; returns ``(x, f(x))``."""
+    def value(x):
+        return curve.value(x, COARSE_DPS)
+
     a, b = xs[hi], xs[lo]  # x increases as p decreases: a < b
     fa, fb = coarse[hi], coarse[lo]
-    with mp.workdps(COARSE_DPS + guard):
-        def coarse_slope(x):
-            return curve.slope(x, _COARSE_ROOT + 1)
-
-        ga, gb = coarse_slope(a), coarse_slope(b)
-        # narrow by golden-section steps on f until the end slopes bracket (df/dx < 0 at a, > 0 at b)
-        for _ in range(_NARROWING):
-            if ga < 0 < gb:
+    if hi - lo == 2:
+        x, fx = xs[lo + 1], coarse[lo + 1]
+    else:  # an end of the scan whose slope points inside: a lower point next to it
+        end, other, fend = (b, a, fb) if lo == 0 else (a, b, fa)
+        for k in range(1, _NARROWING):
+            x = end + (other - end) / mp.mpf(3) ** k
+            fx = value(x)
+            if fx < fend:
                 break
-            inner = [a + (b - a) * mp.mpf(k) / 3 for k in (1, 2)]
-            values = [curve.value(x, COARSE_DPS) for x in inner]
-            if values[0] <= values[1]:
-                b, fb = inner[1], values[1]
-            else:
-                a, fa = inner[0], values[0]
-            ga, gb = coarse_slope(a), coarse_slope(b)
         else:
-            raise ConvergenceError(f"{what}: no sign change of df/dp near the scan minimum "
-                                   f"p in [{mp.nstr(_fraction(curve.ratio(b)), 6)}, "
-                                   f"{mp.nstr(_fraction(curve.ratio(a)), 6)}]", min(abs(ga), abs(gb)), 0)
-        scale = abs(ga) + abs(gb)
-        start, _ = _illinois(coarse_slope, a, b, ga, gb, mp.mpf(10) ** -_COARSE_ROOT * (1 + abs(a)), what)
+            raise ConvergenceError(f"{what}: no value below the end of the scan next to it", mp.mpf(1), 0)
+    return _brent(value, a, b, x, fx, a, fa, b, fb, mp.mpf(10) ** -_COARSE_ROOT * (1 + abs(x)), what)
+
+
+def _polish(curve, start, bracket, dps, guard, tol, what):
+    """The root of ``df/dx`` near ``start`` (:func:`_locate`'s) inside ``bracket``, to ``tol (1 + |x|)``."""
+    a, b = bracket
     digits = dps + guard // 2 + 3  # the root to 10^{-(dps + guard/2 + 2)}: its residual is below tol
 
-    def fine_slope(x):
+    def slope(x):
         return curve.slope(x, digits)
 
-    step = mp.mpf(10) ** (1 - _COARSE_ROOT) * (1 + abs(start))
-    a2, b2 = max(a, start - step), min(b, start + step)
-    ga2, gb2 = fine_slope(a2), fine_slope(b2)
-    if not ga2 < 0 < gb2:  # the coarse root was off by more than its bracket: the whole bracket
-        a2, b2, ga2, gb2 = a, b, fine_slope(a), fine_slope(b)
+    step = 10 * mp.mpf(10) ** -_COARSE_ROOT * (1 + abs(start))
+    while True:
+        left, right = max(a, start - step), min(b, start + step)
+        g_left, g_right = slope(left), slope(right)
+        if g_left < 0 < g_right:
+            break
+        if left == a and right == b:
+            raise ConvergenceError(f"{what}: no sign change of df/dp around the located minimum "
+                                   f"p = {mp.nstr(_fraction(curve.ratio(start)), 8)}",
+                                   min(abs(g_left), abs(g_right)), 0)
+        step *= 30
+    # the slope of the slope (> 0: a minimum) for the residual, measured on the first bracket
+    rate = (g_right - g_left) / (right - left)
     width = tol / 100 * (1 + abs(start))
-    root, (left, right) = _illinois(fine_slope, a2, b2, ga2, gb2, width, what)
-    residual = abs(fine_slope(root)) / scale
+    root, _ = _illinois(slope, left, right, g_left, g_right, width, what)
+    residual = abs(slope(root)) / rate / (1 + abs(root))  # the Newton step left, relative to 1 + |x|
     if not (a <= root <= b) or residual > tol:
         raise ConvergenceError(f"{what}: the root of df/dp", residual, tol)
-    if curve.curvature(root, COARSE_DPS) <= 0:
-        raise ConvergenceError(f"{what}: the stationary point is not a minimum (f'' <= 0)", mp.mpf(1), 0)
     return root

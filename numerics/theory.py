@@ -117,6 +117,7 @@ class _Context:
         self.notes = [] if notes is None else notes
         self.warm = warm
         self._values: dict = {}
+        self._near: dict = {}  # the warm-start hints of the contexts made by other()
 
     def delta(self):
         """``δ`` of (E1) on this route; with ``warm`` (fixed-point route) Newton starts from the δ of
@@ -135,9 +136,13 @@ class _Context:
     def other(self, model: Model, dps: int) -> "_Context":
         """A context for another ``model`` on the same route and estimator, at ``dps`` digits.
 
-        Its values are computed at ``dps + GUARD`` and returned at the caller's precision.
+        Its values are computed at ``dps + GUARD`` (plus :func:`extra_digits`) and returned at the
+        caller's precision. The contexts made by one caller share warm starts of the (E1) solve
+        (the δ of the previous one; the optimiser asks for neighbouring ratios), which cannot
+        change the results (see :func:`evaluate`).
         """
-        return _Nested(self.route, model, self.est, None, dps + extra_digits(model, self.est), self.notes)
+        warm = self.warm if self.warm is not None else self._near
+        return _Nested(self.route, model, self.est, None, dps + extra_digits(model, self.est), self.notes, warm)
 
     def note(self, text: str) -> None:
         """Record a sentence the caller should show with the value (e.g. a boundary optimum)."""
