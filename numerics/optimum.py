@@ -127,31 +127,36 @@ def _x(p: Fraction):
 def _illinois(slope, a, b, ga, gb, width, what, maxsteps: int = 200):
     """The root of ``slope`` in ``[a, b]`` (``ga``, ``gb`` the slopes there, opposite signs) to ``width``.
 
-    Illinois regula falsi: the bracket always holds a sign change; returns ``(root, bracket)``.
+    Regula falsi with the Anderson–Björck weight (the end kept twice in a row has its slope
+    scaled by ``1 − g_new/g_previous``, or 1/2): the interval always holds a sign change. A point
+    within ``width/4`` of the newest one is moved ``width/4`` towards the other end, so an iteration
+    converging from one side closes the interval.
+    Returns ``(root, (left, right))``, the final interval of width ``≤ width``.
     """
-    side = 0
+    # (x1, g1) the end kept, (x2, g2) the newest point
+    x1, g1, x2, g2 = a, ga, b, gb
     for _ in range(maxsteps):
-        if abs(b - a) <= width:
+        if abs(x2 - x1) <= width:
             break
-        c = b - gb * (b - a) / (gb - ga)
-        if not min(a, b) < c < max(a, b):
-            c = (a + b) / 2
+        c = x2 - g2 * (x2 - x1) / (g2 - g1)
+        if not min(x1, x2) < c < max(x1, x2):
+            c = (x1 + x2) / 2
+        if abs(c - x2) < width / 4:  # converging from one side: step width/4 across to close the interval
+            c = x2 + (width / 4 if x1 > x2 else -width / 4)
         gc = slope(c)
         if gc == 0:
             return c, (c, c)
-        if (gc > 0) == (gb > 0):
-            b, gb = c, gc
-            if side == -1:
-                ga /= 2
-            side = -1
+        if (gc > 0) != (g2 > 0):  # the sign change is between x2 and c: x2 becomes the kept end
+            x1, g1 = x2, g2
         else:
-            a, ga = c, gc
-            if side == 1:
-                gb /= 2
-            side = 1
+            weight = 1 - gc / g2
+            g1 *= weight if weight > 0 else mp.mpf(1) / 2
+        x2, g2 = c, gc
     else:
-        raise ConvergenceError(f"{what}: the root of df/dp (bracket width)", abs(b - a), width)
-    return a - ga * (b - a) / (gb - ga) if gb != ga else (a + b) / 2, (a, b)
+        raise ConvergenceError(f"{what}: the root of df/dp (bracket width)", abs(x2 - x1), width)
+    left, right = min(x1, x2), max(x1, x2)
+    root = x2 - g2 * (x2 - x1) / (g2 - g1) if g2 != g1 else (x1 + x2) / 2
+    return min(max(root, left), right), (left, right)
 
 
 def minimise(f, dps: int, *, what: str, guard: int, smallest: int = SMALLEST, why: str = "") -> Optimum:
@@ -322,11 +327,10 @@ def _polish(curve, start, bracket, dps, guard, tol, what):
                                    f"p = {mp.nstr(_fraction(curve.ratio(start)), 8)}",
                                    min(abs(g_left), abs(g_right)), 0)
         step *= 30
-    # the slope of the slope (> 0: a minimum) for the residual, measured on the first bracket
-    rate = (g_right - g_left) / (right - left)
     width = tol / 100 * (1 + abs(start))
-    root, _ = _illinois(slope, left, right, g_left, g_right, width, what)
-    residual = abs(slope(root)) / rate / (1 + abs(root))  # the Newton step left, relative to 1 + |x|
+    root, (left, right) = _illinois(slope, left, right, g_left, g_right, width, what)
+    # verified: df/dx changes sign from − to + (a minimum) on [left, right], of relative width ≤ tol/100
+    residual = (right - left) / (1 + abs(root))
     if not (a <= root <= b) or residual > tol:
-        raise ConvergenceError(f"{what}: the root of df/dp", residual, tol)
+        raise ConvergenceError(f"{what}: the root of df/dp (relative bracket width)", residual, tol)
     return root
