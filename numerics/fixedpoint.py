@@ -129,8 +129,9 @@ _COLD: dict = {}
 def _secant(residual, start, tol, maxsteps: int = 100):
     """The root of (E1) by the secant method from ``start`` and a second point ``10^{-dps/2}``
     (relative) away (mpmath's default second point ``start + 1/4`` costs several steps from a good
-    start). It stops when a step is below ``16 ε (1 + |δ|)`` (full precision) and the residual at
-    the previous iterate is ``≤ tol`` (verified, as in :func:`newton`)."""
+    start). It stops when a step is below ``16 ε (1 + |δ|)`` (full precision) or the residual
+    repeats (its rounding floor), and the residual at the last iterate is ``≤ tol`` (verified, as
+    in :func:`newton`)."""
     what = "(E1) fixed point for delta"
     x0 = start
     x1 = start + (1 + abs(start)) * mp.mpf(10) ** (-(mp.mp.dps // 2))
@@ -139,6 +140,8 @@ def _secant(residual, start, tol, maxsteps: int = 100):
         for _ in range(maxsteps):
             if f1 == 0:
                 return x1
+            if f1 == f0:  # the residual's rounding floor (an ill-conditioned (E1), e.g. γ ≈ 1, λ → 0)
+                break
             x2 = x1 - f1 * (x1 - x0) / (f1 - f0)
             if abs(x2 - x1) <= 16 * mp.eps * (1 + abs(x2)):
                 if not abs(f1) <= tol:
@@ -147,9 +150,9 @@ def _secant(residual, start, tol, maxsteps: int = 100):
             x0, f0, x1, f1 = x1, f1, x2, residual(x2)
     except (ZeroDivisionError, ValueError, OverflowError) as err:
         raise ConvergenceError(f"{what} ({type(err).__name__})", mp.inf, tol) from None
-    if abs(f1) <= tol:  # the steps stay above 16 ε (rounding of an ill-conditioned residual)
+    if abs(f1) <= tol:  # steps at the rounding floor of an ill-conditioned residual: verified
         return x1
-    raise ConvergenceError(f"{what} ({maxsteps} secant steps)", abs(f1), tol)
+    raise ConvergenceError(f"{what} (secant steps)", abs(f1), tol)
 
 
 def _bracket(residual, upper):

@@ -120,6 +120,13 @@ class _Curve:
             return (self.value(x + h, precision) - self.value(x - h, precision)) / (2 * h)
 
 
+def _where(x) -> str:
+    """``p = 0.243053`` or, near 1, ``1 - p = 4.83e-4`` (6 significant digits either way)."""
+    if x < mp.log(mp.mpf("1e-3")):
+        return f"1 - p = {mp.nstr(mp.exp(x), 6)}"
+    return f"p = {mp.nstr(1 - mp.exp(x), 6)}"
+
+
 def _x(p: Fraction):
     return mp.log(1 - _fraction(p)) if p else mp.mpf(0)
 
@@ -179,23 +186,28 @@ def minimise(f, dps: int, *, what: str, guard: int, smallest: int = SMALLEST, wh
     last = len(SCAN) - 1
     brackets, boundaries = [], []
     with mp.workdps(COARSE_DPS + guard):
-        for i in range(len(SCAN)):
-            lower_ok = i == 0 or coarse[i] < coarse[i - 1]
-            upper_ok = i == last or coarse[i] <= coarse[i + 1]
-            if not (lower_ok and upper_ok):
-                continue
-            if i == 0:  # x decreases from 0 into p > 0: df/dx at x = 0⁻ has the sign of −f'(0)
-                if curve.slope(xs[0], COARSE_DPS, direction=1) <= 0:
-                    boundaries.append("p = 0")
-                else:
-                    brackets.append((0, 1))
-            elif i == last:
-                if curve.slope(xs[last], COARSE_DPS) > 0:  # f decreasing in p
-                    boundaries.append("p -> 1")
-                else:
-                    brackets.append((last - 1, last))
-            else:
+        # differences below the coarse precision are not resolved (e.g. the far tail, where f is
+        # within 1e-16 of its limit at λ = 1e4): a dip must be deeper than that on one side
+        resolution = mp.mpf(10) ** (3 - COARSE_DPS) * (1 + max(abs(v) for v in coarse))
+        for i in range(1, last):
+            if (coarse[i] < coarse[i - 1] and coarse[i] <= coarse[i + 1]
+                    and max(coarse[i - 1], coarse[i + 1]) - coarse[i] > resolution):
                 brackets.append((i - 1, i + 1))
+        # an end that is a local minimum up to the resolution: its slope decides (boundary, or
+        # a resolved minimum between it and its neighbour)
+        if coarse[0] <= coarse[1] + resolution:  # x decreases into p > 0: df/dx at 0⁻ has the sign of −f'(0)
+            if curve.slope(xs[0], COARSE_DPS, direction=1) <= 0:
+                boundaries.append("p = 0")
+            elif coarse[1] - coarse[0] > resolution:
+                brackets.append((0, 1))
+        if coarse[last] <= coarse[last - 1] + resolution:
+            if curve.slope(xs[last], COARSE_DPS) > 0:  # f decreasing in p
+                boundaries.append("p -> 1")
+            elif coarse[last - 1] - coarse[last] > resolution:
+                brackets.append((last - 1, last))
+        if not brackets and not boundaries:
+            raise ConvergenceError(f"{what}: no minimum resolved on the scan (every dip is below "
+                                   f"{mp.nstr(resolution, 3)})", resolution, 0)
     tol = mp.mpf(10) ** (-(dps + guard // 2))
     found = []  # (coarse value, x, boundary, bracket)
     with mp.workdps(COARSE_DPS + guard):
@@ -229,8 +241,7 @@ def minimise(f, dps: int, *, what: str, guard: int, smallest: int = SMALLEST, wh
         else:
             ratio = _fraction(curve.ratio(x))
         if others:
-            listed = ", ".join(f"p = {mp.nstr(_fraction(curve.ratio(o[1])), 6)} ({what} = {mp.nstr(o[0], 8)})"
-                               for o in others)
+            listed = ", ".join(f"{_where(o[1])} ({what} = {mp.nstr(o[0], 8)})" for o in others)
             note = (note + "; " if note else "") + f"other local minima (located to 6 digits): {listed}"
         return Optimum(ratio, value, side, note)
 

@@ -236,7 +236,7 @@ def _mask_optimum(ctx):
                                               "at which E(Q) is minimised (Q = 0: the leave-one-out error)")
 
     return _over_ratio(ctx, "gen-error", f"E(q = {q})", 12,
-                       "the masked estimator is O(1 - p), so E is within O(1e-12) of its limit p -> 1")
+                       "as p -> 1 the masked estimator tends to 0, like (1 - p)/lam once 1 - p << lam")
 
 
 def _threshold_optimum(ctx):
