@@ -1,7 +1,7 @@
 """Wall time of the optima for continuous laws (issue 16, part 4): ``ssr eval … --dps 12``.
 
 Each case is one whole command (``python -m ssr eval …`` as a subprocess, start-up included,
-this checkout on ``PYTHONPATH``), run once (a case takes up to minutes before the fix); the
+this checkout on ``PYTHONPATH``; wall and CPU time, the machine is shared), run once (a case takes up to minutes before the fix); the
 printed value and note are recorded with the time. Cases: ``threshold-optimum`` (diagonal
 basis) and ``mask-optimum`` (rotational basis, ``Q = 0``) for ``uniform(1,6)`` and
 ``powerlaw(3/2,1,6)`` at ``γ = 1/2, λ = 1/10``. Target: ≤ 15 s each on an idle 2-core machine.
@@ -12,6 +12,7 @@ Usage: ``python benchmarks/optima.py LABEL [CASE-SUBSTRING]``; appends a section
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -30,11 +31,13 @@ CASES = [
 
 def _run(argv):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([sys.executable, "-m", "ssr", "eval", *argv], env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
     out = (done.stdout.strip() or done.stderr.strip()).splitlines()
-    return seconds, done.returncode, " | ".join(line.split(" (dps")[0] for line in out)
+    return seconds, cpu, done.returncode, " | ".join(line.split(" (dps")[0] for line in out)
 
 
 def main(argv) -> int:
@@ -47,8 +50,8 @@ def main(argv) -> int:
     for case in CASES:
         if only not in " ".join(case):
             continue
-        seconds, code, out = _run(case)
-        line = f"{seconds:7.1f} s  rc={code}  ssr eval {' '.join(case)}\n           -> {out}"
+        seconds, cpu, code, out = _run(case)
+        line = f"{seconds:7.1f} s wall {cpu:7.1f} s cpu  rc={code}  ssr eval {' '.join(case)}\n           -> {out}"
         print(line, flush=True)
         lines.append(line)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -6,29 +6,39 @@ ratio ``q``; ``threshold-optimum`` minimises the spike threshold ``θ_c(p)``. Bo
 is ``≈ −p`` near ``p = 0`` and resolves ``p → 1`` on a logarithmic scale (a minimum at
 ``p = 0.9995`` is as easy to find as one at ``p = 0.5``):
 
-1. a coarse scan of ``f`` at :data:`COARSE_DPS` digits on :data:`SCAN`: ``p = 0, 1/20, …,
-   19/20`` and the tail ``1 − p = 10^{-3/2}, 10^{-7/4}, …, 10^{-12}`` (quarter decades) —
-   ``1 − p = 10^{-12}`` (:data:`SMALLEST`) is where the scan ends: there the masked estimator is
-   ``O(1 − p)`` (it tends to 0 as ``p → 1``), so ``f`` is within ``O(10^{-12})`` of its limit;
-2. every local minimum of the scanned values (and every scan point where the slope ``df/dx``
-   changes sign) is a bracket; a bracket whose end slopes do not have opposite signs is narrowed
-   by golden-section steps on ``f`` until they do;
-3. in each bracket the root of ``df/dx = 0`` is found by a bracketing (Illinois) iteration: to
-   ``10^{-9}`` (slopes to 10 digits), then at the working precision inside a bracket ten times
-   that width, until the bracket is below ``10^{-(dps + guard/2 + 2)}`` (slopes to
-   ``dps + guard/2 + 3`` digits); ``df/dx`` is a central
-   difference with step ``h = 10^{-(D+2)/2}`` of ``f`` computed to ``3(D+2)/2 + 4`` digits (``D``
-   the digits asked of the root: truncation ``O(h²)`` and rounding ``O(10^{-3(D+2)/2}/h)`` are both
-   below ``10^{-D-1}`` of the curvature). The root is verified by its bracket, its residual
-   (relative to the end slopes) and ``f'' > 0`` (the second difference);
-4. the answer is the smallest of the polished minima and the boundaries: ``p = 0`` when
-   ``f'(0) ≥ 0`` (one-sided difference) and ``p → 1`` when ``f`` still decreases at the end of the
-   scan (``df/dp < 0`` at ``1 − p = 10^{-12}``), each reported as such (:class:`Optimum.boundary`,
-   a sentence in :attr:`Optimum.note`); the other local minima are listed in the note. A function
-   flat to the coarse precision has no optimum (:class:`BadParameter`).
+1. a coarse scan of ``f`` at :data:`COARSE_DPS` digits on :func:`scan`: ``p = 0, 1/20, …,
+   19/20`` and the tail ``1 − p = 10^{-3/2}, 10^{-7/4}, …, 10^{-smallest}`` (quarter decades).
+   ``mask-optimum`` scans to ``1 − p = 10^{-12}`` (:data:`SMALLEST`; beyond it the masked
+   estimator tends to 0 like ``(1 − p)/λ``, and the masked errors are computed with
+   ``2 log₁₀(1/(1 − p))`` extra digits, :func:`numerics.theory.extra_digits`);
+   ``threshold-optimum`` to ``10^{-4}`` (the spectral edge solve fails below ``10^{-5}``);
+2. a scan point lower than its neighbours, by more than the coarse resolution
+   ``10^{3 − COARSE_DPS}(1 + max |f|)`` on at least one side, brackets an interior minimum (a
+   dip below the resolution, e.g. the far tail at ``λ = 10^4``, which is flat to ``10^{-16}``, is
+   not one); an end of the scan no higher than its neighbour (up to the resolution) is decided
+   by its slope: ``f'(0) ≥ 0`` (one-sided difference) is the boundary ``p = 0``, ``df/dp < 0`` at
+   the last point the boundary ``p → 1``, otherwise a resolved dip next to it is a bracket;
+3. each bracket's minimum is located by Brent's method (golden section and parabolas) on the
+   values at :data:`COARSE_DPS` digits to about ``10^{-6}`` in ``x``;
+4. the candidates within the resolution of the smallest (usually one) are polished: the root
+   of ``df/dx`` in a bracket ``±10^{-5}`` around the located point (widened ×30 until the slope
+   changes sign from − to +: a minimum) by regula falsi with the Anderson–Björck weight, until
+   the bracket is below ``10^{-(dps + guard/2 + 2)}(1 + |x|)`` (verified: the sign change of
+   ``df/dx`` is inside it). ``df/dx`` is a central difference with step ``h = 10^{-(D+2)/2}`` of
+   ``f`` computed to ``3(D+2)/2 + 4`` digits, ``D = dps + guard/2 + 3`` (truncation ``O(h²)`` and
+   rounding ``O(10^{-3(D+2)/2}/h)`` are both below ``10^{-D-1}`` of the curvature);
+5. the answer is the smallest polished candidate, an interior ``p*`` or a boundary reported as
+   such (:class:`Optimum.boundary`, a sentence in :attr:`Optimum.note`); the other local minima
+   are listed in the note (located to 6 digits). A function flat to the coarse precision has no
+   optimum (:class:`BadParameter`).
+
+Cost: the scan (63 points for ``mask-optimum``, 31 for ``threshold-optimum``), about 6–14
+values for Brent and 12 for the polish (6 slopes) per polished minimum
+(``benchmarks/optima.py``).
 
 What it does not check: a minimum narrower than the scan step (1/20 in ``p``, a quarter decade
-in ``1 − p``) between two scan points whose values do not show it could be missed.
+in ``1 − p``) between two scan points whose values do not show it, or shallower than the
+resolution, could be missed.
 """
 from __future__ import annotations
 
@@ -60,7 +70,7 @@ SCAN = scan()
 COARSE_DPS = 15
 #: The minimum is located to ``10^{-_COARSE_ROOT}`` (in ``x``) from values at COARSE_DPS digits first.
 _COARSE_ROOT = 6
-#: Golden-section steps allowed to narrow a bracket whose end slopes do not have opposite signs.
+#: Steps (each a third of the way closer) to find a value below a scan end next to it.
 _NARROWING = 40
 
 
