@@ -93,17 +93,58 @@ def _delta(model: Model, est, lam, start=None):
     if start is not None:
         start = mp.mpf(start)
         try:
-            root = newton(residual, start, what="(E1) fixed point for delta", tol=_tol() * (1 + abs(start)))
+            root = _secant(residual, start, tol=_tol() * (1 + abs(start)))
         except ConvergenceError:
             root = None
         if root is not None and root > 0:
             return root
+    key = (model, est.name, lam, mp.mp.prec)
+    if key in _COLD:
+        return _COLD[key]
     # residual(0) > 0 and residual(δ) < 0 for δ ≥ γ ∫ s dν / min b (the right side is below that
     # bound): the positive root is unique (the right side is increasing and concave in δ).
     upper = model.mp("gamma") * model.law.mean() / lam
     start = _bracket(residual, upper)
     # relative tolerance: δ grows like 1/λ for γ > 1 as λ → 0
-    return newton(residual, start, what="(E1) fixed point for delta", tol=_tol() * (1 + abs(start)))
+    root = _secant(residual, start, tol=_tol() * (1 + abs(start)))
+    if len(_COLD) >= 4096:
+        _COLD.clear()
+    _COLD[key] = root
+    return root
+
+
+#: Cold-start roots of (E1) by (model, estimator, λ, precision): a model's δ is asked for several
+#: times per quantity (each spectral system builds it); the value is that of the solve itself.
+_COLD: dict = {}
+
+
+def _secant(residual, start, tol, maxsteps: int = 100):
+    """The root of (E1) by the secant method from ``start`` and a second point ``10^{-dps/2}``
+    (relative) away (mpmath's default second point ``start + 1/4`` costs several steps from a good
+    start). It stops when a step is below ``16 ε (1 + |δ|)`` (full precision) or the residual
+    repeats (its rounding floor), and the residual at the last iterate is ``≤ tol`` (verified, as
+    in :func:`newton`)."""
+    what = "(E1) fixed point for delta"
+    x0 = start
+    x1 = start + (1 + abs(start)) * mp.mpf(10) ** (-(mp.mp.dps // 2))
+    try:
+        f0, f1 = residual(x0), residual(x1)
+        for _ in range(maxsteps):
+            if f1 == 0:
+                return x1
+            if f1 == f0:  # the residual's rounding floor (an ill-conditioned (E1), e.g. γ ≈ 1, λ → 0)
+                break
+            x2 = x1 - f1 * (x1 - x0) / (f1 - f0)
+            if abs(x2 - x1) <= 16 * mp.eps * (1 + abs(x2)):
+                if not abs(f1) <= tol:
+                    raise ConvergenceError(what, abs(f1), tol)
+                return x2
+            x0, f0, x1, f1 = x1, f1, x2, residual(x2)
+    except (ZeroDivisionError, ValueError, OverflowError) as err:
+        raise ConvergenceError(f"{what} ({type(err).__name__})", mp.inf, tol) from None
+    if abs(f1) <= tol:  # steps at the rounding floor of an ill-conditioned residual: verified
+        return x1
+    raise ConvergenceError(f"{what} (secant steps)", abs(f1), tol)
 
 
 def _bracket(residual, upper):

@@ -237,6 +237,13 @@ class DensityLaw(Law):
     def breakpoints(self) -> list:
         return []
 
+    def mean(self):
+        """``∫ s dν(s)``, one quadrature per precision (the solvers ask for it at every ``λ`` and ``p``)."""
+        cache = self.__dict__.setdefault("_means", {})
+        if mp.mp.prec not in cache:
+            cache[mp.mp.prec] = self.integrate(lambda s: s)
+        return +cache[mp.mp.prec]
+
     def integrate(self, h):
         points = [_mpf(self.lower), *[_mpf(b) for b in self.breakpoints()], _mpf(self.upper)]
         return mp.quad(lambda s: h(s) * self.pdf(s), points)

@@ -162,6 +162,37 @@ def test_mask_optimum_routes_agree_and_slope_vanishes():
         assert abs(right - left) / (2 * h) < mp.mpf("1e-4") * abs(right + left - 2 * centre) / h**2
 
 
+NEAR_ONE = Model("2", "1/100", noise=LAW, basis="rotational", test_mask_ratio=0)
+
+
+def _exact(x):
+    man, exp = mp.mpf(x).man_exp
+    return Fraction(int(man)) * Fraction(2) ** int(exp)
+
+
+def test_mask_optimum_near_one_is_interior():
+    """Issue 16: γ = 2, λ = 1/100, Q = 0 has an interior minimum at 1 − p* ≈ 4.8e-4 (the old scan,
+    ending at 1 − p = 1e-4, called it the boundary p -> 1). Oracle: the root of dE/dw, w = 1 − p,
+    found here by mpmath alone (secant on :func:`mpmath.diff` with its own step rule, E at 80 digits);
+    measured agreement 45.8 digits in p at dps 30."""
+    notes = []
+    best = theory.evaluate("mask-optimum", NEAR_ONE, dps=20, notes=notes)
+    assert not any("boundary" in n for n in notes)
+
+    def error(w, dps=30):
+        return theory.evaluate("gen-error", dataclasses.replace(NEAR_ONE, mask_ratio=1 - _exact(w)), dps=dps)
+
+    with mp.workdps(40):
+        w = mp.findroot(lambda v: mp.diff(lambda u: error(u, 80), v), (mp.mpf("4.8e-4"), mp.mpf("4.9e-4")),
+                        solver="secant", tol=mp.mpf(10) ** -60)
+        assert _digits(1 - w, best) >= 18  # dps − 2
+        centre = error(1 - best)
+        for step in (mp.mpf("1e-6"), mp.mpf("1e-3"), mp.mpf("1e-1")):
+            assert centre < error((1 - best) * (1 + step)) and centre < error((1 - best) * (1 - step))
+        # the issue's values: E(p*) = 3.24 is below E(0.9999) = 3.3934
+        assert centre < mp.mpf("3.25") and abs(error(mp.mpf("1e-4")) - mp.mpf("3.3934")) < mp.mpf("1e-4")
+
+
 def test_mask_optimum_diagonal_leave_one_out_is_the_boundary():
     """Diagonal basis, Q = 0: independent coordinates, the best predictor is 0, p* → 1 (said so)."""
     notes = []
