@@ -395,6 +395,7 @@ def _support(model: Model, method: str, dps: int):
         if model.gamma == 1 and len(system.terms) > 1 and not system.scalar:
             raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for a scalar shift only "
                                         "(isotropic bulk, rotational basis, pca)")
+        support.refuse_unresolved(system.shared, model)
         # every component of the continuous part (γ > 1, diagonal basis: the part the null
         # directions of S spread over [λ min D̄, λ max D̄] too), checked before it is used
         support.check(system.shared, [(lo, hi) for lo, hi, _ in components])

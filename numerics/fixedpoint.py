@@ -373,6 +373,7 @@ def _support_t(model: Model, method: str, dps: int):
             if model.gamma == 1:
                 raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for a scalar shift only "
                                             "(isotropic bulk, rotational basis, pca)")
+            support.refuse_unresolved(system, model)
             found = _general_intervals(system)
         coarse = _coarse(system)
         support.check(system, [(lo, hi) for lo, hi, _, _ in found], (coarse.w, coarse.D, coarse.c, coarse.h))

@@ -362,6 +362,25 @@ def _widen(g, lo, hi, a, b):
     return lo, hi
 
 
+def refuse_unresolved(system, model) -> None:
+    """Refuse (:class:`~numerics.model.BadParameter` naming ``gamma``) a varying shift with an atom of
+    weight ``w_i ≥ 1/γ``: there the part of ``T`` that the null directions of ``S`` spread holds
+    an atom of ``T`` (``γ w_i > 1``) or ends at the shift ``h_i`` with a singular density
+    (``γ w_i = 1``), next to which gaps narrower than the float64 checks can open; the two routes
+    were seen to disagree there (issue 16), so no support is printed. A known limitation."""
+    from numerics.model import BadParameter
+
+    if system.scalar or system._rows is None:
+        return
+    gamma = model.gamma
+    heavy = [w for s, w in model.law.exact if gamma * w >= 1] if hasattr(model.law, "exact") else []
+    if heavy:
+        raise BadParameter("gamma", f"the spectrum of a diagonal-basis bulk with an atom of weight >= 1/gamma "
+                                    f"(gamma*w = {float(gamma * max(heavy)):.4g} >= 1) is not resolved by this "
+                                    f"version (an atom of T in its null part); use --basis rotational or a "
+                                    f"smaller gamma")
+
+
 # --- the invariant -----------------------------------------------------------------------------
 
 def continuous_mass(system):
@@ -439,7 +458,10 @@ def check(system, intervals, terms=None):
                 raise SupportError(f"zero density at {p:.12g}, inside a reported interval (next to a shift)", 1, 0)
     mass, atoms = continuous_mass(system)
     residual = abs(sum(masses) - float(mass))
-    tol = MASS_TOL + 10 * sum(errors)
+    # a narrow bulk far from 0 (a large ridge, p near 1) is resolved by float64 only to about
+    # 10⁻¹⁶ of its distance from 0 relative to its width
+    condition = max(abs(flat[0][0]), abs(flat[-1][1])) / (flat[-1][1] - flat[0][0])
+    tol = MASS_TOL + 10 * sum(errors) + 1e-11 * condition
     if not residual <= tol:
         raise SupportError(f"the density integrates to {sum(masses):.9f} over the intervals, "
                            f"the continuous mass is {float(mass):.9f}", residual, tol)
