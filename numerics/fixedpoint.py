@@ -377,7 +377,24 @@ def _support_t(model: Model, method: str, dps: int):
             found = _general_intervals(system)
         coarse = _coarse(system)
         support.check(system, [(lo, hi) for lo, hi, _, _ in found], (coarse.w, coarse.D, coarse.c, coarse.h))
+        if support.degenerate(system, model) and len(system._rows) <= 8:
+            _agree_with_discriminant(model, method, dps, found)
         return tuple(found)
+
+
+def _agree_with_discriminant(model: Model, method: str, dps: int, found) -> None:
+    """Where a component ends at a shift (``γ w_i = 1``), also read the support off the discriminant
+    (:mod:`numerics.algebraic`) and refuse (:class:`numerics.support.SupportError`) unless both
+    give the same intervals to ``dps/2`` digits: a gap next to the singular shift can be narrower
+    than the scan and the invariant's float64 nodes."""
+    from numerics import algebraic
+
+    other = algebraic.intervals_t(model, method, dps)
+    mine = [(lo, hi) for lo, hi, _, _ in found]
+    tol = mp.mpf(10) ** (-(dps // 2)) * _width(Spectral(model, method))
+    if len(other) != len(mine) or any(abs(a - b) > tol for p, q in zip(mine, other) for a, b in zip(p, q)):
+        raise support.SupportError(f"the scan found {len(mine)} interval(s), the discriminant {len(other)} "
+                                   f"(a component ends at a shift: gamma*w_i = 1)", 1, tol)
 
 
 def _general_intervals(system: "Spectral"):

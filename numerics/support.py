@@ -364,21 +364,29 @@ def _widen(g, lo, hi, a, b):
 
 def refuse_unresolved(system, model) -> None:
     """Refuse (:class:`~numerics.model.BadParameter` naming ``gamma``) a varying shift with an atom of
-    weight ``w_i ≥ 1/γ``: there the part of ``T`` that the null directions of ``S`` spread holds
-    an atom of ``T`` (``γ w_i > 1``) or ends at the shift ``h_i`` with a singular density
-    (``γ w_i = 1``), next to which gaps narrower than the float64 checks can open; the two routes
-    were seen to disagree there (issue 16), so no support is printed. A known limitation."""
+    weight ``w_i > 1/γ``: there the part of ``T`` that the null directions of ``S`` spread holds
+    an atom of ``T`` next to which the two routes were seen to disagree on gaps of relative width
+    10⁻⁴ (issue 16), so no support is printed. A known limitation. (``γ w_i = 1`` is answered:
+    :func:`degenerate` cases are cross-checked by the caller.)"""
     from numerics.model import BadParameter
 
     if system.scalar or system._rows is None:
         return
     gamma = model.gamma
-    heavy = [w for s, w in model.law.exact if gamma * w >= 1] if hasattr(model.law, "exact") else []
+    heavy = [w for s, w in model.law.exact if gamma * w > 1]
     if heavy:
-        raise BadParameter("gamma", f"the spectrum of a diagonal-basis bulk with an atom of weight >= 1/gamma "
-                                    f"(gamma*w = {float(gamma * max(heavy)):.4g} >= 1) is not resolved by this "
-                                    f"version (an atom of T in its null part); use --basis rotational or a "
+        raise BadParameter("gamma", f"the spectrum of a diagonal-basis bulk with an atom of weight > 1/gamma "
+                                    f"(gamma*w = {float(gamma * max(heavy)):.4g} > 1: an atom of T in its null "
+                                    f"part) is not resolved by this version; use --basis rotational or a "
                                     f"smaller gamma")
+
+
+def degenerate(system, model) -> bool:
+    """Whether a varying shift has an atom with ``γ w_i = 1`` exactly: the part the null directions
+    spread then ends at the shift ``h_i`` with a singular density."""
+    if system.scalar or system._rows is None:
+        return False
+    return any(model.gamma * w == 1 for _, w in model.law.exact)
 
 
 # --- the invariant -----------------------------------------------------------------------------
