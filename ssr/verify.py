@@ -47,6 +47,14 @@ Student-distributed with ``K − 1`` degrees of freedom: with ``K = 6``, ``P(|z|
 claim even for an unbiased estimator. The full run therefore uses ``K = 12`` replicas per claim
 (``P(|t₁₁| > 4) ≈ 0.2 %``).
 
+Split supports (issue 16). A claim with ``split`` checks every interval ``I_j`` of the support
+(:func:`_check_split`): the two routes must find the same intervals; the masses ``∫_{I_j} ρ``
+must add up to the whole continuous part; and each replica's spectrum, cut at the midpoints of the
+theory's gaps (:func:`numerics.simulate.simulate_support`), gives per cluster the fraction of the
+``d`` eigenvalues (against the mass) and its two Tracy–Widom-centred edges. The counts are rigid
+(exact separation), so a mass's standard error is floored at the resolution of a count: it passes
+within ``4·stderr`` or one eigenvalue (``1/d``).
+
 ``threshold`` is a limit with no finite-``d`` version: its claim is checked by the two
 high-precision routes, and by the outlier/overlap claims listed around it (above threshold).
 
@@ -558,6 +566,7 @@ def _check_split(claim: Claim, quick: bool, dps: int, progress, map_tasks) -> Re
 def check(claim: Claim, *, quick: bool, dps: int = DPS, progress=None, map_tasks=None) -> Result:
     """Check ``claim``: two high-precision routes at ``dps``, then simulation (if it has one).
 
+    A ``split`` claim is checked by :func:`_check_split` (every interval of the support).
     Passes when the routes agree to ``≥ dps − 5`` digits and ``|z| < 4`` (with a ``slack``:
     ``|estimate − theory| < 4·stderr + slack·|theory|`` in every component). The simulation uses
     base seed 0 (:func:`numerics.simulate.simulate`, with ``extrapolate`` for extrapolated claims).
