@@ -174,6 +174,7 @@ def test_general_bulks_are_in_the_registry_and_slow_ones_only_in_the_full_run():
     assert any(c.quantity == "overlap" for c in general) and any(not c.full_only for c in general)
     assert {c.quantity for c in general if not c.full_only and not c.split} <= {"threshold", "gen-error",
                                                                                   "mask-optimum"}
+    assert {c.method for c in general if c.split and not c.full_only} == {"pca"}  # the cheap split claims
 
 
 UNIVERSAL = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2")
