@@ -10,6 +10,7 @@ import pytest
 from numerics.estimator import fit_ssr, gen_error, pca_spectrum, ssr_spectrum, train_error
 from numerics.model import BadParameter, Model
 from numerics import quantities
+from numerics import simulate as simulation
 from numerics.simulate import _soft_edge, QUANTITIES, _haar, atom_counts, sample, simulate
 
 HETERO = "1:1/3,4:1/2,9:1/6"
@@ -347,3 +348,28 @@ def test_replicas_below_crossover_run_on_one_thread_bit_for_bit(monkeypatch):
     assert seen == [{1}] * 6  # 3 replicas at d and at d/2
     np.testing.assert_array_equal(auto.values, serial.values)
     np.testing.assert_array_equal(auto.plain, serial.plain)
+
+
+# --- split supports (issue 16): simulate_support ------------------------------------------------
+
+
+def test_support_statistics_cuts_at_the_gaps():
+    bulk = np.concatenate([np.linspace(0, 1, 30), np.linspace(5, 6, 10), [9.0, 9.5]])
+    stats = simulation.support_statistics(bulk, [3.0, 7.0], 42)
+    assert stats[:3].tolist() == [30 / 42, 10 / 42, 2 / 42]
+    assert stats[3] < 0 < 1 < stats[4] and stats[5] < 5 < 6 < stats[6]  # TW-centred: beyond the extremes
+    assert np.isnan(stats[7:]).all()  # two eigenvalues are too few for edges
+    with pytest.raises(BadParameter, match="cuts"):
+        simulation.support_statistics(bulk, [7.0, 3.0], 42)
+
+
+def test_simulate_support_counts_are_rigid_and_reproducible():
+    model = Model(gamma="1/2", lam="1/10", noise="1:9/10,100:1/10")  # PCA: [0.092, 2.71] ∪ [60.7, 150.2]
+    first = simulation.simulate_support(model, [30.0], d=100, seeds=3, method="pca")
+    again = simulation.simulate_support(model, [30.0], d=100, seeds=3, method="pca")
+    assert np.array_equal(first.values, again.values) and first.values.shape == (3, 6)
+    assert first.values[:, :2].tolist() == [[0.9, 0.1]] * 3  # exact separation: 90 and 10 eigenvalues
+    richardson = simulation.simulate_support(model, [30.0], d=100, seeds=2, method="pca", extrapolate=True)
+    assert richardson.extrapolated and richardson.plain.shape == (2, 6)
+    assert richardson.values[:, :2].tolist() == [[0.9, 0.1]] * 2
+    np.testing.assert_array_equal(richardson.plain, first.values[:2])

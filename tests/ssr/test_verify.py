@@ -51,9 +51,12 @@ def test_registry_covers_both_regimes_and_methods():
 @pytest.mark.parametrize("claim", verify.CLAIMS, ids=lambda c: c.id)
 def test_claim_is_well_formed(claim):
     # isotropic claims have a closed form; general ones are checked fixed point vs algebraic
-    general = ("het/", "rot/", "masked-het/", "masked-rot/", "mask-optimum", "threshold-optimum", "universality/")
+    general = ("het/", "rot/", "masked-het/", "masked-rot/", "mask-optimum", "threshold-optimum", "universality/",
+               "split-support/")
     assert claim.model.isotropic or claim.id.startswith(general)
-    assert claim.model.basis == "diagonal" or claim.id.startswith(("rot/", "masked-rot/", "mask-optimum"))
+    assert claim.model.basis == "diagonal" or claim.id.startswith(("rot/", "masked-rot/", "mask-optimum",
+                                                                    "split-support/"))
+    assert claim.split == claim.id.startswith("split-support/") and (not claim.split or claim.quantity == "edges")
     masked = claim.method == "masked"
     assert masked == (claim.model.masked or bool(quantities.get(claim.quantity).uses))
     assert claim.statement and "\n" not in claim.statement
@@ -169,7 +172,9 @@ def test_general_bulks_are_in_the_registry_and_slow_ones_only_in_the_full_run():
     general = [c for c in verify.CLAIMS if not c.model.isotropic]
     assert {c.model.basis for c in general} == {"diagonal", "rotational"}
     assert any(c.quantity == "overlap" for c in general) and any(not c.full_only for c in general)
-    assert {c.quantity for c in general if not c.full_only} <= {"threshold", "gen-error", "mask-optimum"}
+    assert {c.quantity for c in general if not c.full_only and not c.split} <= {"threshold", "gen-error",
+                                                                                  "mask-optimum"}
+    assert {c.method for c in general if c.split and not c.full_only} == {"pca"}  # the cheap split claims
 
 
 UNIVERSAL = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2")
@@ -204,3 +209,54 @@ def test_a_data_claim_fails_beyond_its_slack(monkeypatch, capsys):
     assert verify.run(quick=True) == 1
     out = capsys.readouterr().out
     assert "FAIL universality/cheap: |simulation − theory| =" in out and "4·stderr + 0.5%·|theory|" in out
+
+
+# Split supports (issue 16). The truth (algebraic route, and the simulation):
+# 9/10δ₁ + 1/10δ₁₀₀, γ = 1/2, PCA: [0.0923, 2.706] ∪ [60.73, 150.18].
+SPLIT_TRUTH = {
+    "split-support/pca-two-atoms": [(0.0923, 2.706), (60.73, 150.18)],
+    "split-support/pca-three-atoms": [(0.127, 1.742), (2.014, 12.23), (19.96, 46.61)],
+    "split-support/masked-rot": [(-0.399, 0.231), (1.290, 1.370)],
+    "split-support/ssr-diag": [(-0.5906, -0.08254), (-0.07863, 0.4020)],
+}
+def test_split_support_claims_exist_for_pca_and_ssr():
+    split = {c.id: c for c in verify.CLAIMS if c.split}
+    assert set(split) == set(SPLIT_TRUTH)
+    assert {c.method for c in split.values()} == {"pca", "ssr", "masked"}
+    assert {c.model.basis for c in split.values()} == {"diagonal", "rotational"}
+    for claim in split.values():
+        truth = theory.evaluate("edges", claim.model, method=claim.method, route="algebraic", dps=15)
+        assert [(float(a), float(b)) for a, b in truth.intervals] == [
+            (pytest.approx(a, abs=1e-3 * max(1, abs(a))), pytest.approx(b, abs=1e-3 * max(1, abs(b))))
+            for a, b in SPLIT_TRUTH[claim.id]]
+
+
+def cheap_split(claim_id: str) -> Claim:
+    import dataclasses
+
+    (claim,) = [c for c in verify.CLAIMS if c.id == claim_id]
+    return dataclasses.replace(claim, quick=Size(200, 4), full=Size(200, 4))
+
+
+@pytest.mark.parametrize("claim_id", ["split-support/ssr-diag", "split-support/pca-two-atoms"])
+def test_a_split_support_claim_passes_at_small_d(claim_id):
+    result = verify.check(cheap_split(claim_id), quick=True)
+    assert result.passed, result.reason
+    count = len(SPLIT_TRUTH[claim_id])
+    assert len(result.closed) == 3 * count and result.simulation.values.shape == (4, 3 * count)
+    assert result.digits >= verify.REQUIRED_DIGITS
+    assert sum(result.closed[:count]) == pytest.approx(1, abs=1e-6)  # the intervals hold the whole bulk
+
+
+def test_a_split_support_claim_fails_when_the_theory_misses_an_interval(monkeypatch):
+    """Both routes handed the lower interval only: the masses and the cluster's edge say so."""
+    original = theory.evaluate
+
+    def missing(quantity, model, **kwargs):
+        value = original(quantity, model, **kwargs)
+        return quantities.Support(value.intervals[1:]) if quantity == "edges" else value
+
+    monkeypatch.setattr(theory, "evaluate", missing)
+    result = verify.check(cheap_split("split-support/ssr-diag"), quick=True)
+    assert not result.passed
+    assert "the theory's intervals hold mass 0.9 of 1" in result.reason and "mass1: simulation 1 vs theory 0.9" in result.reason
