@@ -337,8 +337,26 @@ def edges_t(model: Model, est, dps: int):
 
 @functools.lru_cache(maxsize=256)
 def _edges_t(model: Model, method: str, dps: int):
-    found = _support_t(model, method, dps)
+    try:
+        found = _support_t(model, method, dps)
+    except BadParameter as refusal:
+        if not isinstance(refusal.__cause__, support.UnresolvedSupport):
+            raise
+        return _top_edge_t(model, method, dps)
     return (found[0][2], found[-1][3]), (found[0][0], found[-1][1])
+
+
+def _top_edge_t(model: Model, method: str, dps: int):
+    """``((None, δ₊), (None, t₊))``: the upper edge alone, walked to from above every eigenvalue and
+    checked by :func:`numerics.support.check_top` (where the whole support is refused)."""
+    with mp.workdps(dps + GUARD):
+        system = Spectral(model, method)
+        coarse = _coarse(system)
+        terms = (coarse.w, coarse.D, coarse.c, coarse.h)
+        low, high = support.outer_bounds(terms, coarse.gamma)
+        upper_delta, upper = _edge(system, mp.mpf(high), mp.mpf(low))
+        support.check_top(system, upper, terms)
+        return (None, upper_delta), (None, upper)
 
 
 def intervals_t(model: Model, est, dps: int):
@@ -373,7 +391,10 @@ def _support_t(model: Model, method: str, dps: int):
             if model.gamma == 1:
                 raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for a scalar shift only "
                                             "(isotropic bulk, rotational basis, pca)")
-            support.refuse_unresolved(system, model)
+            try:
+                support.refuse_unresolved(system, model)
+            except support.UnresolvedSupport as why:
+                raise BadParameter("gamma", str(why)) from why
             found = _general_intervals(system)
         coarse = _coarse(system)
         support.check(system, [(lo, hi) for lo, hi, _, _ in found], (coarse.w, coarse.D, coarse.c, coarse.h))
@@ -545,15 +566,24 @@ def _scan(system: "Spectral", lower, upper):
     lo, hi = float(lower), float(upper)
     eta = (hi - lo) * 1e-9
     grid = hi - (hi - lo) * np.arange(1, SCAN_POINTS) / SCAN_POINTS
+    # and geometrically from each end: a bulk spanning decades (extreme contrast) has components
+    # narrower than the linear step near its ends
+    ladder = (hi - lo) * np.logspace(-9, 0, SCAN_POINTS // 5, endpoint=False)
+    grid = np.concatenate([grid, lo + ladder, hi - ladder])
     # a component can end at a shift h_i (where the leading coefficient of (E3) vanishes, e.g. the
     # part the null directions of S spread, γ > 1), with a density that need not vanish there:
     # probe geometrically close to every shift inside the bulk too
     probes = support.shift_probes((coarse.w, coarse.D, coarse.c, coarse.h), gamma, lo, hi)
     grid = np.unique(np.concatenate([grid, probes]))[::-1]
     rho = _float_density(terms, gamma, grid, eta)
-    floor = rho.max() * 1e-5
+    # in a gap the smoothed density is O(η) (ten times η, ten times the value); inside the support
+    # it barely moves: a test relative to η, not to the largest density (a bulk spanning decades
+    # has parts far below its maximum)
+    def empty_at(points, values):
+        return (values <= 0) | (_float_density(terms, gamma, points, 10 * eta) > 5 * values)
+
     candidates = []
-    empty = rho < floor
+    empty = empty_at(grid, rho)
     j = 0
     while j < len(grid):
         if empty[j]:
@@ -569,11 +599,12 @@ def _scan(system: "Spectral", lower, upper):
             ratio = (np.sqrt(5) - 1) / 2
             for _ in range(60):
                 x1, x2 = b - ratio * (b - a), a + ratio * (b - a)
-                f1, f2 = _float_density(terms, gamma, [x1, x2], eta)
-                if min(f1, f2) < floor:
-                    candidates.append((x1 if f1 < f2 else x2, grid[j - 1], grid[j + 1]))
+                f = _float_density(terms, gamma, [x1, x2], eta)
+                hollow = empty_at(np.array([x1, x2]), f)
+                if hollow.any():
+                    candidates.append((x1 if hollow[0] else x2, grid[j - 1], grid[j + 1]))
                     break
-                if f1 < f2:
+                if f[0] < f[1]:
                     b = x2
                 else:
                     a = x1

@@ -362,23 +362,56 @@ def _widen(g, lo, hi, a, b):
     return lo, hi
 
 
-def refuse_unresolved(system, model) -> None:
-    """Refuse (:class:`~numerics.model.BadParameter` naming ``gamma``) a varying shift with an atom of
-    weight ``w_i > 1/γ``: there the part of ``T`` that the null directions of ``S`` spread holds
-    an atom of ``T`` next to which the two routes were seen to disagree on gaps of relative width
-    10⁻⁴ (issue 16), so no support is printed. A known limitation. (``γ w_i = 1`` is answered:
-    :func:`degenerate` cases are cross-checked by the caller.)"""
+def _bad_parameter():
     from numerics.model import BadParameter
 
+    return BadParameter
+
+
+class UnresolvedSupport(Exception):
+    """Raised by :func:`refuse_unresolved` (the caller turns it into a ``BadParameter`` naming ``gamma``)."""
+
+
+def refuse_unresolved(system, model) -> None:
+    """Refuse (:class:`UnresolvedSupport`, which the routes raise as a ``BadParameter`` naming ``gamma``)
+    the *whole* support of a varying shift with an atom of weight ``w_i > 1/γ``: there the part of
+    ``T`` that the null directions of ``S`` spread holds an atom of ``T`` next to which the two
+    routes were seen to disagree on gaps of relative width 10⁻⁴ (issue 16), so no support is
+    printed (a known limitation). The upper edge is still answered (it is walked to from above
+    every eigenvalue) and checked by :func:`check_top`: ``threshold``, ``outlier``, ``overlap``.
+    ``γ w_i = 1`` is answered in full (:func:`degenerate` cases are cross-checked by the caller)."""
     if system.scalar or system._rows is None:
         return
     gamma = model.gamma
     heavy = [w for s, w in model.law.exact if gamma * w > 1]
     if heavy:
-        raise BadParameter("gamma", f"the spectrum of a diagonal-basis bulk with an atom of weight > 1/gamma "
-                                    f"(gamma*w = {float(gamma * max(heavy)):.4g} > 1: an atom of T in its null "
-                                    f"part) is not resolved by this version; use --basis rotational or a "
-                                    f"smaller gamma")
+        raise UnresolvedSupport(f"the spectrum of a diagonal-basis bulk with an atom of weight > 1/gamma "
+                                f"(gamma*w = {float(gamma * max(heavy)):.4g} > 1: an atom of T in its null "
+                                f"part) is not resolved by this version beyond its upper edge; use --basis "
+                                f"rotational or a smaller gamma")
+
+
+def check_top(system, upper, terms=None) -> None:
+    """The invariant where only the upper edge ``t₊`` is known: the density is zero above it (at
+    ``t₊ + 10⁻³ w`` and at the outer bound, ``w`` the width of :func:`outer_bounds`) and positive
+    just below it (at ``t₊ − 10⁻⁴ w`` and ``t₊ − 10⁻² w``)."""
+    import numpy as np
+
+    w, _, c, h = float_terms(system) if terms is None else terms
+    terms3, gamma = (w, c, h), float(system.gamma)
+    low, high = outer_bounds((w, None, c, h), gamma)
+    width, top = high - low, float(upper)
+    eta = 1e-13 * max(abs(low), abs(high), width)
+    above = np.array([top + 1e-3 * width, high])
+    delta = float_continuation(terms3, gamma, above, eta)
+    g = (w / (c / (1 + delta[:, None]) + h - (above + 1j * eta)[:, None])).sum(axis=1)
+    for k in np.flatnonzero(np.abs(g.imag) > 1e-7 * (1 + np.abs(g))):
+        if not _real_branch(system, mp.mpf(float(above[k])), delta[k]):
+            raise SupportError(f"positive density at {above[k]:.10g}, above the upper edge {top:.10g}", 1, 0)
+    for point in (top - 1e-4 * width, top - 1e-2 * width):
+        start = complex(float_continuation(terms3, gamma, [point], eta)[0])
+        if float_density(terms3, gamma, [point], eta)[0] <= 0 and _real_branch(system, mp.mpf(point), start):
+            raise SupportError(f"zero density at {point:.10g}, just below the upper edge {top:.10g}", 1, 0)
 
 
 def degenerate(system, model) -> bool:
@@ -411,9 +444,11 @@ def continuous_mass(system):
     return 1 - mp.fsum(m for _, m in atoms), atoms
 
 
-#: Nodes of the mass quadrature per interval (Gauss–Chebyshev of the first kind, see :func:`check`);
-#: the rule with half the nodes gives the error estimate.
+#: Nodes of the mass quadrature per interval (Gauss–Chebyshev of the first kind, see :func:`check`),
+#: doubled up to :data:`MAX_NODES` until two rules agree to 10⁻⁸; the difference of the last two is
+#: the error estimate.
 NODES = 512
+MAX_NODES = 16384
 
 
 def check(system, intervals, terms=None):
@@ -436,24 +471,32 @@ def check(system, intervals, terms=None):
     masses, errors = [], []
     for lo, hi in flat:
         values = []
-        for n in (NODES // 2, NODES):
+        # η at the float64 resolution of this interval's points: a global η would smear a singular
+        # (inverse-square-root) edge of a small component far below the top one
+        eta = 1e-13 * max(abs(lo), abs(hi), hi - lo)
+        n = NODES // 2
+        while True:
             # Gauss–Chebyshev of the first kind: ∫ρ = ∫ (ρ √(1−x²)) dx/√(1−x²), smooth for a
-            # square-root edge and bounded for an inverse-square-root one (an edge at a shift h_i)
+            # square-root edge and bounded for an inverse-square-root one (an edge at a shift h_i);
+            # the nodes double until two rules agree to 10⁻⁸ (at most MAX_NODES)
             x = np.cos((2 * np.arange(1, n + 1) - 1) * np.pi / (2 * n))[::-1]
             rho = float_density(terms, gamma, (lo + hi) / 2 + (hi - lo) / 2 * x, eta)
             values.append(float((rho * np.sqrt(1 - x * x)).sum()) * np.pi / n * (hi - lo) / 2)
-            inner = np.abs(x) < 0.98
-            if n == NODES:
-                # zero density inside: O(η) on the float64 branch, decided at 30 digits
-                typical = max(values[-1], 0.0) / (hi - lo)
-                nodes = ((lo + hi) / 2 + (hi - lo) / 2 * x)[inner & (rho <= 1e-9 * typical)]
-                for where in nodes:
-                    start = complex(float_continuation(terms, gamma, [where], eta)[0])
-                    if typical == 0 or _real_branch(system, mp.mpf(float(where)), start):
-                        raise SupportError(f"zero density inside the interval [{lo:.10g}, {hi:.10g}] "
-                                           f"at {where:.10g}", 1, 0)
-        masses.append(values[1])
-        errors.append(abs(values[1] - values[0]))
+            if n >= NODES and (abs(values[-1] - values[-2]) <= 1e-8 or n >= MAX_NODES):
+                break
+            n *= 2
+        inner = np.abs(x) < 0.98
+        # zero density inside: O(η) on the float64 branch, decided at 30 digits
+        typical = max(values[-1], 0.0) / (hi - lo)
+        nodes = ((lo + hi) / 2 + (hi - lo) / 2 * x)[inner & (rho <= 1e-9 * typical)]
+        for where in nodes:
+            start = complex(float_continuation(terms, gamma, [where], eta)[0])
+            if typical == 0 or _real_branch(system, mp.mpf(float(where)), start):
+                raise SupportError(f"zero density inside the interval [{lo:.10g}, {hi:.10g}] "
+                                   f"at {where:.10g}", 1, 0)
+        masses.append(values[-1])
+        errors.append(abs(values[-1] - values[-2]))
+    eta = 1e-13 * scale
     # a gap that ends at a shift h_i can be narrower than the nodes: probe next to every shift
     probes = shift_probes((w, None, c, h), gamma, flat[0][0], flat[-1][1])
     probes = probes[[any(lo < p < hi for lo, hi in flat) for p in probes]] if probes.size else probes
