@@ -47,7 +47,7 @@ from fractions import Fraction
 
 import mpmath as mp
 
-from numerics.fixedpoint import ConvergenceError
+from numerics.reduction import ConvergenceError
 from numerics.model import BadParameter
 
 __all__ = ["Optimum", "minimise", "scan", "SCAN", "SMALLEST", "COARSE_DPS"]

@@ -362,12 +362,6 @@ def _widen(g, lo, hi, a, b):
     return lo, hi
 
 
-def _bad_parameter():
-    from numerics.model import BadParameter
-
-    return BadParameter
-
-
 class UnresolvedSupport(Exception):
     """Raised by :func:`refuse_unresolved` (the caller turns it into a ``BadParameter`` naming ``gamma``)."""
 

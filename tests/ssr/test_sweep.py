@@ -43,19 +43,24 @@ def _rows(path: Path) -> int:
         return 0
 
 
+def _kill_when(process, csv, rows: int, poll: float) -> None:
+    """SIGKILL ``process`` once ``csv`` holds ``rows`` rows (60 s at most); it must die of the kill."""
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if _rows(csv) >= rows:
+            os.kill(process.pid, signal.SIGKILL)
+            break
+        time.sleep(poll)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL, process.stderr.read()
+
+
 def test_a_sweep_killed_at_a_third_resumes_to_the_uninterrupted_rows(tmp_path, capsys):
     killed = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-m", "ssr", *BIG, "--out", str(killed)], env=env,
                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while process.poll() is None and time.monotonic() < deadline:
-        if _rows(killed / "sweep.csv") >= 400:
-            os.kill(process.pid, signal.SIGKILL)
-            break
-        time.sleep(0.001)
-    process.wait(timeout=30)
-    assert process.returncode == -signal.SIGKILL, process.stderr.read()
+    _kill_when(process, killed / "sweep.csv", 400, poll=0.001)
     done = _rows(killed / "sweep.csv")
     assert 400 <= done < 1200  # really interrupted, at about a third
     _assert_complete_rows(killed / "sweep.csv")
@@ -108,14 +113,7 @@ def test_a_killed_sweep_loses_at_most_the_row_being_written(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SSR_TEST_LOG": str(log), "SSR_TEST_CSV": str(out / "sweep.csv")}
     process = subprocess.Popen([sys.executable, "-c", _SLOW, *BIG, "--out", str(out)], env=env, cwd=tmp_path,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while process.poll() is None and time.monotonic() < deadline:
-        if _rows(out / "sweep.csv") >= 30:
-            os.kill(process.pid, signal.SIGKILL)
-            break
-        time.sleep(0.005)
-    process.wait(timeout=30)
-    assert process.returncode == -signal.SIGKILL, process.stderr.read()
+    _kill_when(process, out / "sweep.csv", 30, poll=0.005)
     events = log.read_text().split("\n")[:-1]
     starts = [int(event.split()[1]) for event in events if event.startswith("start")]
     assert starts == list(range(len(starts)))  # the file grew by one row per point, before the next
