@@ -313,8 +313,17 @@ def _polish_edge(system: "Spectral", delta, u):
         d = 1 / y - 1
         return [y * system.equation(d, v), system.d_equation(d, v)]
 
+    tol = _tol()
     try:
-        y, t = newton(system_in_y, (1 / (1 + delta), u), tol=_tol(), what="(E3) bulk edge system")
+        try:
+            y, t = newton(system_in_y, (1 / (1 + delta), u), tol=tol, what="(E3) bulk edge system")
+        except ConvergenceError:
+            # a narrow bulk far from 0 (a huge ridge, p near 1) loses digits to cancellation in
+            # the equations: the same system with 20 more working digits, the same tolerance
+            with mp.workdps(mp.mp.dps + 20):
+                y, t = newton(system_in_y, (1 / (1 + mp.mpf(delta)), mp.mpf(u)), tol=tol,
+                              what="(E3) bulk edge system")
+            y, t = +y, +t
     except ConvergenceError:
         # γ w_i = 1 exactly (γ > 1): the atom of T at the shift h_i has mass w_i − 1/γ = 0 and the
         # edge of the null-space part is h_i itself, where y = 0 is a double root (Newton stalls)
@@ -342,6 +351,11 @@ def _edges_t(model: Model, method: str, dps: int):
     except BadParameter as refusal:
         if not isinstance(refusal.__cause__, support.UnresolvedSupport):
             raise
+        return _top_edge_t(model, method, dps)
+    except ConvergenceError:
+        # the whole support could not be found or failed its invariant: what rests on the upper
+        # edge alone (threshold, outlier, overlap) takes it walked to from above every eigenvalue
+        # and checked on its own (support.check_top); `edges` itself stays refused
         return _top_edge_t(model, method, dps)
     return (found[0][2], found[-1][3]), (found[0][0], found[-1][1])
 
