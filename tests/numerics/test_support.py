@@ -357,20 +357,41 @@ def test_a_damaged_support_is_refused(damage, message):
 
 
 def test_a_truncated_support_is_refused_by_the_command_line_in_one_line(monkeypatch, capsys):
-    """A route that loses the upper component (the bug of issue 16) is refused, never printed."""
+    """A route that loses the upper component (the bug of issue 16) is refused, never printed: `edges`
+    and `density` in one line (exit 2); the threshold, resting on the upper edge alone, is walked to
+    from above every eigenvalue, checked on its own (:func:`numerics.support.check_top`) and right."""
     from numerics import fixedpoint, support
 
     honest = support.scalar_intervals
     monkeypatch.setattr(support, "scalar_intervals", lambda system: honest(system)[:1])
-    for cache in (fixedpoint._support_t, fixedpoint._edges_t, fixedpoint._intervals_t):
+    caches = (fixedpoint._support_t, fixedpoint._edges_t, fixedpoint._intervals_t)
+    for cache in caches:
         cache.cache_clear()
+    law = ["--method", "pca", "--noise", "1:9/10,100:1/10", "--dps", "15"]
     try:
-        for quantity in ("edges", "threshold", "outlier", "overlap"):
-            code = main(["eval", quantity, "--method", "pca", "--noise", "1:9/10,100:1/10", "--theta", "200",
-                         "--dps", "15"])
+        for argv in (["eval", "edges", *law], ["eval", "density", "--at", "1", *law]):
+            code = main(argv)
             captured = capsys.readouterr()
-            assert code == 2 and captured.out == "", quantity
+            assert code == 2 and captured.out == "", argv
             assert len(captured.err.strip().splitlines()) == 1 and "support refused by its invariant" in captured.err
+        assert main(["eval", "threshold", *law, "--json"]) == 0
+        got = mp.mpf(json.loads(capsys.readouterr().out)["value"])
+        want = theory.evaluate("threshold", Model("1/2", "1/5", noise="1:9/10,100:1/10"), method="pca", dps=15,
+                               route="algebraic")
+        assert abs(got - want) <= mp.mpf(10) ** -13 * want
     finally:
-        for cache in (fixedpoint._support_t, fixedpoint._edges_t, fixedpoint._intervals_t):
+        for cache in caches:
             cache.cache_clear()
+
+
+def test_a_wrong_upper_edge_is_refused():
+    """check_top: the top of the lower component as 'the upper edge' has density above it."""
+    from numerics import support
+
+    _, system, intervals = _pca_system()
+    with mp.workdps(30):
+        support.check_top(system, intervals[-1][1])
+        with pytest.raises(support.SupportError, match="above the upper edge"):
+            support.check_top(system, intervals[0][1])
+        with pytest.raises(support.SupportError, match="outside the bounds"):
+            support.check_top(system, intervals[-1][1] * 2)
