@@ -458,17 +458,12 @@ def _general_intervals(system: "Spectral"):
 SCAN_POINTS = 2000
 
 
-_float_terms = support.float_terms
-_float_continuation = support.float_continuation
-_float_density = support.float_density
-
-
 #: A law with more atoms than this (or a density) is walked in float64 first (:class:`_Coarse`).
 LARGE = 16
 
 
 class _Coarse:
-    r"""The (E3) system in float64 on :func:`_float_terms`: where a large law (many atoms, or a
+    r"""The (E3) system in float64 on :func:`numerics.support.float_terms`: where a large law (many atoms, or a
     density integrated by quadrature at every call) would make the high-precision walk slow.
 
     Only *locates*: every result is polished at the working precision on the exact law (Newton on
@@ -477,7 +472,7 @@ class _Coarse:
     """
 
     def __init__(self, system: "Spectral"):
-        self.w, self.D, self.c, self.h = _float_terms(system)
+        self.w, self.D, self.c, self.h = support.float_terms(system)
         self.gamma = float(system.gamma)
 
     def secular(self, delta, u, theta: float):
@@ -508,8 +503,8 @@ class _Coarse:
         return self.c / (1 + delta) + self.h
 
     def solve(self, u: float, eta: float = 0.0):
-        """δ at ``u + iη``: the branch continued from ``+i∞`` (:func:`_float_continuation`)."""
-        return complex(_float_continuation((self.w, self.c, self.h), self.gamma, [u], eta)[0])
+        """δ at ``u + iη``: the branch continued from ``+i∞`` (:func:`numerics.support.float_continuation`)."""
+        return complex(support.float_continuation((self.w, self.c, self.h), self.gamma, [u], eta)[0])
 
     def newton(self, u, delta, steps: int = 40):
         """A real root of ``equation(·, u)`` from ``delta``, or ``None``."""
@@ -563,7 +558,7 @@ def _coarse(system: "Spectral") -> _Coarse:
 def _scan(system: "Spectral", lower, upper):
     r"""The gaps of the bulk ``[lower, upper]`` of ``T``: ``[(gap, above, below), …]``, descending.
 
-    The density ``ρ_T`` is computed in float64 at ``u + iη`` (:func:`_float_density`,
+    The density ``ρ_T`` is computed in float64 at ``u + iη`` (:func:`numerics.support.float_density`,
     ``η = 10^{-9}(upper − lower)``) on :data:`SCAN_POINTS` points across the bulk. A gap is a run
     of points where ``ρ_T < 10^{-5} max ρ_T`` (in a gap the scanned value is ``O(η)``) between
     bulk points ``above`` and ``below``; a gap narrower than the grid shows as a local minimum of
@@ -589,12 +584,12 @@ def _scan(system: "Spectral", lower, upper):
     # probe geometrically close to every shift inside the bulk too
     probes = support.shift_probes((coarse.w, coarse.D, coarse.c, coarse.h), gamma, lo, hi)
     grid = np.unique(np.concatenate([grid, probes]))[::-1]
-    rho = _float_density(terms, gamma, grid, eta)
+    rho = support.float_density(terms, gamma, grid, eta)
     # in a gap the smoothed density is O(η) (ten times η, ten times the value); inside the support
     # it barely moves: a test relative to η, not to the largest density (a bulk spanning decades
     # has parts far below its maximum)
     def empty_at(points, values):
-        return (values <= 0) | (_float_density(terms, gamma, points, 10 * eta) > 5 * values)
+        return (values <= 0) | (support.float_density(terms, gamma, points, 10 * eta) > 5 * values)
 
     candidates = []
     empty = empty_at(grid, rho)
@@ -613,7 +608,7 @@ def _scan(system: "Spectral", lower, upper):
             ratio = (np.sqrt(5) - 1) / 2
             for _ in range(60):
                 x1, x2 = b - ratio * (b - a), a + ratio * (b - a)
-                f = _float_density(terms, gamma, [x1, x2], eta)
+                f = support.float_density(terms, gamma, [x1, x2], eta)
                 hollow = empty_at(np.array([x1, x2]), f)
                 if hollow.any():
                     candidates.append((x1 if hollow[0] else x2, grid[j - 1], grid[j + 1]))

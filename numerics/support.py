@@ -503,14 +503,14 @@ def check(system, intervals, terms=None):
     # a gap that ends at a shift h_i can be narrower than the nodes: probe next to every shift
     probes = shift_probes((w, None, c, h), gamma, flat[0][0], flat[-1][1])
     probes = probes[[any(lo < p < hi for lo, hi in flat) for p in probes]] if probes.size else probes
-    atoms_at = [float(t) for t, _ in continuous_mass(system)[1]]
+    mass, atoms = continuous_mass(system)
+    atoms_at = [float(t) for t, _ in atoms]
     probes = np.array([p for p in probes if all(abs(p - t) > 1e-9 * scale for t in atoms_at)])
     if probes.size:
         rho = np.array([float_density(terms, gamma, [p], eta)[0] for p in probes])
         for p in probes[rho <= 0]:
             if _real_branch(system, mp.mpf(float(p)), complex(float_continuation(terms, gamma, [p], eta)[0])):
                 raise SupportError(f"zero density at {p:.12g}, inside a reported interval (next to a shift)", 1, 0)
-    mass, atoms = continuous_mass(system)
     residual = abs(sum(masses) - float(mass))
     # a narrow bulk far from 0 (a large ridge, p near 1) is resolved by float64 only to about
     # 10⁻¹⁶ of its distance from 0 relative to its width
@@ -524,7 +524,6 @@ def check(system, intervals, terms=None):
     width = flat[-1][1] - flat[0][0]
     outside = [flat[0][0] - 1e-3 * width, flat[-1][1] + 1e-3 * width]
     outside += [(a[1] + b[0]) / 2 for a, b in zip(flat, flat[1:])]
-    atoms_at = [float(t) for t, _ in atoms]
     outside = np.array([p for p in outside if all(abs(p - t) > 1e-9 * scale for t in atoms_at)])
     if outside.size:
         delta = float_continuation(terms, gamma, outside, eta)

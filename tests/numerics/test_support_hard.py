@@ -31,8 +31,8 @@ largest root of ``f = 1``). So ``θ_c = 1/∫ dν/(t₊ − s)``.
 
 *SSR and masked in a scalar scale* (rotational basis, or an isotropic law): ``D̄ = m̄`` and the
 ridge ``B = b I`` are scalars, so ``T = D̄^{1/2}(S + B)D̄^{1/2} = m̄ (S + b)`` is an affine image of
-``S`` and its edges are ``m̄ (u + b)`` with ``u`` the PCA edges of the population ``s``. Here (SPEC
-§3, ``numerics/estimators.py``): ``b = λ`` (ssr), ``b = (p s̄ + λ/(1−p))/(1−p)`` with ``s̄ = Σ w s``
+``S`` and its edges are ``m̄ (u + b)`` with ``u`` the PCA edges of the population ``s``. Here (``numerics/reduction.py``,
+``numerics/estimators.py``): ``b = λ`` (ssr), ``b = (p s̄ + λ/(1−p))/(1−p)`` with ``s̄ = Σ w s``
 (masked, rotational); ``δ`` is the positive root of (E1) ``δ = γ Σ w s/(s/(1+δ) + b)``
 (``φ(δ) = γ Σ w s(1+δ)/(s + b(1+δ))`` is increasing, concave, ``φ(0) > 0``, ``φ < γ s̄/b``: one
 positive fixed point, found by bisection), ``m̄ = Σ w/(s/(1+δ) + b)``. The estimate's eigenvalues
@@ -42,7 +42,7 @@ are ``a = 1 − 1/t`` (ssr), ``(1 − 1/t)/(1−p)`` (masked), ``a = t`` (pca); 
 diagonal basis, non-scalar ``D̄``): per atom ``D̄_i = 1/(s_i/(1+δ_λ) + b(s_i))``, ``c_i = D̄_i s_i``,
 ``h_i = b(s_i) D̄_i``, and the deterministic equivalent of ``(T − u)^{-1}`` is
 ``(C/(1+δ) + H − u)^{-1}`` with ``δ(u) = γ Σ w c/(c/(1+δ) + h − u)`` and the Stieltjes transform
-``g(u) = Σ w/(c/(1+δ) + h − u)`` (the (E3) system of SPEC §3). Clearing the denominators
+``g(u) = Σ w/(c/(1+δ) + h − u)`` (the (E3) system of ``numerics/reduction.py``). Clearing the denominators
 ``L_i = c_i + (h_i − u)(1+δ)``,
 
     P(δ, u) = δ Π_i L_i − γ (1+δ) Σ_i w_i c_i Π_{j≠i} L_j,
