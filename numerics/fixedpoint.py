@@ -300,7 +300,7 @@ def _edge(system: "Spectral", outside, inside):
 def _width(system: "Spectral"):
     """The width of :func:`numerics.support.outer_bounds` (a length scale of the spectrum of ``T``)."""
     coarse = _coarse(system)
-    low, high = support.outer_bounds((coarse.w, coarse.D, coarse.c, coarse.h), coarse.gamma)
+    low, high = support.outer_bounds((coarse.w, coarse.D, coarse.c, coarse.h), coarse.gamma, coarse.scale)
     return mp.mpf(high - low)
 
 
@@ -367,7 +367,7 @@ def _top_edge_t(model: Model, method: str, dps: int):
         system = Spectral(model, method)
         coarse = _coarse(system)
         terms = (coarse.w, coarse.D, coarse.c, coarse.h)
-        low, high = support.outer_bounds(terms, coarse.gamma)
+        low, high = support.outer_bounds(terms, coarse.gamma, coarse.scale)
         upper_delta, upper = _edge(system, mp.mpf(high), mp.mpf(low))
         support.check_top(system, upper, terms)
         return (None, upper_delta), (None, upper)
@@ -399,12 +399,12 @@ def _support_t(model: Model, method: str, dps: int):
     """
     with mp.workdps(dps + GUARD):
         system = Spectral(model, method)
-        if system.scalar:
+        if system.scalar and not model.elliptical:
             found = support.scalar_intervals(system)
         else:
             if model.gamma == 1:
-                raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for a scalar shift only "
-                                            "(isotropic bulk, rotational basis, pca)")
+                raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for a scalar shift of "
+                                            "Gaussian data only (isotropic bulk, rotational basis, pca)")
             try:
                 support.refuse_unresolved(system, model)
             except support.UnresolvedSupport as why:
@@ -433,14 +433,19 @@ def _agree_with_discriminant(model: Model, method: str, dps: int, found) -> None
 
 
 def _general_intervals(system: "Spectral"):
-    """Every interval of the support of ``T`` for a shift that varies (diagonal basis).
+    """Every interval of the support of ``T`` for a shift that varies (diagonal basis), or for any
+    shift under elliptical data (no explicit inverse then).
 
     The outer edges are walked to (:func:`_edge`) from :func:`numerics.support.outer_bounds`,
     points provably outside the spectrum; between them the density is scanned for gaps
     (:func:`_scan`) and both edges of every gap are walked to from inside it.
     """
     coarse = _coarse(system)
-    low, high = support.outer_bounds((coarse.w, coarse.D, coarse.c, coarse.h), coarse.gamma)
+    low, high = support.outer_bounds((coarse.w, coarse.D, coarse.c, coarse.h), coarse.gamma, coarse.scale)
+    if system.scalar and coarse.gamma > 1:
+        # elliptical data, a scalar shift h: the d − n null directions of S are an atom of T at h;
+        # the rest of T − h is ⪰ min c · min τ · (√γ − 1)² (the n×n companion): start above the atom
+        low = float(system.shifts()[0]) + 0.99 * support.lower_null_bound(coarse)
     upper_delta, upper = _edge(system, mp.mpf(high), mp.mpf(low))
     lower_delta, lower = _edge(system, mp.mpf(low), mp.mpf(high))
     edges = [(lower, lower_delta)]
@@ -474,10 +479,14 @@ class _Coarse:
     def __init__(self, system: "Spectral"):
         self.w, self.D, self.c, self.h = support.float_terms(system)
         self.gamma = float(system.gamma)
+        self.scale = system.scale_law
 
     def secular(self, delta, u, theta: float):
-        """The left side of (E4), ``1 + θ/(1+δ) Σ w D̄/(c/(1+δ) + h − u)``."""
-        return 1 + theta / (1 + delta) * float((self.w * self.D / (self.c / (1 + delta) + self.h - u)).sum())
+        """The left side of (E4), ``1 + θ c(δ) Σ w D̄/(c·c(δ) + h − u)`` (Gaussian: ``c(δ) = 1/(1+δ)``)."""
+        if self.scale.gaussian:
+            return 1 + theta / (1 + delta) * float((self.w * self.D / (self.c / (1 + delta) + self.h - u)).sum())
+        first = float(self.scale.first_np(delta))
+        return 1 + theta * first * float((self.w * self.D / (self.c * first + self.h - u)).sum())
 
     def outlier(self, grid, theta: float):
         """``(δ, u)`` at the first sign change of (E4) along the descending real ``grid`` (or ``None``)."""
@@ -493,18 +502,18 @@ class _Coarse:
         return None
 
     def equation(self, delta, u):
-        return self.gamma * float((self.w * self.c / (self.c / (1 + delta) + self.h - u)).sum()) - delta
+        return self.gamma * float((self.w * self.c / (support.scaled(self.c, delta, self.scale)[0] + self.h - u)).sum()) - delta
 
     def d_equation(self, delta, u):
-        x = self.c / (1 + delta)
-        return self.gamma * float((self.w * x * x / (x + self.h - u) ** 2).sum()) - 1
+        x, second = support.scaled(self.c, delta, self.scale)
+        return self.gamma * float((self.w * second / (x + self.h - u) ** 2).sum()) - 1
 
     def poles(self, delta):
-        return self.c / (1 + delta) + self.h
+        return support.scaled(self.c, delta, self.scale)[0] + self.h
 
     def solve(self, u: float, eta: float = 0.0):
         """δ at ``u + iη``: the branch continued from ``+i∞`` (:func:`numerics.support.float_continuation`)."""
-        return complex(support.float_continuation((self.w, self.c, self.h), self.gamma, [u], eta)[0])
+        return complex(support.float_continuation((self.w, self.c, self.h), self.gamma, [u], eta, self.scale)[0])
 
     def newton(self, u, delta, steps: int = 40):
         """A real root of ``equation(·, u)`` from ``delta``, or ``None``."""
@@ -571,7 +580,7 @@ def _scan(system: "Spectral", lower, upper):
     import numpy as np
 
     coarse = _coarse(system)
-    terms, gamma = (coarse.w, coarse.c, coarse.h), coarse.gamma
+    terms, gamma, scale = (coarse.w, coarse.c, coarse.h), coarse.gamma, coarse.scale
     lo, hi = float(lower), float(upper)
     eta = (hi - lo) * 1e-9
     grid = hi - (hi - lo) * np.arange(1, SCAN_POINTS) / SCAN_POINTS
@@ -584,12 +593,12 @@ def _scan(system: "Spectral", lower, upper):
     # probe geometrically close to every shift inside the bulk too
     probes = support.shift_probes((coarse.w, coarse.D, coarse.c, coarse.h), gamma, lo, hi)
     grid = np.unique(np.concatenate([grid, probes]))[::-1]
-    rho = support.float_density(terms, gamma, grid, eta)
+    rho = support.float_density(terms, gamma, grid, eta, scale)
     # in a gap the smoothed density is O(η) (ten times η, ten times the value); inside the support
     # it barely moves: a test relative to η, not to the largest density (a bulk spanning decades
     # has parts far below its maximum)
     def empty_at(points, values):
-        return (values <= 0) | (support.float_density(terms, gamma, points, 10 * eta) > 5 * values)
+        return (values <= 0) | (support.float_density(terms, gamma, points, 10 * eta, scale) > 5 * values)
 
     candidates = []
     empty = empty_at(grid, rho)
@@ -608,7 +617,7 @@ def _scan(system: "Spectral", lower, upper):
             ratio = (np.sqrt(5) - 1) / 2
             for _ in range(60):
                 x1, x2 = b - ratio * (b - a), a + ratio * (b - a)
-                f = support.float_density(terms, gamma, [x1, x2], eta)
+                f = support.float_density(terms, gamma, [x1, x2], eta, scale)
                 hollow = empty_at(np.array([x1, x2]), f)
                 if hollow.any():
                     candidates.append((x1 if hollow[0] else x2, grid[j - 1], grid[j + 1]))

@@ -154,16 +154,16 @@ class FileLaw(EmpiricalLaw):
     (4, ((Fraction(1, 1), Fraction(1, 4)), (Fraction(2, 1), Fraction(1, 2)), (Fraction(5, 1), Fraction(1, 4))))
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, name: str = "noise"):
         from numerics.model import BadParameter
 
         self.path = str(path)
-        values = _read_eigenvalues(self.path)
+        values = _read_eigenvalues(self.path, name)
         self.size = len(values)
         try:
             super().__init__(values)
         except ValueError as err:
-            raise BadParameter("noise", f"file({self.path}): {err}") from None
+            raise BadParameter(name, f"file({self.path}): {err}") from None
         self._hash = hash(self.exact)
 
     @property
@@ -177,33 +177,33 @@ class FileLaw(EmpiricalLaw):
         return f"FileLaw({self.path!r}: {self.size} eigenvalues, {len(self.exact)} atoms)"
 
 
-def _read_eigenvalues(path: str) -> list:
+def _read_eigenvalues(path: str, name: str = "noise") -> list:
     """The eigenvalues in ``path`` as exact ``Fraction``s (see :class:`FileLaw`); one-line errors."""
     import os
 
     from numerics.model import BadParameter, parse_number
 
     if not os.path.isfile(path):
-        raise BadParameter("noise", f"file({path}): no such file")
+        raise BadParameter(name, f"file({path}): no such file")
     if path.endswith(".npy"):
         import numpy as np
 
         try:
             array = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as err:
-            raise BadParameter("noise", f"file({path}): not a readable .npy array ({err})") from None
+            raise BadParameter(name, f"file({path}): not a readable .npy array ({err})") from None
         if array.ndim != 1 or array.dtype.kind not in "iuf":
-            raise BadParameter("noise", f"file({path}): expected a 1-d array of real numbers, "
+            raise BadParameter(name, f"file({path}): expected a 1-d array of real numbers, "
                                         f"got shape {array.shape} of {array.dtype}")
         if not np.all(np.isfinite(array)):
-            raise BadParameter("noise", f"file({path}): the eigenvalues must be finite")
+            raise BadParameter(name, f"file({path}): the eigenvalues must be finite")
         return [Fraction(float(x)) for x in array]
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as err:
-        raise BadParameter("noise", f"file({path}): cannot read it as text ({type(err).__name__})") from None
-    return [parse_number(item, "noise") for item in text.replace(",", " ").split()]
+        raise BadParameter(name, f"file({path}): cannot read it as text ({type(err).__name__})") from None
+    return [parse_number(item, name) for item in text.replace(",", " ").split()]
 
 
 class DensityLaw(Law):

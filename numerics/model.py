@@ -72,28 +72,28 @@ def parse_number(text: str, name: str) -> Fraction:
         ) from None
 
 
-def parse_noise(text: str) -> tuple[tuple[Fraction, Fraction], ...]:
+def parse_noise(text: str, name: str = "noise") -> tuple[tuple[Fraction, Fraction], ...]:
     """Parse a discrete bulk law ``s1:w1,s2:w2,...`` into exact ``(s, w)`` atoms.
 
     Atoms need ``s > 0`` and ``w > 0``; the weights must sum to exactly 1. Repeated
     values of ``s`` are merged.
     """
     if not isinstance(text, str) or not text.strip():
-        raise BadParameter("noise", "expected atoms 's1:w1,s2:w2,...', got an empty value")
+        raise BadParameter(name, "expected atoms 's1:w1,s2:w2,...', got an empty value")
     atoms: dict[Fraction, Fraction] = {}
     for item in text.split(","):
         parts = item.split(":")
         if len(parts) != 2:
-            raise BadParameter("noise", f"expected an atom 's:w', got {item.strip()!r}")
-        s = parse_number(parts[0], "noise")
-        w = parse_number(parts[1], "noise")
+            raise BadParameter(name, f"expected an atom 's:w', got {item.strip()!r}")
+        s = parse_number(parts[0], name)
+        w = parse_number(parts[1], name)
         if s <= 0:
-            raise BadParameter("noise", f"variances must be > 0, got s = {s}")
+            raise BadParameter(name, f"variances must be > 0, got s = {s}")
         if w <= 0:
-            raise BadParameter("noise", f"weights must be > 0, got w = {w}")
+            raise BadParameter(name, f"weights must be > 0, got w = {w}")
         atoms[s] = atoms.get(s, Fraction(0)) + w
     if sum(atoms.values()) != 1:
-        raise BadParameter("noise", f"weights must sum to 1, they sum to {sum(atoms.values())}")
+        raise BadParameter(name, f"weights must sum to 1, they sum to {sum(atoms.values())}")
     return tuple(sorted(atoms.items()))
 
 
@@ -101,7 +101,7 @@ def parse_noise(text: str) -> tuple[tuple[Fraction, Fraction], ...]:
 CONTINUOUS = {"uniform": (("a", "b"), "UniformLaw"), "powerlaw": (("alpha", "a", "b"), "PowerLaw")}
 
 
-def parse_law(text: str):
+def parse_law(text: str, name: str = "noise"):
     """``uniform(a,b)`` or ``powerlaw(alpha,a,b)`` as a :class:`numerics.laws.DensityLaw`, or
     ``file(PATH)`` as the :class:`numerics.laws.FileLaw` of the eigenvalues in that file.
 
@@ -121,21 +121,48 @@ def parse_law(text: str):
         from numerics.laws import FileLaw
 
         if not body.strip():
-            raise BadParameter("noise", "file(PATH) needs the path of a file of eigenvalues (.npy or text)")
-        return FileLaw(body.strip())
+            raise BadParameter(name, "file(PATH) needs the path of a file of eigenvalues (.npy or text)")
+        return FileLaw(body.strip(), name)
     if name not in CONTINUOUS:
-        raise BadParameter("noise", f"unknown law {name!r} (choose from {', '.join(f'{n}(' + ','.join(a) + ')' for n, (a, _) in CONTINUOUS.items())}, file(PATH), or atoms s1:w1,...)")
+        raise BadParameter(name, f"unknown law {name!r} (choose from {', '.join(f'{n}(' + ','.join(a) + ')' for n, (a, _) in CONTINUOUS.items())}, file(PATH), or atoms s1:w1,...)")
     names, cls = CONTINUOUS[name]
     values = [item.strip() for item in body.split(",")]
     if len(values) != len(names):
-        raise BadParameter("noise", f"{name} takes {len(names)} numbers ({','.join(names)}), got {len(values)}")
-    numbers = [parse_number(v, "noise") for v in values]
+        raise BadParameter(name, f"{name} takes {len(names)} numbers ({','.join(names)}), got {len(values)}")
+    numbers = [parse_number(v, name) for v in values]
     from numerics import laws
 
     try:
         return getattr(laws, cls)(*numbers)
     except ValueError as err:
-        raise BadParameter("noise", str(err)) from None
+        raise BadParameter(name, str(err)) from None
+
+
+def parse_scale_law(text):
+    """``(ScaleLaw, mean)``: ``--scale-law`` (the syntax of ``--noise``) as a
+    :class:`numerics.scale.ScaleLaw` rescaled to mean 1, with the mean it had (``None`` when that
+    is not an exact rational). A ``ScaleLaw`` passes through (mean 1).
+
+    >>> parse_scale_law("1:1/2,2:1/2")
+    (ScaleLaw(2/3:1/2,4/3:1/2), Fraction(3, 2))
+    """
+    from numerics import scale
+
+    if isinstance(text, scale.ScaleLaw):
+        return text, Fraction(1)
+    if isinstance(text, str):
+        law = parse_law(text, "scale-law")
+        if law is None:
+            law = parse_noise(text, "scale-law")
+    elif hasattr(text, "integrate"):
+        law = text
+    else:
+        law = parse_noise(",".join(f"{t}:{w}" for t, w in text), "scale-law")
+    if not hasattr(law, "integrate"):
+        from numerics.laws import DiscreteLaw
+
+        law = DiscreteLaw(law)
+    return scale.normalise(law, text if isinstance(text, str) else None)
 
 
 def _positive(value: Fraction, name: str, *, allow_zero: bool = False) -> Fraction:
@@ -165,6 +192,10 @@ class Model:
     ``q ∈ [0, 1)`` of the masked test error (``None``: the training ratio, :attr:`test_ratio`).
     All numbers are exact rationals.
 
+    ``scale_law``: the law ``ρ`` of the per-sample scale ``τ`` of elliptical data
+    ``x = √τ Σ^{1/2} z`` (:mod:`numerics.scale`; the syntax of ``noise``, rescaled to mean 1;
+    default ``δ₁``, Gaussian data), stored as a :class:`numerics.scale.ScaleLaw`.
+
     ``covariance`` (SPEC §6, a given covariance matrix): an array or a
     :class:`numerics.covariance.Covariance` (validated, equal and hashed by content); it *is*
     ``Σ``, so ``theta`` must be 0 and ``noise``/``basis`` keep their defaults (a one-line
@@ -185,6 +216,7 @@ class Model:
     mask_ratio: Fraction = Fraction(0)
     test_mask_ratio: Fraction | None = None
     covariance: object | None = None
+    scale_law: object = field(default=ISOTROPIC)
 
     def __post_init__(self):
         object.__setattr__(self, "gamma", _positive(self.gamma, "gamma"))
@@ -204,6 +236,7 @@ class Model:
         object.__setattr__(self, "mask_ratio", _ratio(self.mask_ratio, "mask-ratio"))
         if self.test_mask_ratio is not None:
             object.__setattr__(self, "test_mask_ratio", _ratio(self.test_mask_ratio, "test-mask-ratio"))
+        object.__setattr__(self, "scale_law", parse_scale_law(self.scale_law)[0])
         if self.covariance is not None:
             self._check_covariance()
 
@@ -219,6 +252,11 @@ class Model:
             raise BadParameter("noise", "a given covariance replaces the bulk law: give --covariance or --noise, not both")
         if self.basis != "diagonal":
             raise BadParameter("basis", "a given covariance has its own eigenbasis: give --covariance or --basis, not both")
+
+    @property
+    def elliptical(self) -> bool:
+        """Whether the data have a non-trivial scale law ``ρ ≠ δ₁`` (elliptical, not Gaussian)."""
+        return not self.scale_law.gaussian
 
     @property
     def test_ratio(self) -> Fraction:
@@ -273,6 +311,8 @@ class Model:
             if self.masked:
                 out["mask_ratio"] = str(self.mask_ratio)
                 out["test_mask_ratio"] = str(self.test_ratio)
+            if self.elliptical:
+                out["scale_law"] = self.scale_law.spec
             return out
         out = {
             "gamma": str(self.gamma),
@@ -284,4 +324,6 @@ class Model:
         if self.masked:
             out["mask_ratio"] = str(self.mask_ratio)
             out["test_mask_ratio"] = str(self.test_ratio)
+        if self.elliptical:
+            out["scale_law"] = self.scale_law.spec
         return out

@@ -74,13 +74,15 @@ GUARD = 15
 def e1_rhs(model, est, lam, delta):
     """The right side ``γ ∫ s/(s/(1+δ) + b(s)) dν`` of (E1) at ridge ``lam``."""
     ridge = est.ridge(model, lam)
-    return model.mp("gamma") * model.law.integrate(lambda s: s / (s / (1 + delta) + ridge(s)))
+    first = model.scale_law.first(delta)
+    return model.mp("gamma") * model.law.integrate(lambda s: s / (s * first + ridge(s)))
 
 
 def resolvent(model, est, delta, lam=None):
     """``s ↦ R̄(s) = 1/(s/(1+δ) + b(s))``, the diagonal of ``R̄`` on a coordinate of variance ``s``."""
     ridge = est.ridge(model, model.mp("lam") if lam is None else lam)
-    return lambda s: 1 / (s / (1 + delta) + ridge(s))
+    first = model.scale_law.first(delta)
+    return lambda s: 1 / (s * first + ridge(s))
 
 
 def _scale(model, est, delta):
@@ -100,10 +102,10 @@ def m_value(model, est, delta):
 
 
 def kappa(model, est, delta):
-    """(E2) ``κ = 1/(1 − γ ∫ (s R̄(s))² dν/(1+δ)²)``."""
+    """(E2) ``κ = 1/(1 − γ e₂(δ) ∫ (s R̄(s))² dν)`` (Gaussian data: ``e₂ = 1/(1+δ)²``)."""
     rbar = resolvent(model, est, delta)
     inner = model.law.integrate(lambda s: (s * rbar(s)) ** 2)
-    return 1 / (1 - model.mp("gamma") * inner / (1 + delta) ** 2)
+    return 1 / (1 - model.mp("gamma") * inner * model.scale_law.second(delta))
 
 
 def _coordinate(model, f):
@@ -122,10 +124,10 @@ def _sandwich(model, est, delta):
     r"""``x ↦ (s ↦ lim (R X R)_kk)`` from (E2), ``RXR ≍ R̄XR̄ + c(X) R̄ΣR̄``.
 
     ``X`` is a function ``x(s)`` of ``Σ₀`` (``Σ``, ``diag Σ``, ``B`` all are, in both bases) and
-    ``c(X) = κ γ ∫ s x R̄² dν/(1+δ)²`` (SPEC §5).
+    ``c(X) = κ γ e₂(δ) ∫ s x R̄² dν`` (SPEC §5; Gaussian data: ``e₂ = 1/(1+δ)²``).
     """
     rbar = resolvent(model, est, delta)
-    factor = kappa(model, est, delta) * model.mp("gamma") / (1 + delta) ** 2
+    factor = kappa(model, est, delta) * model.mp("gamma") * model.scale_law.second(delta)
     spread = _coordinate(model, lambda s: s * rbar(s) ** 2)
 
     def of(x):
@@ -214,9 +216,13 @@ class SpectralSystem:
     ``terms`` lists ``(w, D̄, c, h)`` per atom of a discrete law (what the algebraic solver needs).
     """
 
-    def __init__(self, law, gamma, theta, scale, shift):
+    def __init__(self, law, gamma, theta, scale, shift, scale_law=None):
+        from numerics.scale import GAUSSIAN
+
         self.law, self.gamma, self.theta = law, gamma, theta
         self._scale, self._shift = scale, shift
+        #: ``ρ`` (:mod:`numerics.scale`): every ``1/(1+δ)`` below is its ``c(δ)``, ``1/(1+δ)²`` its ``e₂(δ)``
+        self.scale_law = GAUSSIAN if scale_law is None else scale_law
         self._fill()
 
     def _fill(self):
@@ -269,8 +275,9 @@ class SpectralSystem:
         return max(shifts) - min(shifts) <= mp.eps * max(abs(s) for s in shifts + [mp.mpf(1)])
 
     def poles(self, delta) -> list:
-        """The points ``c/(1+δ) + h`` where the integrands of (E3) blow up (one per atom)."""
-        return [c / (1 + delta) + h for D, c, h in self._at_poles()]
+        """The points ``c·c(δ) + h`` where the integrands of (E3) blow up (one per atom)."""
+        first = self.scale_law.first(delta)
+        return [c * first + h for D, c, h in self._at_poles()]
 
     def perturbed(self, epsilon) -> "SpectralSystem":
         """The system of ``T + ε D̄^{-1}`` (shift ``h + ε/D̄``)."""
@@ -282,25 +289,39 @@ class SpectralSystem:
         return other
 
     def equation(self, delta, u):
-        return self.gamma * self._integrate(lambda D, c, h: c / (c / (1 + delta) + h - u)) - delta
+        if self.scale_law.gaussian:  # the Gaussian expression, operation for operation
+            return self.gamma * self._integrate(lambda D, c, h: c / (c / (1 + delta) + h - u)) - delta
+        first = self.scale_law.first(delta)
+        return self.gamma * self._integrate(lambda D, c, h: c / (c * first + h - u)) - delta
 
     def d_equation(self, delta, u):
-        """``∂/∂δ`` of :meth:`equation` (it vanishes at a bulk edge)."""
-        return self.gamma * self._integrate(
-            lambda D, c, h: c * c / (1 + delta) ** 2 / (c / (1 + delta) + h - u) ** 2) - 1
+        """``∂/∂δ`` of :meth:`equation` (it vanishes at a bulk edge; ``c'(δ) = −e₂(δ)``)."""
+        if self.scale_law.gaussian:
+            return self.gamma * self._integrate(
+                lambda D, c, h: c * c / (1 + delta) ** 2 / (c / (1 + delta) + h - u) ** 2) - 1
+        first, second = self.scale_law.first(delta), self.scale_law.second(delta)
+        return self.gamma * self._integrate(lambda D, c, h: c * c * second / (c * first + h - u) ** 2) - 1
 
     def g(self, delta, u):
-        return self._integrate(lambda D, c, h: 1 / (c / (1 + delta) + h - u))
+        if self.scale_law.gaussian:
+            return self._integrate(lambda D, c, h: 1 / (c / (1 + delta) + h - u))
+        first = self.scale_law.first(delta)
+        return self._integrate(lambda D, c, h: 1 / (c * first + h - u))
 
     def cross_form(self, delta, u):
         """``aᵀ(C₀/(1+δ) + BD̄ − u)^{-1}w`` with ``a = D̄^{-1/2}v``, ``w = D̄^{1/2}v``: equal to :meth:`g`."""
         return self.g(delta, u)
 
     def quadratic_form(self, delta, u):
-        return self._integrate(lambda D, c, h: D / (c / (1 + delta) + h - u))
+        if self.scale_law.gaussian:
+            return self._integrate(lambda D, c, h: D / (c / (1 + delta) + h - u))
+        first = self.scale_law.first(delta)
+        return self._integrate(lambda D, c, h: D / (c * first + h - u))
 
     def secular(self, delta, u):
-        return 1 + self.theta / (1 + delta) * self.quadratic_form(delta, u)
+        if self.scale_law.gaussian:
+            return 1 + self.theta / (1 + delta) * self.quadratic_form(delta, u)
+        return 1 + self.theta * self.scale_law.first(delta) * self.quadratic_form(delta, u)
 
     def mean(self):
         """``∫ t dμ_T(t)``: the limit of ``(1/d) tr T`` (``= ∫ (c + h) dν``)."""
@@ -322,7 +343,7 @@ def spectral_system(model, est, delta) -> SpectralSystem:
         shift = lambda s, D: ridge(s) * D  # noqa: E731
     else:
         shift = lambda s, D: mp.mpf(0)  # noqa: E731
-    return SpectralSystem(model.law, model.mp("gamma"), model.mp("theta"), scale, shift)
+    return SpectralSystem(model.law, model.mp("gamma"), model.mp("theta"), scale, shift, model.scale_law)
 
 
 def density(model, est, at, rho_t, dps):
@@ -343,7 +364,9 @@ def density(model, est, at, rho_t, dps):
 
 def threshold(system: SpectralSystem, delta_edge, t_edge):
     r"""``θ_c = −(1+δ₊)/q(δ₊, u₊)``: (E4) holds at the upper edge ``u₊`` of ``T`` for ``θ = θ_c``."""
-    return -(1 + delta_edge) / system.quadratic_form(delta_edge, t_edge)
+    if system.scale_law.gaussian:
+        return -(1 + delta_edge) / system.quadratic_form(delta_edge, t_edge)
+    return -1 / (system.scale_law.first(delta_edge) * system.quadratic_form(delta_edge, t_edge))
 
 
 def overlap(system: SpectralSystem, delta_star, t_star, slope, trace):
@@ -362,5 +385,8 @@ def overlap(system: SpectralSystem, delta_star, t_star, slope, trace):
 
     ``slope = h'(u*)`` and ``trace = du*/dε`` come from the route.
     """
-    numerator = system.theta / (1 + delta_star) * system.cross_form(delta_star, t_star) ** 2 / slope
+    if system.scale_law.gaussian:
+        numerator = system.theta / (1 + delta_star) * system.cross_form(delta_star, t_star) ** 2 / slope
+    else:
+        numerator = system.theta * system.scale_law.first(delta_star) * system.cross_form(delta_star, t_star) ** 2 / slope
     return numerator / trace

@@ -89,8 +89,17 @@ def _exact(value):
     return mp.mpf(value.numerator) / value.denominator if hasattr(value, "denominator") else mp.mpf(value)
 
 
-def float_continuation(terms, gamma: float, points, eta: float):
-    """δ at ``points + iη`` continued from ``+i∞`` in float64, all points at once."""
+def scaled(c, delta, scale):
+    """``(c·c(δ), c²·e₂(δ))`` in float64 for the scale law ``scale`` (``None``: Gaussian data,
+    ``c/(1+δ)`` and ``c²/(1+δ)²`` computed as they always were)."""
+    if scale is None or scale.gaussian:
+        return c / (1 + delta), c * c / (1 + delta) ** 2
+    return c * scale.first_np(delta), c * c * scale.second_np(delta)
+
+
+def float_continuation(terms, gamma: float, points, eta: float, scale=None):
+    """δ at ``points + iη`` continued from ``+i∞`` in float64, all points at once (``scale``: the
+    scale law of elliptical data, :mod:`numerics.scale`; ``None`` for Gaussian data)."""
     import numpy as np
 
     w, c, h = terms
@@ -102,14 +111,15 @@ def float_continuation(terms, gamma: float, points, eta: float):
     for j in range(levels + 2):
         z = points + 1j * (max(height * 3.0 ** -j, floor) if j <= levels else eta)
         for _ in range(8):
-            denominator = c / (1 + delta[:, None]) + h - z[:, None]
+            first, second = scaled(c, delta[:, None], scale)
+            denominator = first + h - z[:, None]
             F = gamma * (w * c / denominator).sum(axis=1) - delta
-            dF = gamma * (w * c * c / (1 + delta[:, None]) ** 2 / denominator ** 2).sum(axis=1) - 1
+            dF = gamma * (w * second / denominator ** 2).sum(axis=1) - 1
             delta = delta - F / dF
     return delta
 
 
-def float_density(terms, gamma: float, points, eta: float):
+def float_density(terms, gamma: float, points, eta: float, scale=None):
     r"""``ρ_T`` at ``points + iη`` in float64 on the (E3) branch continued from ``+i∞``.
 
     Along the ordered ``points`` each δ is Newton's from the previous point's (warm start); a
@@ -127,35 +137,45 @@ def float_density(terms, gamma: float, points, eta: float):
         good = False
         if delta is not None:
             for _ in range(30):
-                denominator = c / (1 + delta) + h - z
+                first, second = scaled(c, delta, scale)
+                denominator = first + h - z
                 F = gamma * (w * c / denominator).sum() - delta
                 if abs(F) <= 1e-12 * (1 + abs(delta)):
                     good = True
                     break
-                dF = gamma * (w * c * c / (1 + delta) ** 2 / denominator ** 2).sum() - 1
+                dF = gamma * (w * second / denominator ** 2).sum() - 1
                 delta = delta - F / dF
-        g = (w / (c / (1 + delta) + h - z)).sum() if good else None
+        g = (w / (scaled(c, delta, scale)[0] + h - z)).sum() if good else None
         if not good or g.imag < -1e-9 * abs(g):
-            delta = complex(float_continuation(terms, gamma, [u], eta)[0])
-            g = (w / (c / (1 + delta) + h - z)).sum()
+            delta = complex(float_continuation(terms, gamma, [u], eta, scale)[0])
+            g = (w / (scaled(c, delta, scale)[0] + h - z)).sum()
         rho[i] = max(g.imag, 0.0) / np.pi
     return rho
 
 
-def outer_bounds(terms, gamma: float):
+def outer_bounds(terms, gamma: float, scale=None):
     """Points strictly below and above the whole spectrum of ``T`` (float).
 
-    ``T = D̄^{1/2} S D̄^{1/2} + BD̄`` with ``‖D̄^{1/2} S D̄^{1/2}‖ ≤ max c · ‖ZZᵀ/n‖ → max c (1 + √γ)²``
-    and ``D̄^{1/2} S D̄^{1/2} ⪰ 0`` (``⪰ min c (1 − √γ)²`` for ``γ < 1``), so the spectrum lies in
-    ``[min h + min c (1 − √γ)₊², max h + max c (1 + √γ)²]``; a margin of 1 % of that width (and
-    of its scale) is added on both sides.
+    ``T = D̄^{1/2} S D̄^{1/2} + BD̄`` with ``‖D̄^{1/2} S D̄^{1/2}‖ ≤ max c · max τ · ‖ZZᵀ/n‖ →
+    max c · max τ (1 + √γ)²`` and ``D̄^{1/2} S D̄^{1/2} ⪰ 0`` (``⪰ min c · min τ (1 − √γ)²`` for
+    ``γ < 1``; ``τ`` the per-sample scales of elliptical data, 1 for Gaussian data), so the
+    spectrum lies in ``[min h + min c min τ (1 − √γ)₊², max h + max c max τ (1 + √γ)²]``; a margin
+    of 1 % of that width (and of its scale) is added on both sides.
     """
     _, _, c, h = terms
     root = gamma ** 0.5
-    low = float(h.min()) + float(c.min()) * max(0.0, 1 - root) ** 2
-    high = float(h.max()) + float(c.max()) * (1 + root) ** 2
+    tau_low, tau_high = (1.0, 1.0) if scale is None or scale.gaussian else scale.range()
+    low = float(h.min()) + float(c.min()) * tau_low * max(0.0, 1 - root) ** 2
+    high = float(h.max()) + float(c.max()) * tau_high * (1 + root) ** 2
     margin = 0.01 * (high - low) + 1e-9 * max(abs(high), abs(low), 1e-300)
     return low - margin, high + margin
+
+
+def lower_null_bound(coarse) -> float:
+    """``min c · min τ · (√γ − 1)²`` (``γ > 1``): a lower bound of the nonzero eigenvalues of
+    ``D̄^{1/2} S D̄^{1/2}`` (those of the ``n×n`` companion ``T^{1/2}ZᵀCZT^{1/2}/n ⪰ min c min τ ZᵀZ/n``)."""
+    tau_low = 1.0 if coarse.scale.gaussian else coarse.scale.range()[0]
+    return float(coarse.c.min()) * tau_low * (coarse.gamma ** 0.5 - 1) ** 2
 
 
 def shift_probes(terms, gamma: float, lo: float, hi: float):
@@ -392,8 +412,8 @@ def check_top(system, upper, terms=None) -> None:
     import numpy as np
 
     w, _, c, h = float_terms(system) if terms is None else terms
-    terms3, gamma = (w, c, h), float(system.gamma)
-    low, high = outer_bounds((w, None, c, h), gamma)
+    terms3, gamma, law = (w, c, h), float(system.gamma), system.scale_law
+    low, high = outer_bounds((w, None, c, h), gamma, law)
     width, top = high - low, float(upper)
     eta = 1e-13 * max(abs(low), abs(high), width)
     if not low < top < high:
@@ -403,16 +423,16 @@ def check_top(system, upper, terms=None) -> None:
     # (ten times η, ten times the value) or a real branch at 30 digits
     above = top + (high - top) * np.concatenate([np.logspace(-6, 0, 200), np.linspace(0, 1, 1801)[1:]])
     above = above[above < high]
-    rho = float_density(terms3, gamma, above, eta)
-    solid = (rho > 1e-9 / width) & (float_density(terms3, gamma, above, 10 * eta) <= 5 * rho)
+    rho = float_density(terms3, gamma, above, eta, law)
+    solid = (rho > 1e-9 / width) & (float_density(terms3, gamma, above, 10 * eta, law) <= 5 * rho)
     for point in above[solid]:
-        start = complex(float_continuation(terms3, gamma, [point], eta)[0])
+        start = complex(float_continuation(terms3, gamma, [point], eta, law)[0])
         if not _real_branch(system, mp.mpf(float(point)), start):
             raise SupportError(f"positive density at {point:.10g}, above the upper edge {top:.10g}", 1, 0)
     for point in (top - 1e-4 * width, top - 1e-2 * width):
-        start = complex(float_continuation(terms3, gamma, [point], eta)[0])
+        start = complex(float_continuation(terms3, gamma, [point], eta, law)[0])
         # O(η) against a typical density (unit mass over the width): decided at 30 digits
-        if float_density(terms3, gamma, [point], eta)[0] <= 1e-9 / width and \
+        if float_density(terms3, gamma, [point], eta, law)[0] <= 1e-9 / width and \
                 _real_branch(system, mp.mpf(point), start):
             raise SupportError(f"zero density at {point:.10g}, just below the upper edge {top:.10g}", 1, 0)
 
@@ -465,7 +485,7 @@ def check(system, intervals, terms=None):
     if not intervals:
         raise SupportError("no interval", 1, 0)
     w, _, c, h = float_terms(system) if terms is None else terms
-    terms, gamma = (w, c, h), float(system.gamma)
+    terms, gamma, law = (w, c, h), float(system.gamma), system.scale_law
     flat = [(float(lo), float(hi)) for lo, hi in intervals]
     if any(not hi > lo for lo, hi in flat) or any(not b[0] > a[1] for a, b in zip(flat, flat[1:])):
         raise SupportError("intervals empty or out of order", 1, 0)
@@ -483,7 +503,7 @@ def check(system, intervals, terms=None):
             # square-root edge and bounded for an inverse-square-root one (an edge at a shift h_i);
             # the nodes double until two rules agree to 10⁻⁸ (at most MAX_NODES)
             x = np.cos((2 * np.arange(1, n + 1) - 1) * np.pi / (2 * n))[::-1]
-            rho = float_density(terms, gamma, (lo + hi) / 2 + (hi - lo) / 2 * x, eta)
+            rho = float_density(terms, gamma, (lo + hi) / 2 + (hi - lo) / 2 * x, eta, law)
             values.append(float((rho * np.sqrt(1 - x * x)).sum()) * np.pi / n * (hi - lo) / 2)
             if n >= NODES and (abs(values[-1] - values[-2]) <= 1e-8 or n >= MAX_NODES):
                 break
@@ -493,7 +513,7 @@ def check(system, intervals, terms=None):
         typical = max(values[-1], 0.0) / (hi - lo)
         nodes = ((lo + hi) / 2 + (hi - lo) / 2 * x)[inner & (rho <= 1e-9 * typical)]
         for where in nodes:
-            start = complex(float_continuation(terms, gamma, [where], eta)[0])
+            start = complex(float_continuation(terms, gamma, [where], eta, law)[0])
             if typical == 0 or _real_branch(system, mp.mpf(float(where)), start):
                 raise SupportError(f"zero density inside the interval [{lo:.10g}, {hi:.10g}] "
                                    f"at {where:.10g}", 1, 0)
@@ -507,9 +527,9 @@ def check(system, intervals, terms=None):
     atoms_at = [float(t) for t, _ in atoms]
     probes = np.array([p for p in probes if all(abs(p - t) > 1e-9 * scale for t in atoms_at)])
     if probes.size:
-        rho = np.array([float_density(terms, gamma, [p], eta)[0] for p in probes])
+        rho = np.array([float_density(terms, gamma, [p], eta, law)[0] for p in probes])
         for p in probes[rho <= 0]:
-            if _real_branch(system, mp.mpf(float(p)), complex(float_continuation(terms, gamma, [p], eta)[0])):
+            if _real_branch(system, mp.mpf(float(p)), complex(float_continuation(terms, gamma, [p], eta, law)[0])):
                 raise SupportError(f"zero density at {p:.12g}, inside a reported interval (next to a shift)", 1, 0)
     residual = abs(sum(masses) - float(mass))
     # a narrow bulk far from 0 (a large ridge, p near 1) is resolved by float64 only to about
@@ -526,8 +546,8 @@ def check(system, intervals, terms=None):
     outside += [(a[1] + b[0]) / 2 for a, b in zip(flat, flat[1:])]
     outside = np.array([p for p in outside if all(abs(p - t) > 1e-9 * scale for t in atoms_at)])
     if outside.size:
-        delta = float_continuation(terms, gamma, outside, eta)
-        g = (w / (c / (1 + delta[:, None]) + h - (outside + 1j * eta)[:, None])).sum(axis=1)
+        delta = float_continuation(terms, gamma, outside, eta, law)
+        g = (w / (scaled(c, delta[:, None], law)[0] + h - (outside + 1j * eta)[:, None])).sum(axis=1)
         bad = np.abs(g.imag) > 1e-7 * (1 + np.abs(g))
         for k in np.flatnonzero(bad):
             # float64 cannot resolve a very narrow gap: decide at 30 digits, where outside the

@@ -69,6 +69,9 @@ def check_supported(model: Model, route: str = "closed") -> None:
     if route == "closed" and not model.isotropic:
         raise BadParameter("route", "closed forms exist for the isotropic bulk (--noise 1:1) only; "
                                     "use the fixed-point route")
+    if route == "closed" and model.elliptical:
+        raise BadParameter("route", "closed forms exist for Gaussian data (--scale-law 1:1) only; "
+                                    "use the fixed-point route")
 
 
 def closed_form(quantity: str, method: str = "ssr"):
@@ -235,7 +238,7 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
         raise BadParameter("at", f"QUANTITY {quantity} needs the point --at A")
     if not isinstance(dps, int) or not 1 <= dps <= 1000:
         raise BadParameter("dps", f"expected an integer in [1, 1000], got {dps!r}")
-    route = route or ("closed" if model.isotropic and _has_closed(entry) else fixedpoint.NAME)
+    route = route or ("closed" if model.isotropic and not model.elliptical and _has_closed(entry) else fixedpoint.NAME)
     if route not in ROUTES:
         raise BadParameter("route", f"expected one of {ROUTES}, got {route!r}")
     check_supported(model, route)
