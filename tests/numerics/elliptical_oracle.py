@@ -62,6 +62,7 @@ __all__ = [
     "gen_error",
     "pca_edges",
     "pca_edges_dual",
+    "pca_intervals_dual",
     "pca_threshold",
     "pca_outlier",
 ]
@@ -347,6 +348,41 @@ def pca_edges_dual(gamma, scale=None, dps=30):
         t_lo = _bisect_root(slope, low, mp.mpf(0))
         edges = [g * z(t_lo), g * z(t_hi)]
     return _out(edges, dps)
+
+
+def pca_intervals_dual(gamma, scale=None, dps=30):
+    r"""Every interval ``[(l₁, u₁), …]`` of the nonzero bulk of ``S`` (``Σ₀ = I``, ``γ < 1``), by duality.
+
+    As :func:`pca_edges_dual`: the complement of the support of the dual sample covariance is
+    the image of the real ``t`` (outside ``supp ρ``) where ``z'(t) > 0`` (Silverstein & Choi 1995).
+    Besides ``t < 0`` and ``t > τ_max``, each gap between consecutive atoms ``τ_i < τ_{i+1}`` of
+    ``ρ`` can hold such ``t``: there ``z'(t) = 1 − y ∫ τ²/(t−τ)² dρ`` is concave (a sum of convex
+    terms subtracted) and ``−∞`` at both ends, so it is positive on one interval ``(t_a, t_b)``
+    or nowhere; ``(γ z(t_a), γ z(t_b))`` is then a gap of the bulk.
+    """
+    with mp.workdps(dps + 10):
+        rho, g = _scale(scale), _mp(gamma)
+        y = 1 / g
+        atoms = rho.atoms()
+        slope = lambda t: 1 - y * mp.fsum(w * (tau / (t - tau)) ** 2 for tau, w in atoms)  # noqa: E731
+        bend = lambda t: mp.fsum(w * tau ** 2 / (t - tau) ** 3 for tau, w in atoms)  # noqa: E731  ∝ z''
+        z = lambda t: t * (1 + y * mp.fsum(w * tau / (t - tau) for tau, w in atoms))  # noqa: E731
+        lower, upper = pca_edges_dual(gamma, scale, dps + 10)
+        gaps = []
+        taus = sorted(tau for tau, _ in atoms)
+        for a, b in zip(taus, taus[1:]):
+            mid = (a + b) / 2
+            lo = _bracket_towards(bend, mid, a, +1)
+            hi = _bracket_towards(bend, mid, b, -1)
+            top = _bisect_root(bend, lo, hi)  # the maximum of the concave slope on (a, b)
+            if slope(top) <= 0:
+                continue
+            t_a = _bisect_root(slope, _bracket_towards(slope, top, a, -1), top)
+            t_b = _bisect_root(slope, top, _bracket_towards(slope, top, b, -1))
+            gaps.append((g * z(t_a), g * z(t_b)))
+        ends = [lower] + [e for gap in gaps for e in gap] + [upper]
+        intervals = [(ends[i], ends[i + 1]) for i in range(0, len(ends), 2)]
+    return [tuple(_out(list(pair), dps)) for pair in intervals]
 
 
 def pca_threshold(gamma, scale=None, dps=30):

@@ -117,6 +117,22 @@ def test_pca_edges_by_duality(gamma, scale):
     assert min(_digits(a, b) for a, b in zip(direct, dual)) >= 25
 
 
+@pytest.mark.parametrize("gamma, scale, pieces", [
+    ("1/2", TWO, 1),
+    ("1/2", SKEWED, 2),  # split: ≈ [0.0489, 1.2107] ∪ [1.3806, 6.2398] (a d = 1500 sample agrees)
+    ("1/5", "1/4:1/3,1:1/3,7/4:1/3", None),
+])
+def test_pca_intervals_by_duality(gamma, scale, pieces):
+    """The intervals of the bulk (dual route): ordered, outer edges those of (E3) to ≥ 25 digits."""
+    intervals = oracle.pca_intervals_dual(gamma, scale, dps=40)
+    direct = oracle.pca_edges(gamma, scale, dps=40)
+    assert _digits(intervals[0][0], direct[0]) >= 25 and _digits(intervals[-1][1], direct[1]) >= 25
+    ends = [e for pair in intervals for e in pair]
+    assert all(a < b for a, b in zip(ends, ends[1:]))
+    if pieces is not None:
+        assert len(intervals) == pieces
+
+
 def test_pca_edges_gaussian_closed_form():
     """``ρ = δ₁``: the Marchenko–Pastur edges ``(1 ∓ √γ)²``, threshold ``√γ`` and outlier
     ``(1+θ)(1+γ/θ)`` (Baik–Silverstein)."""
