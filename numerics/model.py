@@ -116,19 +116,19 @@ def parse_law(text: str, name: str = "noise"):
     match = re.fullmatch(r"\s*([a-z]+)\s*\((.*)\)\s*", text, flags=re.DOTALL) if isinstance(text, str) else None
     if match is None:
         return None
-    name, body = match.groups()
-    if name == "file":  # the eigenvalues in a file: the argument is a path, not a number
+    law, body = match.groups()
+    if law == "file":  # the eigenvalues in a file: the argument is a path, not a number
         from numerics.laws import FileLaw
 
         if not body.strip():
             raise BadParameter(name, "file(PATH) needs the path of a file of eigenvalues (.npy or text)")
         return FileLaw(body.strip(), name)
-    if name not in CONTINUOUS:
-        raise BadParameter(name, f"unknown law {name!r} (choose from {', '.join(f'{n}(' + ','.join(a) + ')' for n, (a, _) in CONTINUOUS.items())}, file(PATH), or atoms s1:w1,...)")
-    names, cls = CONTINUOUS[name]
+    if law not in CONTINUOUS:
+        raise BadParameter(name, f"unknown law {law!r} (choose from {', '.join(f'{n}(' + ','.join(a) + ')' for n, (a, _) in CONTINUOUS.items())}, file(PATH), or atoms s1:w1,...)")
+    names, cls = CONTINUOUS[law]
     values = [item.strip() for item in body.split(",")]
     if len(values) != len(names):
-        raise BadParameter(name, f"{name} takes {len(names)} numbers ({','.join(names)}), got {len(values)}")
+        raise BadParameter(name, f"{law} takes {len(names)} numbers ({','.join(names)}), got {len(values)}")
     numbers = [parse_number(v, name) for v in values]
     from numerics import laws
 

@@ -88,9 +88,11 @@ class ScaleLaw:
     locating and checking of the spectrum (a density is discretised on Gauss–Legendre nodes).
     """
 
-    def __init__(self, law, given: str | None = None):
+    def __init__(self, law, given: str | None = None, mean=None):
         self.law = law
         self._given = given
+        #: the mean of the law as given, before the rescaling to 1 (``None``: not an exact rational)
+        self.given_mean = mean
         self.gaussian = bool(law.discrete and law.exact == ((Fraction(1), Fraction(1)),))
 
     def __eq__(self, other):
@@ -106,7 +108,7 @@ class ScaleLaw:
     def spec(self) -> str:
         """The law as ``--scale-law`` writes it (atoms ``t:w`` or the continuous law's name; a
         file law by its file, not its thousands of atoms)."""
-        if self._given is not None and (self._given.strip().startswith("file(") or not self.law.discrete):
+        if self._given is not None and (self._given.strip().startswith("file(") or isinstance(self.law, _Rescaled)):
             return self._given.strip()
         if hasattr(self.law, "spec"):
             return self.law.spec
@@ -123,6 +125,29 @@ class ScaleLaw:
         if self.gaussian:
             return 1 / (1 + delta) ** 2
         return self.law.integrate(lambda t: t * t / (1 + t * delta) ** 2)
+
+    def note(self) -> str | None:
+        """The ``note:`` that the command line prints when the law was rescaled to mean 1 (else ``None``)."""
+        if self.given_mean == 1:
+            return None
+        given = (self._given or self.spec).strip()
+        if self.given_mean is None:
+            return (f"the scale law {given} was rescaled to mean 1 (divided by its mean, computed at the "
+                    f"working precision): E tau = 1 makes Sigma the population second moment")
+        mean = str(self.given_mean) if len(str(self.given_mean)) <= 24 else f"{float(self.given_mean):.12g}"
+        return (f"the scale law {given} was rescaled to mean 1 (its mean was {mean}; now "
+                f"{self.spec}): E tau = 1 makes Sigma the population second moment")
+
+    def draw(self, rng, n: int):
+        """``n`` i.i.d. scales ``τ_i ~ ρ`` (float64) from the ``numpy.random.Generator`` ``rng``."""
+        import numpy as np
+
+        if self.law.discrete:
+            tau = np.array([float(t) for t, _ in self.law.exact])
+            weights = np.array([float(w) for _, w in self.law.exact])
+            return tau[rng.choice(len(tau), size=n, p=weights / weights.sum())]
+        u = rng.random(n)
+        return np.array([self.law.quantile(float(x)) for x in u])
 
     def moment(self, k: int):
         """``E τ^k`` at the working precision."""
@@ -192,13 +217,13 @@ def normalise(law, given: str | None = None) -> tuple[ScaleLaw, Fraction | None]
         mean = sum(t * w for t, w in law.exact)
         if mean != 1:
             law = DiscreteLaw(tuple((t / mean, w) for t, w in law.exact))
-        return ScaleLaw(law, given), mean
+        return ScaleLaw(law, given, mean), mean
     mean = _exact_mean(law)
     if mean is None:
         return ScaleLaw(_Rescaled(law), given), None
     if mean != 1:
         law = laws.UniformLaw(law.lower / mean, law.upper / mean)
-    return ScaleLaw(law, given), mean
+    return ScaleLaw(law, given, mean), mean
 
 
 def _exact_mean(law):

@@ -149,6 +149,8 @@ def sample(model: Model, d: int, rng: np.random.Generator,
     ``data`` (a spec string or a :class:`numerics.data.DataLaw`; default ``gaussian``) is the law of
     the i.i.d. standardised entries of ``z`` and of ``ξ`` (mean 0, variance 1, so the covariance is
     still ``Σ``); rows are then no longer Gaussian (SPEC §6). ``v`` and ``O`` stay Gaussian draws.
+    With a scale law ``ρ`` (``model.scale_law``, elliptical data) each row is finally multiplied
+    by ``√τ_i``, ``τ_i ~ ρ`` i.i.d. (drawn after everything else, so Gaussian draws are unchanged).
 
     Draws from ``rng``, in this order: ``v`` (``d`` normals), ``O`` (``d²`` normals; only in
     the rotational basis with at least two distinct atoms — for ``Σ₀ = sI`` the rotation
@@ -192,6 +194,8 @@ def sample(model: Model, d: int, rng: np.random.Generator,
         for start in range(0, n, _ROWS):  # the rank-one term by row blocks: no second n×d array
             X[start:start + _ROWS] += np.sqrt(theta) * np.outer(xi[start:start + _ROWS], v)
         Sigma += theta * np.outer(v, v)
+    if model.elliptical:  # x = √τ (Σ₀^{1/2} z + √θ ξ v), τ_i ~ ρ per row, drawn last
+        X *= np.sqrt(model.scale_law.draw(rng, n))[:, None]
     return X, Sigma, v
 
 
@@ -206,8 +210,11 @@ def _sample_covariance(model: Model, d: int, rng: np.random.Generator, data: Dat
     cov = model.covariance
     if d != cov.d:
         raise BadParameter("d", f"the covariance {cov.spec} is {cov.d}×{cov.d}: d must be {cov.d}, got {d}")
-    Z = data.draw(rng, (_sample_size(model, d), d))
-    return Z @ cov.cholesky.T, cov.array, np.full(d, np.nan)
+    n = _sample_size(model, d)
+    X = data.draw(rng, (n, d)) @ cov.cholesky.T
+    if model.elliptical:  # x = √τ L z, τ_i ~ ρ per row, drawn last
+        X *= np.sqrt(model.scale_law.draw(rng, n))[:, None]
+    return X, cov.array, np.full(d, np.nan)
 
 
 #: Mean of the Tracy–Widom law TW₁ (β = 1), from Bornemann, Math. Comp. 79 (2010), Table 4.

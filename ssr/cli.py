@@ -72,6 +72,7 @@ _DEFAULTS = {
     "lam": "1/5",
     "theta": "0",
     "noise": "1:1",
+    "scale_law": "1:1",
     "basis": "diagonal",
     "method": "ssr",
     "dps": "30",
@@ -194,6 +195,11 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
                              "'powerlaw(alpha,a,b)' (density ~ s^-alpha on [a,b]; m and the errors)")
     parser.add_argument("--basis", metavar="{diagonal,rotational}", default=_DEFAULTS["basis"],
                         help="eigenbasis of the bulk covariance (default: diagonal)")
+    parser.add_argument("--scale-law", metavar="LAW", default=_DEFAULTS["scale_law"],
+                        help="elliptical data x = sqrt(tau) Sigma^(1/2) z: the law of the per-sample "
+                             "scale tau, in the syntax of --noise (atoms t1:w1,..., 'uniform(a,b)', "
+                             "'powerlaw(alpha,a,b)', 'file(PATH)' of samples); rescaled to mean 1 "
+                             "(default: 1:1, Gaussian data)")
     parser.add_argument("--method", metavar="{" + ",".join(METHODS) + "}", default=_DEFAULTS["method"],
                         help="estimator (default: ssr): " + "; ".join(
                             f"{e.name}: {e.meaning}" for e in estimators.ESTIMATORS.values()))
@@ -408,7 +414,7 @@ def _model_inputs(args) -> tuple[str, Model, str, object, int]:
     covariance = None if args.covariance is None else _load_covariance(args.covariance)
     model = Model(gamma=args.gamma, lam=args.lam, theta=args.theta, noise=args.noise,
                   basis=basis, mask_ratio=args.mask_ratio or 0, test_mask_ratio=args.test_mask_ratio,
-                  covariance=covariance)
+                  covariance=covariance, scale_law=args.scale_law)
     at = None if args.at is None else parse_number(args.at, "at")
     entry = quantities.get(quantity)
     method = estimators.select(method, model, entry.estimators).name
@@ -517,7 +523,7 @@ def _evaluate_point(quantity, model, method, at, dps, *, warm=None, where: str =
         return _eval_covariance(quantity, model, method, at, dps)
     from numerics import theory
 
-    notes: list[str] = []
+    notes: list[str] = [model.scale_law.note()] if model.scale_law.note() else []
     try:
         extra = {} if warm is None else {"warm": warm}
         value = theory.evaluate(quantity, model, method=method, at=at, dps=dps, notes=notes, **extra)
