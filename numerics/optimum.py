@@ -50,7 +50,7 @@ import mpmath as mp
 from numerics.reduction import ConvergenceError
 from numerics.model import BadParameter
 
-__all__ = ["Optimum", "minimise", "scan", "SCAN", "SMALLEST", "COARSE_DPS"]
+__all__ = ["Optimum", "Ratio", "Ridge", "RIDGE", "minimise", "scan", "SCAN", "SMALLEST", "COARSE_DPS"]
 
 #: The default end of the scan towards ``p = 1``: ``1 − p = 10^{-12}``.
 SMALLEST = 12
@@ -100,16 +100,99 @@ def _fraction(p) -> mp.mpf:
     return mp.mpf(p.numerator) / p.denominator
 
 
-class _Curve:
-    """``f`` in the variable ``x = log(1 − p)``: values and central-difference slopes at given digits."""
+class Ratio:
+    """The training ratio ``p ∈ [0, 1)`` as the variable ``x = log(1 − p) ∈ (−∞, 0]`` (the module
+    text): the scan runs from the boundary ``p = 0`` (``x = 0``) towards ``p → 1`` (``x`` decreasing)."""
 
-    def __init__(self, f, guard: int):
-        self.f, self.guard = f, guard
+    symbol, option = "p", "mask-ratio"
+    first, last = "p = 0", "p -> 1"
+
+    def __init__(self, smallest: int = SMALLEST):
+        self.smallest = smallest
+
+    def points(self) -> tuple:
+        return scan(self.smallest)
 
     @staticmethod
-    def ratio(x) -> Fraction:
+    def x(p: Fraction):
+        return mp.log(1 - _fraction(p)) if p else mp.mpf(0)
+
+    @staticmethod
+    def exact(x) -> Fraction:
         """The exact ratio ``p = 1 − w`` of ``x``, ``w = e^x`` rounded once (``p`` exact, ``1 − p`` = ``w``)."""
         return 1 - _exact(mp.exp(x)) if x else Fraction(0)
+
+    @staticmethod
+    def where(x) -> str:
+        """``p = 0.243053`` or, near 1, ``1 - p = 4.83e-4`` (6 significant digits either way)."""
+        if x < mp.log(mp.mpf("1e-3")):
+            return f"1 - p = {mp.nstr(mp.exp(x), 6)}"
+        return f"p = {mp.nstr(1 - mp.exp(x), 6)}"
+
+    def boundary(self, side: str, what: str, value, why: str) -> tuple:
+        """``(argmin, note)`` of a boundary optimum."""
+        if side == self.first:
+            return mp.mpf(0), f"{what} increases from p = 0: the optimum is the boundary p = 0 (leave-one-out)"
+        return mp.mpf(1), (f"{what} decreases on the whole scan up to 1 - p = 1e-{self.smallest} "
+                           f"(the end of the scan{'; ' + why if why else ''}): the optimum is the boundary "
+                           f"p -> 1 (value there {mp.nstr(value, 10)})")
+
+
+class Ridge:
+    """The ridge ``λ > 0`` as the variable ``x = −log λ``: the scan runs over quarter decades from
+    ``λ = 10^{-smallest}`` (``x`` largest) up to ``λ = 10^{largest}``, so that, as for :class:`Ratio`,
+    ``x`` decreases along the scan. Neither end is a boundary of the domain: an optimum at an end
+    of the scan is reported as the limit ``λ → 0`` (ridgeless) or ``λ → ∞``."""
+
+    symbol, option = "lam", "lam"
+    first, last = "lam -> 0", "lam -> inf"
+
+    def __init__(self, smallest: int = 8, largest: int = 4):
+        self.smallest, self.largest = smallest, largest
+
+    def points(self) -> tuple:
+        with mp.workdps(15):
+            return tuple(Fraction(10) ** (k // 4) if k % 4 == 0 else Fraction(mp.nstr(mp.mpf(10) ** (mp.mpf(k) / 4), 6))
+                         for k in range(-4 * self.smallest, 4 * self.largest + 1))
+
+    @staticmethod
+    def x(lam: Fraction):
+        return -mp.log(_fraction(lam))
+
+    @staticmethod
+    def exact(x) -> Fraction:
+        """The exact ridge ``λ = e^{−x}`` rounded once."""
+        return _exact(mp.exp(-x))
+
+    @staticmethod
+    def where(x) -> str:
+        return f"lam = {mp.nstr(mp.exp(-x), 6)}"
+
+    def boundary(self, side: str, what: str, value, why: str) -> tuple:
+        if side == self.first:
+            return mp.mpf(0), (f"{what} decreases as lam decreases down to lam = 1e-{self.smallest} (the end of "
+                               f"the scan{'; ' + why if why else ''}): the optimum is the ridgeless limit lam -> 0 "
+                               f"(value there {mp.nstr(value, 10)})")
+        return mp.inf, (f"{what} decreases as lam grows up to lam = 1e{self.largest} (the end of the scan"
+                        f"{'; ' + why if why else ''}): the optimum is the boundary lam -> inf "
+                        f"(value there {mp.nstr(value, 10)})")
+
+
+#: The ridge variable of ``lam-optimum``: ``λ`` from ``10^{-8}`` to ``10^4``.
+RIDGE = Ridge()
+
+
+class _Curve:
+    """``f`` in the variable ``x`` of ``variable`` (:class:`Ratio` or :class:`Ridge`): values and
+    central-difference slopes at given digits."""
+
+    def __init__(self, f, guard: int, variable=None):
+        self.f, self.guard = f, guard
+        self.variable = Ratio() if variable is None else variable
+
+    def ratio(self, x) -> Fraction:
+        """The exact parameter (``p`` or ``λ``) at ``x``."""
+        return self.variable.exact(x)
 
     def value(self, x, digits: int):
         with mp.workdps(digits + self.guard):
@@ -128,17 +211,6 @@ class _Curve:
             if direction:
                 return (self.value(x, precision) - self.value(x - h, precision)) / h
             return (self.value(x + h, precision) - self.value(x - h, precision)) / (2 * h)
-
-
-def _where(x) -> str:
-    """``p = 0.243053`` or, near 1, ``1 - p = 4.83e-4`` (6 significant digits either way)."""
-    if x < mp.log(mp.mpf("1e-3")):
-        return f"1 - p = {mp.nstr(mp.exp(x), 6)}"
-    return f"p = {mp.nstr(1 - mp.exp(x), 6)}"
-
-
-def _x(p: Fraction):
-    return mp.log(1 - _fraction(p)) if p else mp.mpf(0)
 
 
 def _illinois(slope, a, b, ga, gb, width, what, maxsteps: int = 200):
@@ -176,23 +248,30 @@ def _illinois(slope, a, b, ga, gb, width, what, maxsteps: int = 200):
     return min(max(root, left), right), (left, right)
 
 
-def minimise(f, dps: int, *, what: str, guard: int, smallest: int = SMALLEST, why: str = "") -> Optimum:
+def minimise(f, dps: int, *, what: str, guard: int, smallest: int = SMALLEST, why: str = "",
+             variable=None) -> Optimum:
     """Minimise ``f(p, dps)`` (a limit at training ratio ``p`` computed to ``dps`` digits) over ``[0, 1)``.
 
     ``f`` receives an exact ``Fraction`` ``p`` and is called inside :func:`mpmath.workdps` of
     ``dps + guard``; ``what`` names ``f`` in messages; ``guard`` is the route's guard digits;
     the scan ends at ``1 − p = 10^{-smallest}`` (``why``: the reason, said in a boundary note).
     Returns an :class:`Optimum` with ``p*`` to ``dps`` digits.
+
+    ``variable``: :data:`RIDGE` minimises over the ridge ``λ`` instead (``f(λ, dps)``; the same
+    steps in ``x = −log λ``; ``smallest`` is then ignored).
     """
-    curve = _Curve(f, guard)
-    SCAN = scan(smallest)
+    variable = Ratio(smallest) if variable is None else variable
+    curve = _Curve(f, guard, variable)
+    SCAN = variable.points()
     with mp.workdps(COARSE_DPS + guard):
-        xs = [_x(p) for p in SCAN]
+        xs = [variable.x(p) for p in SCAN]
         coarse = [curve.f(p, COARSE_DPS) for p in SCAN]
         spread = max(coarse) - min(coarse)
         if spread <= mp.mpf(10) ** (-COARSE_DPS + 3) * (1 + abs(min(coarse))):
-            raise BadParameter("mask-ratio", f"{what} does not depend on p (it is {mp.nstr(coarse[0], 10)} for "
-                                             f"every p in [0, 1) to {COARSE_DPS - 3} digits): no ratio is optimal")
+            domain = "[0, 1)" if isinstance(variable, Ratio) else f"[1e-{variable.smallest}, 1e{variable.largest}]"
+            raise BadParameter(variable.option, f"{what} does not depend on {variable.symbol} (it is "
+                                                f"{mp.nstr(coarse[0], 10)} for every {variable.symbol} in {domain} "
+                                                f"to {COARSE_DPS - 3} digits): no value is optimal")
     last = len(SCAN) - 1
     brackets, boundaries = [], []
     with mp.workdps(COARSE_DPS + guard):
@@ -207,12 +286,12 @@ def minimise(f, dps: int, *, what: str, guard: int, smallest: int = SMALLEST, wh
         # a resolved minimum between it and its neighbour)
         if coarse[0] <= coarse[1] + resolution:  # x decreases into p > 0: df/dx at 0⁻ has the sign of −f'(0)
             if curve.slope(xs[0], COARSE_DPS, direction=1) <= 0:
-                boundaries.append("p = 0")
+                boundaries.append(variable.first)
             elif coarse[1] - coarse[0] > resolution:
                 brackets.append((0, 1))
         if coarse[last] <= coarse[last - 1] + resolution:
             if curve.slope(xs[last], COARSE_DPS) > 0:  # f decreasing in p
-                boundaries.append("p -> 1")
+                boundaries.append(variable.last)
             elif coarse[last - 1] - coarse[last] > resolution:
                 brackets.append((last - 1, last))
         if not brackets and not boundaries:
@@ -225,7 +304,7 @@ def minimise(f, dps: int, *, what: str, guard: int, smallest: int = SMALLEST, wh
             x, value = _locate(curve, xs, coarse, lo, hi, what)
             found.append((value, x, None, (xs[hi], xs[lo])))
         for side in boundaries:
-            i = 0 if side == "p = 0" else last
+            i = 0 if side == variable.first else last
             found.append((coarse[i], xs[i], side, None))
         found.sort(key=lambda item: item[0])
         close = mp.mpf(10) ** (3 - COARSE_DPS) * (1 + abs(found[0][0]))
@@ -240,18 +319,12 @@ def minimise(f, dps: int, *, what: str, guard: int, smallest: int = SMALLEST, wh
         value, x, side, chosen = min(polished, key=lambda item: item[0])
         others = [item for k, item in enumerate(found) if item[2] is None and k != chosen]
         note = ""
-        if side == "p = 0":
-            note = f"{what} increases from p = 0: the optimum is the boundary p = 0 (leave-one-out)"
-            ratio = mp.mpf(0)
-        elif side == "p -> 1":
-            note = (f"{what} decreases on the whole scan up to 1 - p = 1e-{smallest} "
-                    f"(the end of the scan{'; ' + why if why else ''}): the optimum is the boundary "
-                    f"p -> 1 (value there {mp.nstr(value, 10)})")
-            ratio = mp.mpf(1)
+        if side is not None:
+            ratio, note = variable.boundary(side, what, value, why)
         else:
             ratio = _fraction(curve.ratio(x))
         if others:
-            listed = ", ".join(f"{_where(o[1])} ({what} = {mp.nstr(o[0], 8)})" for o in others)
+            listed = ", ".join(f"{variable.where(o[1])} ({what} = {mp.nstr(o[0], 8)})" for o in others)
             note = (note + "; " if note else "") + f"other local minima (located to 6 digits): {listed}"
         return Optimum(ratio, value, side, note)
 
@@ -344,8 +417,8 @@ def _polish(curve, start, bracket, dps, guard, tol, what):
         if g_left < 0 < g_right:
             break
         if left == a and right == b:
-            raise ConvergenceError(f"{what}: no sign change of df/dp around the located minimum "
-                                   f"p = {mp.nstr(_fraction(curve.ratio(start)), 8)}",
+            raise ConvergenceError(f"{what}: no sign change of df/d{curve.variable.symbol} around the located "
+                                   f"minimum {curve.variable.where(start)}",
                                    min(abs(g_left), abs(g_right)), 0)
         step *= 30
     width = tol / 100 * (1 + abs(start))

@@ -238,6 +238,21 @@ def _mask_optimum(ctx):
                        "as p -> 1 the masked estimator tends to 0, like (1 - p)/lam once 1 - p << lam")
 
 
+def _lam_optimum(ctx):
+    """The ridge ``λ*`` minimising the test error ``E(q)`` (the model's test ratio; leave-one-out:
+    ``E_gen``) over ``λ ∈ [10⁻⁸, 10⁴]`` (:data:`numerics.optimum.RIDGE`), the model's ``λ`` unused."""
+    from numerics import optimum
+
+    def value(lam, dps):
+        return ctx.other(dataclasses.replace(ctx.model, lam=lam), dps).get("gen-error")
+
+    q = ctx.model.test_ratio
+    best = optimum.minimise(value, ctx.dps, what=f"E(q = {q})" if ctx.model.masked else "E_gen",
+                            guard=reduction.GUARD, variable=optimum.RIDGE)
+    ctx.note(best.note)
+    return best.ratio
+
+
 def _threshold_optimum(ctx):
     _unused(ctx, "mask_ratio", "mask-ratio", "threshold-optimum optimises the training ratio p; "
                                              "do not give --mask-ratio")
@@ -275,6 +290,22 @@ def _finite_gen_error(rep):
     from numerics import estimator
 
     return estimator.gen_error(rep.fit.matrix, rep.Sigma, rep.model.test_ratio)
+
+
+def _finite_lam_optimum(rep):
+    """The ridge minimising this replica's test error ``E_d(Q; λ)`` (true ``Σ``) over ``λ``: bounded
+    Brent search in ``log₁₀ λ ∈ [−8, 4]`` (``xatol = 1e-4``), one fit per evaluation."""
+    from scipy.optimize import minimize_scalar
+
+    from numerics import estimator
+
+    q = float(rep.model.test_ratio)
+
+    def error(log_lam):
+        fit = _estimators.get(rep.fit.estimator).fit(rep.X, dataclasses.replace(rep.model, lam=Fraction(10.0 ** log_lam)))
+        return estimator.gen_error(fit.matrix, rep.Sigma, q)
+
+    return float(10.0 ** minimize_scalar(error, bounds=(-8.0, 4.0), method="bounded", options={"xatol": 1e-4}).x)
 
 
 def _finite_mask_optimum(rep):
@@ -328,6 +359,9 @@ REGISTRY: dict[str, Quantity] = {q.name: q for q in (
              "--test-mask-ratio Q (a boundary is said so)", (_MASKED,), _mask_optimum, None,
              _finite_mask_optimum,
              "p* = argmin_p E(Q): the root of dE/dp = 0", uses=("gen-error",)),
+    Quantity("lam-optimum", "the ridge lam* minimising the test error (masked: E(Q) at --test-mask-ratio Q) "
+             "over [1e-8, 1e4] (a boundary is said so)", _RESOLVENT, _lam_optimum, None, _finite_lam_optimum,
+             "λ* = argmin_λ E(Q): the root of dE/dλ = 0", uses=("gen-error",)),
     Quantity("threshold-optimum", "the training ratio p minimising the spike threshold theta_c(p)",
              (_MASKED,), _threshold_optimum, None, None,
              "the ratio p minimising θ_c(p)", uses=("threshold",), spectral=True),
