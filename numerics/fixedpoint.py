@@ -223,8 +223,9 @@ class Spectral(reduction.SpectralSystem):
 
     @property
     def large(self) -> bool:
-        """Whether the law is a density or has more than :data:`LARGE` atoms (walked in float64 first)."""
-        return self._rows is None or len(self._rows) > LARGE
+        """Whether the law is a density or has more than :data:`LARGE` atoms, or the data are
+        elliptical (each (E3) evaluation then also integrates over ``ρ``): walked in float64 first."""
+        return self._rows is None or len(self._rows) > LARGE or not self.scale_law.gaussian
 
     def real_outside(self, u):
         """Real δ(u) for real ``u`` above the bulk, by continuation from ``u = +∞`` (δ → 0⁻)."""
