@@ -322,6 +322,9 @@ def _parser() -> _Parser:
                        help="ridge lambda > 0 (default: 1/5)")
     phase.add_argument("--basis", metavar="{diagonal,rotational}", default=_DEFAULTS["basis"],
                        help="eigenbasis of the bulk covariance (default: diagonal)")
+    phase.add_argument("--scale-law", metavar="LAW", default=_DEFAULTS["scale_law"],
+                       help="elliptical data: the law of the per-sample scale tau (syntax of --noise, "
+                            "rescaled to mean 1; default: 1:1, Gaussian data)")
     phase.add_argument("--range", metavar="LO:HI", default=None,
                        help="range of the second axis, geometric grid (default: 1:20 for the "
                             "contrast, 1/10:3 for gamma)")
@@ -730,7 +733,7 @@ def _cmd_phase(args) -> int:
         raise BadParameter("gamma", "--plane theta-gamma varies gamma; give its range as --range LO:HI")
     inputs = dict(
         gamma=args.gamma if args.gamma is not None else _DEFAULTS["gamma"], lam=args.lam,
-        noise=args.noise, basis=basis,
+        noise=args.noise, basis=basis, scale_law=args.scale_law,
         axis_range=None if args.range is None else _parse_range(args.range),
         theta_max=None if args.theta_max is None else parse_number(args.theta_max, "theta-max"),
         points=_parse_points(args.points))
@@ -758,6 +761,8 @@ def _cmd_phase(args) -> int:
                  f"s2 = c s1 with weight {w2} (mean 1)")
     else:
         fixed += f", noise={base.as_dict()['noise']}"
+    if base.elliptical:
+        fixed += f", scale_law={base.scale_law.spec}"
     print(f"ssr phase: plane {plane}; {fixed}; grid {len(result.thetas)} theta in "
           f"(0, {result.thetas[-1]}] x {len(result.axis)} {result.axis_name}; dps={dps}")
     print(phase.summary(result))

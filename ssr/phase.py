@@ -215,11 +215,12 @@ def classify(theta, theta_c_ssr, theta_c_pca) -> str:
     return "both" if ssr and pca else "ssr-only" if ssr else "pca-only" if pca else "none"
 
 
-def _row_models(plane: str, axis: tuple, *, gamma, lam, noise, basis) -> tuple:
+def _row_models(plane: str, axis: tuple, *, gamma, lam, noise, basis, scale_law="1:1") -> tuple:
     """The spike-free model of every row of the map."""
     if plane == "theta-contrast":
-        return tuple(Model(gamma=gamma, lam=lam, noise=contrast_law(c, noise), basis=basis) for c in axis)
-    return tuple(Model(gamma=g, lam=lam, noise=noise, basis=basis) for g in axis)
+        return tuple(Model(gamma=gamma, lam=lam, noise=contrast_law(c, noise), basis=basis, scale_law=scale_law)
+                     for c in axis)
+    return tuple(Model(gamma=g, lam=lam, noise=noise, basis=basis, scale_law=scale_law) for g in axis)
 
 
 def _threshold_pair(model: Model, dps: int) -> tuple:
@@ -318,7 +319,7 @@ class Plan:
 
 
 def plan(plane: str = "theta-contrast", *, gamma="1/2", lam="1/5", noise=None, basis: str = "diagonal",
-         axis_range=None, theta_max=None, points=(24, 16)) -> Plan:
+         axis_range=None, theta_max=None, points=(24, 16), scale_law="1:1") -> Plan:
     r"""Validate the inputs of :func:`phase_map` and build its rows (cheap: no solve).
 
     ``plane`` is ``"theta-contrast"`` (``y = s₂/s₁`` of the mean-one two-atom law with the weights
@@ -326,7 +327,8 @@ def plan(plane: str = "theta-contrast", *, gamma="1/2", lam="1/5", noise=None, b
     ``"theta-gamma"`` (``y = γ``, the law ``noise`` fixed, default :data:`DEFAULT_NOISE`;
     ``gamma`` unused). ``axis_range = (lo, hi)`` bounds ``y`` (:data:`DEFAULT_RANGE`);
     ``theta_max`` bounds the ``θ`` grid (``None``: :func:`auto_theta_max` once the thresholds are
-    known); ``points = (n_θ, n_y)``. Raises :class:`BadParameter` naming the bad input.
+    known); ``points = (n_θ, n_y)``; ``scale_law``: the law of the per-sample scale of elliptical
+    data (:mod:`numerics.scale`, default Gaussian data). Raises :class:`BadParameter` naming the bad input.
     """
     if plane not in PLANES:
         raise BadParameter("plane", f"invalid choice {plane!r} (choose from {', '.join(PLANES)})")
@@ -349,7 +351,7 @@ def plan(plane: str = "theta-contrast", *, gamma="1/2", lam="1/5", noise=None, b
         theta_max = theta_grid(theta_max, n_theta)[-1]
     elif n_theta < 2:
         raise BadParameter("points", f"expected at least 2 values per axis, got {n_theta}")
-    models = _row_models(plane, axis, gamma=gamma, lam=lam, noise=weights or law, basis=basis)
+    models = _row_models(plane, axis, gamma=gamma, lam=lam, noise=weights or law, basis=basis, scale_law=scale_law)
     return Plan(plane=plane, axis_name=axis_name, axis=axis, models=models, n_theta=n_theta,
                 theta_max=theta_max, weights=weights)
 

@@ -62,7 +62,8 @@ def command(args, points, first) -> dict:
         "options": {**points.normalised(), "noise": params.get("noise"), "basis": params.get("basis"),
                     "covariance": None if model.covariance is None else
                     {"spec": model.covariance.spec, "sha256": model.covariance.sha256},
-                    "method": args.method, "dps": dps},
+                    "method": args.method, "dps": dps,
+                    **({"scale_law": params["scale_law"]} if "scale_law" in params else {})},
         "points": len(points), "columns": list(COLUMNS),
     }
 
