@@ -162,6 +162,8 @@ class Claim:
             text += f" a={self.at}"
         if self.data != "gaussian":
             text += f" data={self.data}"
+        if self.model.elliptical:
+            text += f" ρ={self.model.scale_law.spec}"
         if self.slack:
             text += f" slack={float(self.slack):.1%}"
         return text
@@ -227,6 +229,20 @@ _SPLIT_ROT = Model(gamma="1/2", lam="1/10", noise="1:9/10,100:1/10", basis="rota
 #: Diagonal SSR whitens (λ → 0: one Marchenko–Pastur-like bulk whatever ν); it splits only when the
 #: ridge dominates the small atom, here λ = 10: the 1/10 of high-variance coordinates form the lower interval.
 _SPLIT_DIAG = Model(gamma="1/2", lam="10", noise="1:9/10,100:1/10")
+# Elliptical data (issue 17): rows x = √τ Σ^{1/2} z, τ ~ ρ per row; the routes are the fixed point and
+# the algebraic solver (whose polynomials gain the atoms of ρ), the simulation draws τ_i per row.
+_RHO = "1/2:1/2,3/2:1/2"
+_ELL_HET = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2", mask_ratio="0.3", scale_law=_RHO)
+_ELL_HET_Q0 = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2", mask_ratio="0.3", test_mask_ratio="0",
+                    scale_law=_RHO)
+_ELL_ROT = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2", basis="rotational", mask_ratio="0.3", scale_law=_RHO)
+_ELL_LOO = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2", scale_law=_RHO)
+_ELL_PCA = Model(gamma="1/2", lam="1/10", scale_law=_RHO)
+_ELL_PCA_SPIKED = Model(gamma="1/2", lam="1/10", theta=4, scale_law=_RHO)
+_ELL_SPLIT = Model(gamma="1/2", lam="1/10", scale_law="1/2:9/10,11/2:1/10")
+_ELL_NOTE = ("elliptical data, ρ = ½δ_{1/2} + ½δ_{3/2}: 1/(1+δ) → c(δ) = ∫ τ/(1+τδ) dρ and 1/(1+δ)² → "
+             "e₂(δ) in every equation; routes: fixed point vs the algebraic solver (its polynomials gain "
+             "the atoms of ρ); simulation: each row scaled by √τ_i")
 _SPLIT_NOTE = ("split support: per interval I_j of the theory (fixed point; algebraic solver for the digits), the "
                "fraction of the d eigenvalues between the midpoints of the gaps around I_j against its mass ∫_{{I_j}} ρ "
                "(the counts are rigid, exact separation: a mass passes within 4·stderr or one eigenvalue, 1/d), "
@@ -411,6 +427,35 @@ CLAIMS: list[Claim] = [
     Claim("split-support/masked-rot", "support of Â_p, rotational 9/10δ₁+1/10δ₁₀₀, p = 0.3: two intervals",
           "edges", _SPLIT_ROT, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
           note=_SPLIT_ROT_NOTE, split=True, full_only=True),
+    Claim("elliptical/gen-error", "elliptical, masked, diagonal ½δ₁+½δ₆, p = q = 0.3: E(q) = 4.56918 "
+          "(Gaussian data: 4.47108)", "gen-error", _ELL_HET, method="masked", quick=Size(400, 8),
+          full=_MASKED_FULL, extrapolate=True, note=_ELL_NOTE),
+    Claim("elliptical/gen-error-q0", "elliptical, masked, diagonal, train p = 0.3, test q = 0: 5.02740",
+          "gen-error", _ELL_HET_Q0, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
+          note=_ELL_NOTE, full_only=True),
+    Claim("elliptical/gen-error-rot", "elliptical, masked, rotational ½δ₁+½δ₆, p = q = 0.3: E(q) = 2.87357",
+          "gen-error", _ELL_ROT, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
+          note=_ELL_NOTE, full_only=True),
+    Claim("elliptical/train-error", "elliptical, leave-one-out, diagonal ½δ₁+½δ₆: E_train (QS = I − QB: no "
+          "new moment)", "train-error", _ELL_LOO, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True,
+          note=_ELL_NOTE, full_only=True),
+    Claim("elliptical/edges-pca", "elliptical PCA, Σ = I: bulk of S [0.0698350, 3.2997012] (Gaussian data: "
+          "Marchenko–Pastur [0.0858, 2.9142])", "edges", _ELL_PCA, method="pca", quick=Size(400, 8),
+          full=Size(2000, 12), note=_ELL_NOTE),
+    Claim("elliptical/threshold-pca", "elliptical PCA, Σ₀ = I: θ_c = 0.848972 > √γ = 0.7071 (scale mixtures "
+          "hide spikes)", "threshold", _ELL_PCA, method="pca", note=_THRESHOLD_NOTE),
+    Claim("elliptical/outlier-pca", "elliptical PCA, θ = 4: top eigenvalue of S, u = c(1+θ), "
+          "c = ∫ τ/(1 − τγ/(cθ)) dρ: 5.79500 (Gaussian data 5.625)", "outlier", _ELL_PCA_SPIKED, method="pca",
+          quick=Size(400, 32), full=Size(2000, 12), note=_ELL_NOTE),
+    Claim("elliptical/threshold-ssr", "elliptical SSR, diagonal ½δ₁+½δ₆: the spike threshold θ_c",
+          "threshold", _ELL_LOO, note=_THRESHOLD_NOTE),
+    Claim("elliptical/lam-optimum", "elliptical, masked, rotational ½δ₁+½δ₆, p = q = 0.3: λ* = argmin_λ E(q)",
+          "lam-optimum", _ELL_ROT, method="masked", quick=Size(200, 6), full=Size(800, 8), extrapolate=True,
+          note=_ELL_NOTE + "; finite-d: per replica the λ minimising its E_d(q) (bounded Brent in log λ)",
+          full_only=True),
+    Claim("split-support/elliptical-pca", "support of S for elliptical data, Σ = I, ρ = 9/10δ_{1/2}+1/10δ_{11/2}: "
+          "two intervals (the scale mixture splits the Marchenko–Pastur bulk)", "edges", _ELL_SPLIT, method="pca",
+          quick=Size(400, 8), full=Size(2000, 12), note=_ELL_NOTE, split=True, full_only=True),
     Claim("split-support/ssr-diag", "support of Â, diagonal 9/10δ₁+1/10δ₁₀₀, λ = 10 ≫ the small atom: two intervals",
           "edges", _SPLIT_DIAG, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True, note=_SPLIT_DIAG_NOTE,
           split=True, full_only=True),
@@ -521,7 +566,7 @@ def _check_split(claim: Claim, quick: bool, dps: int, progress, map_tasks) -> Re
     it is floored at ``1/(4d)``: a mass passes when it is within ``4·stderr`` or within one
     eigenvalue (``1/d``) of the simulation. Every component needs ``|z| < 4``.
     """
-    if claim.model.isotropic:
+    if claim.model.isotropic and not claim.model.elliptical:
         routes = ("closed", "fixed-point")
     else:
         routes = ("fixed-point", "algebraic")
@@ -585,7 +630,7 @@ def check(claim: Claim, *, quick: bool, dps: int = DPS, progress=None, map_tasks
     if claim.split:
         return _check_split(claim, quick, dps, progress, map_tasks)
     kwargs = dict(method=claim.method, at=claim.at, dps=dps)
-    if claim.model.isotropic:
+    if claim.model.isotropic and not claim.model.elliptical:
         latex = _latex(claim.quantity, claim.method)
         closed = theory.evaluate(claim.quantity, claim.model, route="closed", **kwargs)
         fixed = theory.evaluate(claim.quantity, claim.model, route="fixed-point", **kwargs)
