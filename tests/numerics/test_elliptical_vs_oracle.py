@@ -7,7 +7,7 @@ plain mpmath, no toolkit import) is validated in ``test_elliptical_oracle.py`` o
 checkpoints, the Gaussian case and a duality check; here the toolkit must agree with it to
 ≥ 20 digits at ``dps = 30``.
 
-These tests fail until the toolkit has ``scale_law``; they are never skipped.
+They are never skipped.
 """
 from __future__ import annotations
 
