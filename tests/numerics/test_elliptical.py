@@ -162,3 +162,28 @@ def test_lam_optimum_of_independent_coordinates_is_the_boundary():
     notes = []
     value = evaluate("lam-optimum", Model(gamma="1/2", lam="1/10", noise=TWO, scale_law=RHO), dps=15, notes=notes)
     assert value == mp.inf and any("lam -> inf" in note for note in notes)
+
+
+@pytest.mark.parametrize("argv", [
+    ["eval", "gen-error", "--noise", TWO, "--mask-ratio", "3/10", "--dps", "20"],
+    ["eval", "edges", "--method", "pca", "--noise", TWO, "--json"],
+    ["simulate", "gen-error", "--noise", TWO, "--d", "40", "--seeds", "2"],
+])
+def test_the_gaussian_scale_law_changes_no_output_byte(argv, capsys):
+    from ssr.cli import main
+
+    assert main(argv) == 0
+    plain = capsys.readouterr()
+    assert main([*argv, "--scale-law", "1:1"]) == 0
+    given = capsys.readouterr()
+    assert given.out == plain.out and given.err == plain.err
+
+
+def test_a_rescaled_law_prints_a_note(capsys):
+    from ssr.cli import main
+
+    assert main(["eval", "m", "--scale-law", "1:1/2,3:1/2", "--dps", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "scale_law=1/2:1/2,3/2:1/2" in out and "note: the scale law 1:1/2,3:1/2 was rescaled to mean 1" in out
+    assert main(["eval", "m", "--scale-law", "1:1/2,3:1/3"]) == 2
+    assert "scale-law: weights must sum to 1" in capsys.readouterr().err
