@@ -4,9 +4,11 @@ The grid is :mod:`ssr.grid`'s (the same points, in the same order, as ``ssr eval
 options). ``DIR/sweep.json`` records the command, normalised (:func:`command`: the quantity,
 every numeric option as an exact string or ``START:STOP:COUNT``, the bulk law, basis, method,
 ``dps``, the covariance and its hash); a different command refuses to write into that ``DIR``.
-``DIR/sweep.csv`` has a header (:data:`COLUMNS`) and one row per point: the six numeric inputs
-(exact, empty when not given), the bulk law, basis, covariance, the estimator used, the digits,
-the value (as ``ssr eval`` shows it) and its notes.
+``DIR/sweep.csv`` has a header (:data:`COLUMNS`) and one row per point (per interval for
+``edges``): the six numeric inputs as decimals (empty when not given), the bulk law, basis,
+covariance, the estimator used, the digits, the value (as ``ssr eval`` shows it; ``lower``,
+``upper`` for an interval), its notes and the exact inputs (``point``). ``pandas.read_csv`` reads
+every numeric column as ``float64`` (``dps``, ``interval`` and ``intervals`` are integer counts).
 
 Durability: each row is appended by one ``write`` of the whole line followed by ``os.fsync``, so
 a kill (``kill -9`` included) leaves at most one torn last line, one without its trailing
@@ -29,6 +31,7 @@ import io
 import json
 import os
 import time
+from fractions import Fraction
 
 from numerics.model import BadParameter, parse_number
 from ssr import cli
@@ -36,11 +39,16 @@ from ssr.grid import OPTIONS
 
 __all__ = ["COLUMNS", "KEY", "command", "key", "run"]
 
-#: The inputs that identify a point (the numeric options, exact strings; empty when not given).
+#: The inputs that identify a point (the numeric options; empty when not given).
 KEY = tuple(attr for attr, _ in OPTIONS)
-#: The columns of ``sweep.csv``.
-COLUMNS = (*KEY, "noise", "basis", "covariance", "method", "dps", "value", "notes")
-_VERSION = 1
+#: The columns of ``sweep.csv``: the numeric inputs as decimals (``repr`` of the float: every numeric
+#: column loads as ``float64`` in pandas), the bulk law, basis, covariance, estimator and digits, the
+#: value (``ssr eval``'s digits), for ``edges`` one row per interval (``interval`` ``k`` of
+#: ``intervals``, ``lower``, ``upper``; ``value`` empty), the notes, and ``point``: the exact inputs
+#: (``gamma;lam;theta;at;mask_ratio;test_mask_ratio`` as exact rationals) that identify the row.
+COLUMNS = (*KEY, "noise", "basis", "covariance", "method", "dps", "value", "interval", "intervals", "lower",
+           "upper", "notes", "point")
+_VERSION = 2
 
 
 def _exact(value, name: str) -> str:
@@ -82,19 +90,23 @@ def _append(fd: int, data: bytes) -> None:
     os.fsync(fd)
 
 
-def _value_text(out: dict) -> str:
-    if "intervals" in out:
-        return " ∪ ".join(f"[{', '.join(pair)}]" for pair in out["intervals"])
-    value = out["value"]
-    return f"[{', '.join(value)}]" if isinstance(value, list) else value
+def _decimal(exact: str) -> str:
+    """An exact input (``"1/10"``) as the ``repr`` of its nearest float (``"0.1"``); empty stays empty."""
+    return "" if exact == "" else repr(float(Fraction(exact)))
 
 
-def _row(point_key, inputs, out) -> list[str]:
+def _rows_of(point_key, inputs, out) -> list[list[str]]:
+    """The rows of one point: one, or one per interval of an ``edges`` support."""
     _, model, method, _, _ = inputs
     params = out["params"]
-    return [*point_key, params.get("noise", ""), params.get("basis", ""),
-            "" if model.covariance is None else model.covariance.spec, method, str(out["dps"]),
-            _value_text(out), "; ".join(out.get("notes", []))]
+    head = [*(_decimal(v) for v in point_key), params.get("noise", ""), params.get("basis", ""),
+            "" if model.covariance is None else model.covariance.spec, method, str(out["dps"])]
+    tail = ["; ".join(out.get("notes", [])), ";".join(point_key)]
+    if "intervals" in out or isinstance(out["value"], list):
+        pairs = out.get("intervals", [out["value"]])
+        return [[*head, "", str(k), str(len(pairs)), lower, upper, *tail]
+                for k, (lower, upper) in enumerate(pairs, start=1)]
+    return [[*head, out["value"], "", "", "", "", *tail]]
 
 
 def _check_command(path: str, recorded: dict, directory: str) -> None:
@@ -158,12 +170,27 @@ def _resume(path: str, header: bytes, keys: set) -> tuple[set, bool]:
     lines = data.decode("utf-8", errors="replace").split("\n")[:-1]
     if (lines[0] + "\n").encode("utf-8") != header:
         raise BadParameter("out", f"{path!r} does not start with the header of this sweep; give a new --out DIR")
-    done = set()
+    done, counts, last = set(), {}, None
+    column = {name: i for i, name in enumerate(COLUMNS)}
     for number, row in enumerate(csv.reader(lines[1:]), start=2):
-        point = tuple(row[:len(KEY)])
-        if len(row) != len(COLUMNS) or point not in keys:
+        point = tuple(row[column["point"]].split(";")) if len(row) == len(COLUMNS) else None
+        if point not in keys:
             raise BadParameter("out", f"{path!r} line {number} is not a row of this sweep; give a new --out DIR")
+        seen, total = counts.get(point, (0, 1))
+        counts[point] = (seen + 1, int(row[column["intervals"]] or 1))
+        last = point
         done.add(point)
+    if last is not None and counts[last][0] < counts[last][1]:
+        # the rows of one point are written at once: only the last point can be incomplete (a kill
+        # during its write); drop its rows, it is computed again
+        keep = len(lines) - counts[last][0]
+        data = ("\n".join(lines[:keep]) + "\n").encode("utf-8")
+        with open(path, "rb+") as handle:
+            handle.truncate(len(data))
+            handle.flush()
+            os.fsync(handle.fileno())
+        done.discard(last)
+        torn = True
     return done, torn
 
 
@@ -198,7 +225,7 @@ def _lines(points):
     warm: dict = {}
     for point, inputs, where in points:
         out, _ = cli._evaluate_point(*inputs, warm=warm, where=where)
-        yield _line(_row(point, inputs, out))
+        yield b"".join(_line(row) for row in _rows_of(point, inputs, out))
 
 
 def _rows(chunk) -> list[bytes]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ssr import cli
+from ssr import cli, sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 #: 60 x 20 isotropic points (closed form, cheap): the grid of the issue's kill test.
@@ -78,11 +78,11 @@ def test_a_sweep_killed_at_a_third_resumes_to_the_uninterrupted_rows(tmp_path, c
 
 
 def _assert_complete_rows(path: Path) -> None:
-    """Every line of ``path`` but a torn last one (no newline) is a complete row of 13 columns."""
+    """Every line of ``path`` but a torn last one (no newline) is a complete row of every column."""
     data = path.read_bytes()
     complete = data[:data.rfind(b"\n") + 1]
     rows = list(csv.reader(complete.decode("utf-8").splitlines()))
-    assert rows and all(len(row) == 13 for row in rows)
+    assert rows and all(len(row) == len(sweep.COLUMNS) for row in rows)
 
 
 #: A child ``ssr`` whose every evaluation takes 40 ms more and logs, to the file in ``SSR_TEST_LOG``,
@@ -154,15 +154,17 @@ def test_rows_hold_every_parameter_and_the_eval_value(tmp_path, capsys):
     with open(tmp_path / "sweep.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 12
-    assert [(r["gamma"], r["lam"]) for r in rows[:4]] == [("1/4", "1/10"), ("1/4", "3/10"), ("1/4", "1/2"),
-                                                          ("1/2", "1/10")]
+    assert [(r["gamma"], r["lam"]) for r in rows[:4]] == [("0.25", "0.1"), ("0.25", "0.3"), ("0.25", "0.5"),
+                                                          ("0.5", "0.1")]
+    assert [r["point"] for r in rows[:2]] == ["1/4;1/10;0;;;", "1/4;3/10;0;;;"]
     row = rows[5]
-    status, out, _ = _run(["eval", "gen-error", "--noise", "1:1/2,6:1/2", "--gamma", row["gamma"],
-                           "--lam", row["lam"], "--dps", "12", "--json"], capsys)
+    gamma, lam = row["point"].split(";")[:2]
+    status, out, _ = _run(["eval", "gen-error", "--noise", "1:1/2,6:1/2", "--gamma", gamma,
+                           "--lam", lam, "--dps", "12", "--json"], capsys)
     assert status == 0
     assert row["value"] == json.loads(out)["value"]
     assert (row["noise"], row["basis"], row["method"], row["dps"], row["theta"]) == \
-        ("1:1/2,6:1/2", "diagonal", "ssr", "12", "0")
+        ("1:1/2,6:1/2", "diagonal", "ssr", "12", "0.0")
     record = json.loads((tmp_path / "sweep.json").read_text())
     assert record["options"]["gamma"] == "1/4:1:4" and record["quantity"] == "gen-error"
 
@@ -254,3 +256,39 @@ def test_a_terminal_sees_a_progress_bar_and_stdout_only_the_summary(tmp_path, ca
     assert cli.main([*SMALL, "--out", str(tmp_path)]) == 0
     assert "ssr sweep: gen-error [" in terminal.getvalue() and "12/12" in terminal.getvalue()
     assert capsys.readouterr().out.count("\n") == 1
+
+
+def test_every_numeric_column_loads_as_float64_in_pandas(tmp_path, capsys):
+    """``pandas.read_csv``: the inputs and values are ``float64`` (a filter ``df.lam == 0.1`` works);
+    ``edges`` has one row per interval with ``lower`` and ``upper``."""
+    import pandas as pd
+    assert _run([*SMALL, "--out", tmp_path / "a"], capsys)[0] == 0
+    df = pd.read_csv(tmp_path / "a" / "sweep.csv")
+    for name in ("gamma", "lam", "value", "lower", "upper", "theta", "at", "mask_ratio", "test_mask_ratio"):
+        assert df[name].dtype == "float64", name
+    assert len(df[df.lam == 0.1]) == 4 and df.value.notna().all()
+    edges = ["sweep", "edges", "--method", "pca", "--noise", "1:1/2,6:1/2", "--gamma", "1/4:1/2:2", "--dps", "12"]
+    assert _run([*edges, "--out", tmp_path / "b"], capsys)[0] == 0
+    df = pd.read_csv(tmp_path / "b" / "sweep.csv")
+    for name in ("gamma", "lower", "upper"):
+        assert df[name].dtype == "float64", name
+    assert df.value.isna().all() and (df.interval <= df.intervals).all()
+    # the split bulk of γ = 1/2 has two intervals, one row each
+    assert list(df[df.gamma == 0.5].interval) == [1, 2]
+    status, out, _ = _run(["eval", "edges", "--method", "pca", "--noise", "1:1/2,6:1/2", "--gamma", "1/2",
+                           "--dps", "12", "--json"], capsys)
+    pairs = json.loads(out)["intervals"]
+    assert [[repr(x) for x in pair] for pair in df[df.gamma == 0.5][["lower", "upper"]].values.tolist()] == \
+        [[repr(float(x)) for x in pair] for pair in pairs]
+
+
+def test_a_kill_during_the_rows_of_a_split_support_drops_the_incomplete_point(tmp_path, capsys):
+    edges = ["sweep", "edges", "--method", "pca", "--noise", "1:1/2,6:1/2", "--gamma", "1/4:1/2:2", "--dps", "12",
+             "--out", tmp_path]
+    assert _run(edges, capsys)[0] == 0
+    path = tmp_path / "sweep.csv"
+    complete = path.read_bytes()
+    path.write_bytes(b"\n".join(complete.split(b"\n")[:3]) + b"\n")  # the header, γ = 1/4, one of two intervals
+    status, out, _ = _run(edges, capsys)
+    assert status == 0 and "1 computed, 1 already in" in out
+    assert path.read_bytes() == complete
