@@ -213,7 +213,7 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
     """The large-``d`` limit of ``quantity`` for ``model``, to ``dps`` significant digits.
 
     Returns an ``mpf`` (or ``[lower, upper]`` for ``edges``) computed with the route's guard
-    digits. ``route`` is ``"closed"`` (SymPy closed form; isotropic only), ``"fixed-point"`` or
+    digits, as a :class:`Value` (``print`` shows its ``dps`` digits). ``route`` is ``"closed"`` (SymPy closed form; isotropic only), ``"fixed-point"`` or
     ``"algebraic"``; by default the closed form when it exists. A model with a masking ratio
     uses the masked estimator (:func:`estimator_for`). ``notes``, a list, receives the sentences
     that go with the value (a boundary optimum says so there). A model with a given covariance
@@ -246,7 +246,7 @@ def evaluate(quantity: str, model: Model, *, method: str = "ssr", at=None, dps: 
     with mp.workdps(dps + GUARD):
         with mp.workdps(dps + extra + GUARD):
             value = _Context(_solver(route), model, est, at, dps + extra, notes, warm).get(quantity)
-        return _rounded(value)
+        return _shown(_rounded(value), dps)
 
 
 def extra_digits(model: Model, est) -> int:
@@ -262,6 +262,54 @@ def extra_digits(model: Model, est) -> int:
         return 0
     keep = 1 - model.mask_ratio
     return max(0, math.ceil(2 * (math.log10(keep.denominator) - math.log10(keep.numerator))))
+
+
+class Value(mp.mpf):
+    """An ``mpf`` that knows its digits: ``print`` and ``str`` show ``dps`` significant digits (a
+    plain ``mpf`` prints with the global precision, 15 digits by default), ``repr`` says so. Any
+    arithmetic gives a plain ``mpf``; the value itself is the ``mpf`` computed (``dps + GUARD`` bits).
+
+    >>> with mp.workdps(40):
+    ...     v = Value.of(+mp.pi, 30)
+    >>> print(v)
+    3.14159265358979323846264338328
+    >>> v
+    Value('3.14159265358979323846264338328', dps=30)
+    """
+
+    @classmethod
+    def of(cls, value, dps: int) -> "Value":
+        if isinstance(value, mp.mpf) and not isinstance(value, Value):
+            new = object.__new__(cls)
+            new._mpf_ = value._mpf_
+            new.dps = dps
+            return new
+        return value
+
+    def __str__(self):
+        with mp.workdps(self.dps):
+            return mp.nstr(mp.mpf(self), self.dps)
+
+    def __repr__(self):
+        return f"Value('{self}', dps={self.dps})"
+
+    def __reduce__(self):
+        return (_value, (self._mpf_, self.dps))
+
+
+def _value(raw, dps):
+    new = object.__new__(Value)
+    new._mpf_, new.dps = raw, dps
+    return new
+
+
+def _shown(value, dps: int):
+    """``value`` (an ``mpf``, a list, a :class:`~numerics.quantities.Support`) with :class:`Value` entries."""
+    if isinstance(value, quantities.Support):
+        return value.map(lambda v: Value.of(v, dps))
+    if isinstance(value, list):
+        return [Value.of(v, dps) for v in value]
+    return Value.of(value, dps)
 
 
 def _rounded(value):
