@@ -553,7 +553,8 @@ def _eval_covariance(quantity, model, method, at, dps) -> tuple[dict, list[str]]
         raise BadParameter("covariance", f"{quantity} is not available for a given covariance "
                                          f"(available: {', '.join(covariance.QUANTITIES)})")
     try:
-        eq = covariance.solve(model.covariance, gamma=model.gamma, lam=model.lam, mask_ratio=model.mask_ratio)
+        eq = covariance.solve(model.covariance, gamma=model.gamma, lam=model.lam, mask_ratio=model.mask_ratio,
+                              scale=model.scale_law)
     except covariance.ConvergenceError as err:
         raise _UsageError(quantity, str(err)) from None
     value, accuracy = eq.value(quantity, model.test_ratio), eq.accuracy
@@ -563,7 +564,11 @@ def _eval_covariance(quantity, model, method, at, dps) -> tuple[dict, list[str]]
     params = _params(model, method, at)
     out = {"quantity": quantity, "value": text, "dps": digits, "precision": "float64",
            "accuracy": float(f"{accuracy:.2g}"), "params": params}
-    return out, [f"{quantity} = {text} (float64, accuracy ~{accuracy:.0e}; {_describe(params)})"]
+    notes = [model.scale_law.note()] if model.scale_law.note() else []
+    if notes:
+        out["notes"] = notes
+    return out, [f"{quantity} = {text} (float64, accuracy ~{accuracy:.0e}; {_describe(params)})",
+                 *(f"note: {note}" for note in notes)]
 
 
 class _Progress(StatusLine):
