@@ -344,16 +344,19 @@ def _parser() -> _Parser:
         description="Fit the masked estimator A_p on 12x12 patches of scikit-image's bundled "
                     "natural images (d = 144, lambda = 1/100, gamma in {1, 1/2, 1/4, 1/10}, "
                     "p in {0, 1/4, 1/2}) and compare the masked test error on held-out patches "
-                    "with the given-covariance theory and with Gaussian data of the same "
-                    "covariance. Writes images.csv, images-errors.png, images-spectrum.png and "
-                    "report.md into --out DIR.", **common)
+                    "with three predictions: the Gaussian given-covariance theory (column theory), "
+                    "the elliptical theory with the scale law of tau = x^T Sigma^-1 x/d over the "
+                    "held-out patches (elliptical), and the same fits on a Gaussian scale mixture "
+                    "sqrt(tau) L z with tau drawn from those scales (gsm_surrogate); also on "
+                    "Gaussian data of the same covariance (gaussian_surrogate). Writes images.csv, "
+                    "images-errors.png, images-spectrum.png and report.md into --out DIR.", **common)
     images.add_argument("--out", metavar="DIR", required=True,
                         help="directory for the outputs (created if missing)")
     images.add_argument("--subsets", metavar="K", default=None,
                         help=f"random training sets per (gamma, p), an integer in "
                              f"[{_SUBSETS_RANGE[0]}, {_SUBSETS_RANGE[1]}] (default: 10; --quick: 6)")
     images.add_argument("--seed", metavar="S", default=_DEFAULTS["seed"],
-                        help="seed of the split, the training sets and the Gaussian data, an "
+                        help="seed of the split, the training sets and the surrogate data, an "
                              "integer >= 0 (default: 0)")
     images.add_argument("--quick", action="store_true",
                         help="fewer training sets and theory points (for tests)")
