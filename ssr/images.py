@@ -563,7 +563,7 @@ def plot_errors(result: Result, path: str) -> str:
     """``images-errors.png``: ``E(p)`` against ``n`` (log x) with the three predictions.
 
     Top: the Gaussian theory (solid curves) and the elliptical theory (dashed curves), the
-    measurement on patches (mean ± SE), the Gaussian surrogate (×) and the GSM surrogate (▲).
+    measurement on patches (mean ± SE), the Gaussian surrogate (×) and the GSM surrogate (open △).
     Middle: deviations from the Gaussian theory (patches, Gaussian surrogate); bottom: deviations
     from the elliptical theory (patches, GSM surrogate), in percent with ± 1 SE.
     """
@@ -843,7 +843,7 @@ def write_report(result: Result, path: str, files=()) -> str:
                 "![masked test error against n](images-errors.png)", "",
                 "E(q = p) against the number of training patches: Gaussian theory (solid) and "
                 "elliptical theory (dashed) curves, patches (mean ± SE), the Gaussian surrogate "
-                "(×) and the GSM surrogate (▲); below, the deviations from the Gaussian theory "
+                "(×) and the GSM surrogate (△); below, the deviations from the Gaussian theory "
                 "and from the elliptical theory in percent.", ""]
     if "images-spectrum.png" in names:
         gamma, p = b.spectrum
