@@ -55,8 +55,36 @@ the result:
   against 30-digit arithmetic; it is pessimistic (measured: by 600 to 5600 times on the
   AR(1) matrices of the tests, mostly from the probes' own rounding and the Frobenius norm).
 
+**Under a scale law** (elliptical data ``x = √τ Σ^{1/2} z``, ``τ ~ ρ``, ``E τ = 1``; ``scale=`` of
+:func:`solve`, :func:`evaluate`, :func:`density`). Every Gaussian equation holds with
+``1/(1+δ) → c(δ) = ∫ τ/(1+τδ) dρ`` and ``1/(1+δ)² → e₂(δ) = ∫ τ²/(1+τδ)² dρ``:
+``R̄ = (c(δ)Σ + B)^{-1}``, so ``r_i = 1/(1 + c(δ)μ_i)`` and (E1) reads
+``δ = γ (1/d) Σ_i μ_i/(1 + c(δ)μ_i)`` (a unique root; :func:`_solve_e1_scaled`),
+``κ = 1/(1 − γ e₂ (1/d) Σ_i (μ_i r_i)²)``, ``c(X) = κ γ e₂ (1/d) tr(ΣR̄XR̄)``. The identities become
+``R̄ − R̄BR̄ = c R̄ΣR̄`` and ``c − c(B) = κ f(δ)``, ``f = c − δe₂ = ∫ τ/(1+τδ)² dρ`` (computed as that
+integral, without the cancellation), so ``w`` and ``E_k(q)`` keep their form and
+``L_k = f w + p/(1−p) · (z − Σ_kk)`` (Gaussian: ``f = 1/x²``). ``c`` and ``e₂`` are
+:meth:`numerics.scale.ScaleLaw.first_np` / :meth:`~numerics.scale.ScaleLaw.second_np` over the
+float atoms of ``ρ`` (a density law: its Gauss–Legendre atoms), one vectorised sum each (a law
+of ``10⁵`` samples: about 10 ms for a solve at d = 144, measured). For ``ρ = δ₁`` (or
+``scale=None``) the Gaussian expressions above run unchanged, bit for bit.
+
+What changes in the accuracy under ``ρ`` (:func:`_solve_scaled`): the divided-difference
+constant of ``r`` is ``c(δ)`` (was ``1/x``; those of ``μr`` and ``μr²`` stay 1); where ``r``,
+``μr``, ``μr²`` moved with ``δ`` by at most ``ddelta/x`` (relative), they move with ``c`` by at
+most ``dfirst = ddelta e₂/c + t_ρ`` (``|dr/r| = (1−r)|dc/c|``); ``e₂`` and ``f`` carry
+``ddelta · 2e₃/e₂ + t_ρ`` and ``ddelta · 2h/f + t_ρ`` (``e₃ = ∫ τ³/(1+τδ)³ dρ``,
+``h = ∫ τ²/(1+τδ)³ dρ``, their derivatives); ``1 − 1/κ = γ e₂ mean((μr)²)`` is bounded term by
+term (no longer as one function of ``x``); ``ddelta`` gains ``t_ρ δ``. ``t_ρ`` is the stated
+relative error of a sum over the ``N`` atoms, ``(4 + √N) eps`` (the conversion of exact atoms
+and the summation), plus for a density law the *measured* difference of ``c``, ``e₂`` at the
+root from the law's own 20-digit integral (the quadrature error is otherwise not bounded).
+The bound is first order and stays pessimistic: the tests check it against a 30-digit
+evaluation of the literal formulas under a discrete ``ρ``.
+
 The spectrum (E3) (:func:`density`) solves ``δ(u) = γ (1/d) tr(C (C/(1+δ(u)) + BD̄ − u)^{-1})``,
-``C = D̄^{1/2}ΣD̄^{1/2}``, ``D̄ = diag R̄``, one complex ``d×d`` solve per Newton step.
+``C = D̄^{1/2}ΣD̄^{1/2}``, ``D̄ = diag R̄``, one complex ``d×d`` solve per Newton step (under ``ρ``:
+``C c(δ(u))`` for ``C/(1+δ(u))``, with the complex ``c`` summed over the atoms of ``ρ``).
 
 >>> import numpy as np
 >>> Sigma = np.diag([1.0, 6.0])
@@ -251,6 +279,87 @@ def _solve_e1(mu: np.ndarray, gamma: float) -> tuple[float, float]:
     return delta, residual
 
 
+def _solve_e1_scaled(mu: np.ndarray, gamma: float, rho: "_Rho") -> tuple[float, float]:
+    r"""(E1) under the scale law ``ρ``: the root ``δ > 0`` of ``F(δ) = γ (1/d) Σ_i μ_i/(1 + c(δ) μ_i) − δ``.
+
+    ``F(0) > 0`` (``c(0) = E τ = 1``) and ``F(γ mean μ) < 0``; the map ``δ ↦ γ (1/d) Σ μ_i/(1 + c(δ)μ_i)``
+    is positive, increasing and strictly sub-homogeneous (``c(αδ) > c(δ)/α`` for ``α > 1``), so the
+    root is unique (a standard interference function): :func:`scipy.optimize.brentq`, then two
+    Newton steps (``F' = γ e₂(δ) (1/d) Σ (μ_i r_i)² − 1 = −1/κ``). Each ``F`` is one vectorised
+    sum over the atoms of ``ρ``. Raises :class:`ConvergenceError` when ``|F(δ)| > E1_TOL · δ``.
+    """
+    def F(delta):
+        return gamma * float(np.mean(mu / (1 + rho.first(delta) * mu))) - delta
+
+    high = gamma * float(np.mean(mu))
+    try:
+        delta = optimize.brentq(F, 0.0, high, xtol=1e-300, rtol=4 * _EPS, maxiter=500)
+    except (ValueError, RuntimeError) as err:
+        raise ConvergenceError(f"(E1) bracketing ({err})", float("inf"), E1_TOL) from None
+    for _ in range(2):
+        r = 1 / (1 + rho.first(delta) * mu)
+        slope = gamma * rho.second(delta) * float(np.mean((mu * r) ** 2)) - 1
+        step = -F(delta) / slope
+        if abs(F(delta + step)) <= abs(F(delta)):
+            delta += step
+    residual = abs(F(delta))
+    if not residual <= E1_TOL * delta:
+        raise ConvergenceError("(E1) delta = gamma tr(Sigma Rbar)/d", residual / delta, E1_TOL)
+    return delta, residual
+
+
+# --- the scale law in float64 ----------------------------------------------------------------------
+
+class _Rho:
+    r"""The scale law ``ρ`` of elliptical data in float64: ``c(δ)`` and ``e₂(δ)`` by
+    :meth:`numerics.scale.ScaleLaw.first_np` / :meth:`~numerics.scale.ScaleLaw.second_np` over its
+    float atoms ``(τ_j, w_j)`` (:meth:`~numerics.scale.ScaleLaw.floats`), each one vectorised sum.
+
+    :meth:`moments` adds, at the root, the integrals the train error and the error bounds need:
+    ``f(δ) = ∫ τ/(1+τδ)² dρ = c − δ e₂`` (computed directly: no cancellation),
+    ``e₃(δ) = ∫ τ³/(1+τδ)³ dρ`` (``e₂' = −2e₃``) and ``h(δ) = ∫ τ²/(1+τδ)³ dρ`` (``f' = −2h``).
+
+    ``rounding``: the relative rounding error stated for each of these sums: ``(4 + √N) eps`` for
+    ``N`` atoms (the conversion of exact atoms to floats and the sum of ``N`` positive terms, in the
+    probabilistic form used for the sums over ``d``), plus, for a density law (Gauss–Legendre
+    atoms), the measured quadrature error of ``c`` and ``e₂`` at the root against the law's own
+    integral at 20 digits (:meth:`measure_quadrature`).
+    """
+
+    def __init__(self, law):
+        self.law = law
+        self.tau, self.weight = law.floats()
+        self.rounding = (4 + math.sqrt(self.tau.size)) * _EPS
+
+    def first(self, delta):
+        return float(self.law.first_np(delta))
+
+    def second(self, delta):
+        return float(self.law.second_np(delta))
+
+    def moments(self, delta):
+        """``(f, e₃, h)`` at ``δ`` (see the class docstring)."""
+        t = self.tau / (1 + self.tau * delta)
+        wt = self.weight * t
+        f = float(np.sum(wt / (1 + self.tau * delta)))
+        e3 = float(np.sum(wt * t * t))
+        h = float(np.sum(wt * t / (1 + self.tau * delta)))
+        return f, e3, h
+
+    def measure_quadrature(self, delta, first, second) -> float:
+        """For a density law: the relative difference of the float64 ``c(δ)``, ``e₂(δ)`` from
+        :meth:`~numerics.scale.ScaleLaw.first` / :meth:`~numerics.scale.ScaleLaw.second` at 20
+        digits (``0`` for atoms, which are the law itself)."""
+        if self.law.law.discrete or hasattr(self.law.law, "floats"):
+            return 0.0
+        import mpmath as mp
+
+        with mp.workdps(20):
+            exact_first = float(self.law.first(mp.mpf(delta)))
+            exact_second = float(self.law.second(mp.mpf(delta)))
+        return max(abs(first - exact_first) / exact_first, abs(second - exact_second) / exact_second)
+
+
 # --- the deterministic equivalent -------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
@@ -281,6 +390,9 @@ class Equivalent:
     spread: np.ndarray
     _eig: tuple = field(repr=False)
     _err: dict = field(repr=False)
+    #: elliptical data: ``c(δ)``, ``e₂(δ)``, ``f(δ)`` at the root and their relative error bounds
+    #: (``first``, ``second``, ``train``, ``dfirst``, ``dsecond``, ``dtrain``); ``None``: Gaussian data
+    _rho: dict | None = field(default=None, repr=False)
 
     def __post_init__(self):
         for name in ("sigma", "ridge", "scale", "cross", "spread"):
@@ -316,16 +428,27 @@ class Equivalent:
         x = 1 + self.delta
         R2 = self._err["R2"]
         # ‖ΔP e_k‖ ≤ (e/x)‖P e_k‖ + √d eps √(P_kk tr P) (eigen-perturbation, then rounding)
-        dP = (e / x) * np.sqrt(R2) + t * np.sqrt(Pkk * Pkk.sum())
-        bound = 2 * weight.max() * np.sqrt(R2) * dP / self.ridge + off * (t + 2 * self._err["ddelta"] / x)
+        if self._rho is None:
+            dP = (e / x) * np.sqrt(R2) + t * np.sqrt(Pkk * Pkk.sum())
+            bound = 2 * weight.max() * np.sqrt(R2) * dP / self.ridge + off * (t + 2 * self._err["ddelta"] / x)
+            return off, bound
+        # under ρ: r = 1/(1 + cμ) has divided differences −c r_i r_j and moves with c by (1−r) dc/c
+        dP = (e * self._rho["first"]) * np.sqrt(R2) + t * np.sqrt(Pkk * Pkk.sum())
+        bound = 2 * weight.max() * np.sqrt(R2) * dP / self.ridge + off * (t + 2 * self._rho["dfirst"])
         return off, bound
 
     @functools.cached_property
     def _c_diag(self) -> tuple[float, float]:
-        """``c(diag Σ) = κ γ (1/d) Σ_k (R̄ΣR̄)_kk Σ_kk/(1+δ)²`` and its error bound."""
+        """``c(diag Σ) = κ γ (1/d) Σ_k (R̄ΣR̄)_kk Σ_kk/(1+δ)²`` (under ``ρ``: ``· e₂(δ)``) and its error bound."""
+        err = self._err
+        if self._rho is not None:
+            e2 = self._rho["second"]
+            value = self.kappa * self.gamma * float(np.mean(self.spread * self.sigma)) * e2
+            bound = value * (err["dkappa"] / self.kappa + self._rho["dsecond"] + err["t"]) \
+                + self.kappa * self.gamma * float(np.mean(err["dspread"] * self.sigma)) * e2
+            return value, bound
         x = 1 + self.delta
         value = self.kappa * self.gamma * float(np.mean(self.spread * self.sigma)) / x ** 2
-        err = self._err
         bound = value * (err["dkappa"] / self.kappa + 2 * err["ddelta"] / x + err["t"]) \
             + self.kappa * self.gamma * float(np.mean(err["dspread"] * self.sigma)) / x ** 2
         return value, bound
@@ -354,8 +477,13 @@ class Equivalent:
         p = self.mask_ratio
         x = 1 + self.delta
         w, dw = self._w()
-        terms = [w / x ** 2]
-        bound = dw / x ** 2 + 2 * w / x ** 2 * self._err["ddelta"] / x
+        if self._rho is None:
+            terms = [w / x ** 2]
+            bound = dw / x ** 2 + 2 * w / x ** 2 * self._err["ddelta"] / x
+        else:  # (RBR)_kk under ρ: R̄ − R̄BR̄ = c R̄ΣR̄ and c − c(B) = κ f, f = ∫ τ/(1+τδ)² dρ
+            f = self._rho["train"]
+            terms = [w * f]
+            bound = dw * f + w * f * self._rho["dtrain"]
         if p:
             z, dz = self._zk()
             terms.append(p / (1 - p) * z)
@@ -421,7 +549,7 @@ def _probe_error(M, mu, W) -> tuple[float, float]:
     return rms(backward), rms(orthogonal)
 
 
-def solve(Sigma, *, gamma, lam, mask_ratio=0.0) -> Equivalent:
+def solve(Sigma, *, gamma, lam, mask_ratio=0.0, scale=None) -> Equivalent:
     r"""Solve (E1) for the covariance ``Sigma`` and return its :class:`Equivalent`.
 
     ``Sigma``: a :class:`Covariance` or an array (validated: square, ``d ≥ 2``, finite,
@@ -429,8 +557,13 @@ def solve(Sigma, *, gamma, lam, mask_ratio=0.0) -> Equivalent:
     ``p ∈ [0, 1)`` (floats, ints, ``Fraction`` or exact strings). One ``eigh`` of
     ``M = B^{-1/2}ΣB^{-1/2}`` (module docstring). Bad input raises :class:`BadParameter`; an
     unconverged (E1) :class:`ConvergenceError`.
+
+    ``scale``: the scale law ``ρ`` of elliptical data (a :class:`numerics.scale.ScaleLaw`, or what
+    :func:`numerics.model.parse_scale_law` reads, e.g. ``"1/2:1/2,3/2:1/2"``); ``None`` or the
+    Gaussian ``δ₁``: Gaussian data, computed exactly as before the scale law existed.
     """
     cov = as_covariance(Sigma)
+    rho = _as_rho(scale)
     gamma, lam, p = _parameters(gamma, lam, mask_ratio)
     S = cov.array
     d = cov.d
@@ -443,6 +576,8 @@ def solve(Sigma, *, gamma, lam, mask_ratio=0.0) -> Equivalent:
     if not mu[0] > 0:
         raise BadParameter("covariance", f"not numerically positive definite: smallest eigenvalue of "
                                          f"B^-1/2 Sigma B^-1/2 is {mu[0]:.3g}")
+    if rho is not None:
+        return _solve_scaled(gamma, lam, p, sigma, b, M, mu, W, rho)
     delta, residual = _solve_e1(mu, gamma)
     x = 1 + delta
     r = x / (mu + x)
@@ -468,18 +603,76 @@ def solve(Sigma, *, gamma, lam, mask_ratio=0.0) -> Equivalent:
                       _eig=(mu, W, r), _err=err)
 
 
-def evaluate(quantity: str, Sigma, *, gamma, lam, mask_ratio=0.0, test_mask_ratio=None) -> float:
+def _as_rho(scale) -> _Rho | None:
+    """``None`` for Gaussian data (``scale`` ``None`` or ``δ₁``), else the float64 view of ``ρ``."""
+    if scale is None:
+        return None
+    from numerics.model import parse_scale_law
+
+    law = parse_scale_law(scale)[0]
+    return None if law.gaussian else _Rho(law)
+
+
+def _solve_scaled(gamma, lam, p, sigma, b, M, mu, W, rho: _Rho) -> Equivalent:
+    r"""The rest of :func:`solve` under a scale law ``ρ`` (elliptical data).
+
+    ``R̄ = (c(δ)Σ + B)^{-1} = B^{-1/2} W diag(r) Wᵀ B^{-1/2}`` with ``r_i = 1/(1 + c(δ)μ_i)``
+    (Gaussian: ``c = 1/(1+δ)``, ``r = x/(μ+x)``); ``κ = 1/(1 − γ e₂(δ) (1/d) Σ_i (μ_i r_i)²)``. The
+    error bounds are those of the Gaussian route with ``1/x`` (the divided-difference constant of
+    ``r``) replaced by ``c(δ)`` and the relative moves of ``r``, ``μr``, ``μr²`` with ``δ``
+    (``≤ ddelta/x`` for Gaussian data) by the relative error ``dfirst`` of ``c``; see the module
+    docstring, "Under a scale law".
+    """
+    d = mu.size
+    delta, residual = _solve_e1_scaled(mu, gamma, rho)
+    first, second = rho.first(delta), rho.second(delta)
+    train, e3, h = rho.moments(delta)
+    r = 1 / (1 + first * mu)
+    mur = mu * r
+    one_minus = gamma * second * float(np.mean(mur ** 2))  # 1 − 1/κ
+    kappa = 1 / (1 - one_minus)
+    Q = W * W
+    F = Q @ np.column_stack([r, mur, mur * r, r * r])
+    scale, cross, spread, R2 = F[:, 0] / b, F[:, 1], F[:, 2] / b, F[:, 3]
+
+    # first-order error bounds (module docstring)
+    probe, orth = _probe_error(M, mu, W)
+    e = probe + 2 * _EPS * float(np.linalg.norm(M))
+    t = orth + math.sqrt(d) * _EPS
+    tc = rho.rounding + rho.measure_quadrature(delta, first, second)
+    # |F'| = 1/κ; the computed F differs from the true one by the rounding of the mean (√d eps δ),
+    # of c (tc: μ_i r_i moves by (1 − r_i) tc relative) and by the eigenvalue errors (γ mean(r²) e)
+    ddelta = kappa * (residual + (math.sqrt(d) * _EPS + tc) * delta + gamma * float(np.mean(r * r)) * e)
+    dfirst = ddelta * second / first + tc          # |c'| = e₂
+    dsecond = ddelta * 2 * e3 / second + tc        # |e₂'| = 2e₃
+    dtrain = ddelta * 2 * h / train + tc           # |f'| = 2h
+    # 1 − 1/κ = γ e₂ mean((μr)²): d(μr) = r² dμ − μr (1 − r) dc/c
+    dtau = gamma * second * float(np.mean(2 * mur * (r * r * e + mur * (1 - r) * dfirst))) \
+        + (t + dsecond) * one_minus
+    err = dict(
+        e=e, t=t, R2=R2, ddelta=ddelta, dkappa=kappa * kappa * dtau,
+        dscale=(e * R2 * first) / b + (t + dfirst) * scale,
+        dcross=e * R2 + (t + dfirst) * cross,
+        dspread=e * R2 / b + (t + 2 * dfirst) * spread,
+    )
+    law = dict(first=first, second=second, train=train, dfirst=dfirst, dsecond=dsecond, dtrain=dtrain)
+    return Equivalent(gamma, lam, p, delta, kappa, residual, sigma, b, scale, cross, spread,
+                      _eig=(mu, W, r), _err=err, _rho=law)
+
+
+def evaluate(quantity: str, Sigma, *, gamma, lam, mask_ratio=0.0, test_mask_ratio=None, scale=None) -> float:
     """The limit of ``quantity`` (``m``, ``gen-error``, ``train-error``) for the covariance ``Sigma``.
 
     ``gen-error`` is the masked test error ``E(q)`` at ``q = test_mask_ratio`` (default the
     training ratio ``p = mask_ratio``; ``p = q = 0`` is the leave-one-out ``E_gen``); any other
     quantity raises :class:`BadParameter` naming ``covariance``. Float64; see
     :attr:`Equivalent.accuracy` (``solve(...).accuracy``) for its stated relative accuracy.
+    ``scale``: the scale law of elliptical data (:func:`solve`).
     """
     if quantity not in QUANTITIES:
         raise BadParameter("covariance", f"{quantity!r} is not available for a given covariance "
                                          f"(available: {', '.join(QUANTITIES)})")
-    return solve(Sigma, gamma=gamma, lam=lam, mask_ratio=mask_ratio).value(quantity, test_mask_ratio)
+    return solve(Sigma, gamma=gamma, lam=lam, mask_ratio=mask_ratio, scale=scale).value(quantity, test_mask_ratio)
 
 
 # --- (E3): the spectrum -------------------------------------------------------------------------------
@@ -488,23 +681,30 @@ _NEWTON_TOL = 1e-11
 _NEWTON_STEPS = 40
 
 
-def _newton_u(C, h, gamma, u, delta):
+def _newton_u(C, h, gamma, u, delta, rho=None):
     """Solve ``δ = γ (1/d) tr(C (C/(1+δ) + diag(h) − u)^{-1})`` by damped Newton from ``delta``.
 
     Returns ``(δ, |F|)`` or ``None`` when the residual does not reach ``_NEWTON_TOL (1 + |δ|)``.
     ``F'(δ) = γ (1/d) tr(GCGC)/(1+δ)² − 1`` with ``GC = A^{-1}C`` (one complex solve a step).
+    Under a scale law ``rho`` (:class:`_Rho`): ``C c(δ)`` for ``C/(1+δ)`` and ``e₂(δ)`` for
+    ``1/(1+δ)²``, both complex sums over the atoms of ``ρ``.
     """
     d = C.shape[0]
     shift = h - u
 
     def F(delta):
-        A = C / (1 + delta)
+        if rho is None:
+            A = C / (1 + delta)
+        else:
+            A = C * complex(rho.law.first_np(delta))
         A[np.diag_indices(d)] += shift
         try:
             X = np.linalg.solve(A, C)
         except np.linalg.LinAlgError:
             return None, None
-        return gamma * np.trace(X) / d - delta, gamma * np.sum(X * X.T) / d / (1 + delta) ** 2 - 1
+        if rho is None:
+            return gamma * np.trace(X) / d - delta, gamma * np.sum(X * X.T) / d / (1 + delta) ** 2 - 1
+        return gamma * np.trace(X) / d - delta, gamma * np.sum(X * X.T) / d * complex(rho.law.second_np(delta)) - 1
 
     value, slope = F(delta)
     for _ in range(_NEWTON_STEPS):
@@ -524,7 +724,7 @@ def _newton_u(C, h, gamma, u, delta):
     return None
 
 
-def _delta_u(C, h, gamma, x, eta, scale):
+def _delta_u(C, h, gamma, x, eta, scale, rho=None):
     r"""``δ(x + iη)`` on the Stieltjes branch, by continuation from ``Im u = Y`` large down to ``η``.
 
     At ``Y = 10 (‖C‖_∞ + max h + |x|)`` the start ``δ ≈ −γ (1/d) tr C / u`` (the large-``u``
@@ -535,14 +735,14 @@ def _delta_u(C, h, gamma, x, eta, scale):
     d = C.shape[0]
     Y = 10 * (np.abs(C).sum(axis=1).max() + h.max() + abs(x))
     y = Y
-    result = _newton_u(C, h, gamma, x + 1j * y, -gamma * np.trace(C) / d / (x + 1j * y))
+    result = _newton_u(C, h, gamma, x + 1j * y, -gamma * np.trace(C) / d / (x + 1j * y), rho)
     if result is None:
         raise ConvergenceError(f"(E3) delta(u) at u = {x:.6g} + {y:.3g}i", float("inf"), _NEWTON_TOL)
     delta = result[0]
     factor = 0.25
     while y > eta:
         target = max(eta, y * factor)
-        result = _newton_u(C, h, gamma, x + 1j * target, delta)
+        result = _newton_u(C, h, gamma, x + 1j * target, delta, rho)
         if result is not None and result[0].imag >= -_NEWTON_TOL * abs(result[0]):
             y, delta = target, result[0]
             factor = max(factor * factor, 0.25)
@@ -554,7 +754,7 @@ def _delta_u(C, h, gamma, x, eta, scale):
     return delta
 
 
-def density(a, Sigma, *, gamma, lam, mask_ratio=0.0, eta=None):
+def density(a, Sigma, *, gamma, lam, mask_ratio=0.0, eta=None, scale=None):
     r"""The limiting density of the eigenvalues of ``Â_p`` at ``a`` (a float, or an array of them).
 
     (E3) with the actual matrices: the eigenvalues of ``Â_p`` are ``a = (1 − 1/t)/(1−p)`` for the
@@ -577,12 +777,17 @@ def density(a, Sigma, *, gamma, lam, mask_ratio=0.0, eta=None):
     is solved by the continuation in ``Im u`` of :func:`_delta_u`, as a single point always is.
     ``C`` and ``BD̄`` do not commute: each Newton step is one complex ``d×d`` solve (d ≤ 1000).
 
+    ``scale``: the scale law ``ρ`` of elliptical data (:func:`solve`): ``G(u) = (c(δ(u)) C + BD̄ −
+    u)^{-1}`` with the complex ``c(δ) = ∫ τ/(1+τδ) dρ`` (``Im δ > 0`` keeps ``1 + τδ`` off zero),
+    ``D̄ = diag R̄`` of the elliptical (E1); ``None``: Gaussian data as before.
+
     >>> import numpy as np
     >>> rho = density([0.0, 0.5, 2.0], np.eye(3), gamma=0.5, lam=0.2)   # Σ = I: the closed form
     >>> [round(float(v), 8) for v in rho]                               # 0.46632183, 1.02424452
     [0.46632183, 1.02424452, 0.0]
     """
-    eq = solve(Sigma, gamma=gamma, lam=lam, mask_ratio=mask_ratio)
+    eq = solve(Sigma, gamma=gamma, lam=lam, mask_ratio=mask_ratio, scale=scale)
+    rho = _as_rho(scale)
     S = as_covariance(Sigma).array
     p = eq.mask_ratio
     root = np.sqrt(eq.scale)
@@ -605,13 +810,13 @@ def density(a, Sigma, *, gamma, lam, mask_ratio=0.0, eta=None):
         t = 1 / gap
         delta = None
         if previous is not None:
-            warm = _newton_u(C, h, eq.gamma, t + 1j * eta, previous)
+            warm = _newton_u(C, h, eq.gamma, t + 1j * eta, previous, rho)
             if warm is not None and warm[0].imag > 0 and abs(warm[0] - previous) < 0.1 * (abs(previous) + typical):
                 delta = warm[0]
         if delta is None:
-            delta = _delta_u(C, h, eq.gamma, t, eta, mean_t)
+            delta = _delta_u(C, h, eq.gamma, t, eta, mean_t, rho)
         previous = delta
-        A = C / (1 + delta)
+        A = C / (1 + delta) if rho is None else C * complex(rho.law.first_np(delta))
         A[np.diag_indices(eq.d)] += h - (t + 1j * eta)
         g = np.trace(np.linalg.inv(A)) / eq.d
         out.flat[index] = max(0.0, g.imag / np.pi) * (1 - p) / gap ** 2

@@ -128,13 +128,15 @@ class EmpiricalLaw(DiscreteLaw):
     """
 
     def __init__(self, values):
+        from collections import Counter
+
         values = [Fraction(v) for v in values]
         if not values or any(v <= 0 for v in values):
             raise ValueError("eigenvalues: expected a non-empty list of positive numbers")
-        weights: dict[Fraction, Fraction] = {}
-        for v in values:
-            weights[v] = weights.get(v, Fraction(0)) + Fraction(1, len(values))
-        super().__init__(sorted(weights.items()))
+        counts = Counter(values)
+        # sorted by the float value first (cheap), the exact value breaking ties: the exact order
+        order = sorted(counts, key=lambda v: (float(v), v))
+        super().__init__((v, Fraction(counts[v], len(values))) for v in order)
 
 
 class FileLaw(EmpiricalLaw):

@@ -36,7 +36,7 @@ import mpmath as mp
 from numerics import laws
 from numerics.laws import DiscreteLaw, _mpf
 
-__all__ = ["ScaleLaw", "GAUSSIAN", "normalise"]
+__all__ = ["ScaleLaw", "SampleLaw", "GAUSSIAN", "normalise", "from_samples"]
 
 
 class _Rescaled:
@@ -78,6 +78,97 @@ class _Rescaled:
 
     def breakpoints(self):
         return []
+
+
+class SampleLaw:
+    r"""The empirical law ``(1/N) Σ_j δ_{τ_j}`` of ``N`` float64 samples, kept as floats.
+
+    For large ``N`` (e.g. the ``τ̂`` of tens of thousands of image patches) the exact atoms of a
+    :class:`numerics.laws.EmpiricalLaw` (one ``Fraction`` each) are slow to build and to rescale;
+    this law *is* its float64 samples: :meth:`floats` gives them with weights ``1/N`` (what the
+    float64 routes use, no discretisation), :meth:`draw` resamples them, and :meth:`integrate`
+    sums over them at the working precision (correct, but ``N`` ``mpf`` evaluations per call).
+    Equal and hashed by the bytes of the sorted samples.
+
+    >>> law = SampleLaw([3.0, 1.0])
+    >>> law.spec, law.support(), float(law.integrate(lambda t: t))
+    ('samples(N=2, sha=df05c72cdcfe)', (1.0, 3.0), 2.0)
+    """
+
+    discrete = False
+
+    def __init__(self, values):
+        import hashlib
+
+        import numpy as np
+
+        values = np.sort(np.asarray(values, dtype=np.float64).ravel())
+        if values.size == 0 or not np.all(np.isfinite(values)) or values[0] <= 0:
+            raise ValueError("samples: expected a non-empty array of finite positive numbers")
+        values.flags.writeable = False
+        self.values = values
+        self.sha256 = hashlib.sha256(values.tobytes()).hexdigest()
+        self.lower, self.upper = float(values[0]), float(values[-1])
+
+    def __eq__(self, other):
+        return isinstance(other, SampleLaw) and other.sha256 == self.sha256
+
+    def __hash__(self):
+        return hash(("samples", self.sha256))
+
+    def __repr__(self):
+        return f"SampleLaw({self.spec})"
+
+    @property
+    def spec(self) -> str:
+        return f"samples(N={self.values.size}, sha={self.sha256[:12]})"
+
+    def integrate(self, h):
+        return mp.fsum(h(mp.mpf(float(v))) for v in self.values) / self.values.size
+
+    def support(self):
+        return self.lower, self.upper
+
+    def mean(self):
+        return self.integrate(lambda t: t)
+
+    def quantile(self, u):
+        """``min{τ : F(τ) ≥ u}`` (a float)."""
+        import math
+
+        index = max(0, math.ceil(float(u) * self.values.size) - 1)
+        return float(self.values[min(index, self.values.size - 1)])
+
+    def breakpoints(self):
+        return []
+
+    def floats(self):
+        import numpy as np
+
+        return self.values, np.full(self.values.size, 1.0 / self.values.size)
+
+    def draw(self, rng, n: int):
+        """``n`` i.i.d. draws (uniform indices from ``rng.integers``)."""
+        return self.values[rng.integers(self.values.size, size=n)]
+
+
+def from_samples(values) -> "ScaleLaw":
+    """The :class:`ScaleLaw` of the empirical law of float64 ``values`` (:class:`SampleLaw`),
+    rescaled to mean 1 in float64 (``values / mean(values)``; :meth:`ScaleLaw.note` then quotes the
+    mean it had). Float64 throughout: no exact ``Fraction`` per sample.
+
+    >>> law = from_samples([1.0, 3.0])
+    >>> law.gaussian, law.floats()[0].tolist(), law.given_mean
+    (False, [0.5, 1.5], 2.0)
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64).ravel()
+    mean = float(np.mean(values)) if values.size else float("nan")
+    if not mean > 0:
+        raise ValueError("samples: expected a non-empty array of finite positive numbers")
+    law = SampleLaw(values / mean)
+    return ScaleLaw(law, given=law.spec, mean=1 if mean == 1 else mean)
 
 
 class ScaleLaw:
@@ -142,6 +233,8 @@ class ScaleLaw:
         """``n`` i.i.d. scales ``τ_i ~ ρ`` (float64) from the ``numpy.random.Generator`` ``rng``."""
         import numpy as np
 
+        if isinstance(self.law, SampleLaw):
+            return self.law.draw(rng, n)
         if self.law.discrete:
             tau = np.array([float(t) for t, _ in self.law.exact])
             weights = np.array([float(w) for _, w in self.law.exact])
@@ -164,7 +257,9 @@ class ScaleLaw:
         if cache is None:
             import numpy as np
 
-            if self.law.discrete:
+            if isinstance(self.law, SampleLaw):
+                tau, weight = self.law.floats()
+            elif self.law.discrete:
                 tau = np.array([float(t) for t, _ in self.law.exact])
                 weight = np.array([float(w) for _, w in self.law.exact])
             else:

@@ -332,6 +332,7 @@ def _covariance(quantity: str, model: Model, route):
     if quantity not in covariance.QUANTITIES:
         raise BadParameter("covariance", f"{quantity} is not available for a given covariance "
                                          f"(available: {', '.join(covariance.QUANTITIES)})")
-    eq = covariance.solve(model.covariance, gamma=model.gamma, lam=model.lam, mask_ratio=model.mask_ratio)
+    eq = covariance.solve(model.covariance, gamma=model.gamma, lam=model.lam, mask_ratio=model.mask_ratio,
+                          scale=model.scale_law)
     with mp.workprec(53):
         return mp.mpf(eq.value(quantity, model.test_ratio))

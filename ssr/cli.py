@@ -347,16 +347,19 @@ def _parser() -> _Parser:
         description="Fit the masked estimator A_p on 12x12 patches of scikit-image's bundled "
                     "natural images (d = 144, lambda = 1/100, gamma in {1, 1/2, 1/4, 1/10}, "
                     "p in {0, 1/4, 1/2}) and compare the masked test error on held-out patches "
-                    "with the given-covariance theory and with Gaussian data of the same "
-                    "covariance. Writes images.csv, images-errors.png, images-spectrum.png and "
-                    "report.md into --out DIR.", **common)
+                    "with three predictions: the Gaussian given-covariance theory (column theory), "
+                    "the elliptical theory with the scale law of tau = x^T Sigma^-1 x/d over the "
+                    "held-out patches (elliptical), and the same fits on a Gaussian scale mixture "
+                    "sqrt(tau) L z with tau drawn from those scales (gsm_surrogate); also on "
+                    "Gaussian data of the same covariance (gaussian_surrogate). Writes images.csv, "
+                    "images-errors.png, images-spectrum.png and report.md into --out DIR.", **common)
     images.add_argument("--out", metavar="DIR", required=True,
                         help="directory for the outputs (created if missing)")
     images.add_argument("--subsets", metavar="K", default=None,
                         help=f"random training sets per (gamma, p), an integer in "
                              f"[{_SUBSETS_RANGE[0]}, {_SUBSETS_RANGE[1]}] (default: 10; --quick: 6)")
     images.add_argument("--seed", metavar="S", default=_DEFAULTS["seed"],
-                        help="seed of the split, the training sets and the Gaussian data, an "
+                        help="seed of the split, the training sets and the surrogate data, an "
                              "integer >= 0 (default: 0)")
     images.add_argument("--quick", action="store_true",
                         help="fewer training sets and theory points (for tests)")
@@ -556,7 +559,8 @@ def _eval_covariance(quantity, model, method, at, dps) -> tuple[dict, list[str]]
         raise BadParameter("covariance", f"{quantity} is not available for a given covariance "
                                          f"(available: {', '.join(covariance.QUANTITIES)})")
     try:
-        eq = covariance.solve(model.covariance, gamma=model.gamma, lam=model.lam, mask_ratio=model.mask_ratio)
+        eq = covariance.solve(model.covariance, gamma=model.gamma, lam=model.lam, mask_ratio=model.mask_ratio,
+                              scale=model.scale_law)
     except covariance.ConvergenceError as err:
         raise _UsageError(quantity, str(err)) from None
     value, accuracy = eq.value(quantity, model.test_ratio), eq.accuracy
@@ -566,7 +570,11 @@ def _eval_covariance(quantity, model, method, at, dps) -> tuple[dict, list[str]]
     params = _params(model, method, at)
     out = {"quantity": quantity, "value": text, "dps": digits, "precision": "float64",
            "accuracy": float(f"{accuracy:.2g}"), "params": params}
-    return out, [f"{quantity} = {text} (float64, accuracy ~{accuracy:.0e}; {_describe(params)})"]
+    notes = [model.scale_law.note()] if model.scale_law.note() else []
+    if notes:
+        out["notes"] = notes
+    return out, [f"{quantity} = {text} (float64, accuracy ~{accuracy:.0e}; {_describe(params)})",
+                 *(f"note: {note}" for note in notes)]
 
 
 class _Progress(StatusLine):
