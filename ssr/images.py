@@ -51,7 +51,8 @@ The columns (:data:`COLUMNS`):
   (``1/(1+δ)`` becomes ``c(δ) = ∫ τ/(1+τδ) dρ`` in (E1)–(E2));
 - ``gsm_surrogate``: the same fits and measurement on a Gaussian scale mixture
   ``x = √τ L z`` with ``τ`` drawn i.i.d. from the ``τ̂`` (the model for which ``elliptical`` is the
-  exact limit), mean and standard error over ``K`` draws.
+  exact limit), mean and standard error over ``K`` draws;
+- ``point``: the exact ``γ;p`` of the row (the numeric columns are decimals, ``float64`` in pandas).
 
 Seeds: the split uses ``default_rng([seed, 0])``, the ``k``-th training set at the ``i``-th ``γ``
 ``default_rng([seed, 1, i, k])``, its Gaussian twin ``default_rng([seed, 2, i, k])`` and its GSM
@@ -135,7 +136,7 @@ HELD_OUT = Fraction(1, 3)
 _DENSITY_CHUNK = 20  # density points per call (warm-started along the grid; progress between calls)
 COLUMNS = ("gamma", "n", "mask_ratio", "measured", "measured_stderr", "theory",
            "gaussian_surrogate", "gaussian_surrogate_stderr", "elliptical", "gsm_surrogate",
-           "gsm_surrogate_stderr")
+           "gsm_surrogate_stderr", "point")
 
 
 @dataclass(frozen=True)
@@ -526,16 +527,17 @@ def _density_values(Sigma, gamma, p, grid, tick, scale=None):
 
 
 def _text(x) -> str:
-    return str(x) if isinstance(x, (int, Fraction)) else repr(float(x))
+    return str(x) if isinstance(x, int) else repr(float(x))
 
 
 def write_csv(result: Result, path: str) -> str:
-    """``images.csv``: one row per ``(γ, p)`` with the columns :data:`COLUMNS` (exact ``γ``, ``p``)."""
+    """``images.csv``: one row per ``(γ, p)`` with the columns :data:`COLUMNS`: numbers as decimals
+    (``pandas.read_csv`` gives ``float64``; ``n`` an integer) and ``point``, the exact ``γ;p``."""
     with open(path, "w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
         writer.writerow(COLUMNS)
         for row in result.rows:
-            writer.writerow([_text(row[column]) for column in COLUMNS])
+            writer.writerow([*(_text(row[column]) for column in COLUMNS[:-1]), f"{row['gamma']};{row['mask_ratio']}"])
     return path
 
 
@@ -578,7 +580,7 @@ def plot_errors(result: Result, path: str) -> str:
         colour = colours[j % len(colours)]
         rows = [row for row in result.rows if row["mask_ratio"] == p]
         n = np.array([row["n"] for row in rows], dtype=float)
-        column = {key: np.array([row[key] for row in rows]) for key in COLUMNS[3:]}
+        column = {key: np.array([row[key] for row in rows]) for key in COLUMNS[3:-1]}
         curve_n, curve = result.curves[p]
         top.plot(curve_n, curve, "-", color=colour, lw=1.4)
         if p in result.elliptical_curves:

@@ -119,24 +119,26 @@ def test_the_quick_run_writes_the_columns_and_finite_values(quick):
     assert header == list(images.COLUMNS)
     assert header == ["gamma", "n", "mask_ratio", "measured", "measured_stderr", "theory",
                       "gaussian_surrogate", "gaussian_surrogate_stderr", "elliptical", "gsm_surrogate",
-                      "gsm_surrogate_stderr"]
+                      "gsm_surrogate_stderr", "point"]
     assert len(rows) == 4 * 3
-    grid = {(Fraction(r[0]), Fraction(r[2])) for r in rows}
+    grid = {tuple(Fraction(x) for x in r[-1].split(";")) for r in rows}
     assert grid == {(g, p) for g in images.FULL.gammas for p in images.FULL.mask_ratios}
     for row in rows:
-        assert int(row[1]) == Fraction(144) / Fraction(row[0])
-        assert all("/" not in v for v in row[3:])  # plain decimals: numeric columns parse as floats
-        values = np.array([float(v) for v in row[3:]])
+        gamma, p = (Fraction(x) for x in row[-1].split(";"))
+        assert float(row[0]) == float(gamma) and float(row[2]) == float(p)
+        assert int(row[1]) == Fraction(144) / gamma
+        assert all("/" not in v for v in row[:-1])  # plain decimals: numeric columns parse as floats
+        values = np.array([float(v) for v in row[3:-1]])
         assert np.all(np.isfinite(values)) and np.all(values > 0)
     assert "wrote" in out.splitlines()[-1]
 
 
 def test_the_csv_loads_in_pandas_with_float_columns(quick):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # in the test extra
     directory, _, header, _ = quick
     frame = pd.read_csv(directory / "images.csv")
     assert list(frame.columns) == header
-    for column in header[3:]:
+    for column in ["gamma", "mask_ratio", *header[3:-1]]:
         assert frame[column].dtype == np.float64, column
     assert frame["n"].dtype.kind == "i"
 
