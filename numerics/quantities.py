@@ -21,7 +21,7 @@ form at the model's parameters). A finite-``d`` function receives a replica ``re
 This module imports neither SymPy nor the solvers (the command line reads it to start fast).
 
 >>> names()
-('m', 'train-error', 'gen-error', 'edges', 'density', 'threshold', 'outlier', 'overlap', 'mask-optimum', 'threshold-optimum')
+('m', 'train-error', 'gen-error', 'edges', 'density', 'threshold', 'outlier', 'overlap', 'mask-optimum', 'lam-optimum', 'threshold-optimum')
 >>> REGISTRY["gen-error"].estimators
 ('ssr', 'masked')
 """

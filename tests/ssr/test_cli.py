@@ -190,7 +190,7 @@ def test_signed_values_reach_the_number_parser(capsys, theory):
 def test_messages_are_specific(capsys, theory):
     _, _, err = _run(["eval", "foo"], capsys)
     assert err == ("ssr: error: QUANTITY: invalid choice 'foo' (choose from m, train-error, "
-                   "gen-error, edges, density, threshold, outlier, overlap, mask-optimum, threshold-optimum)\n")
+                   "gen-error, edges, density, threshold, outlier, overlap, mask-optimum, lam-optimum, threshold-optimum)\n")
     _, _, err = _run(["eval", "m", "--dps", "2.5"], capsys)
     assert err == "ssr: error: dps: expected an integer in [1, 1000], got '2.5'\n"
     _, _, err = _run(["eval", "m", "--noise", "1:0.5"], capsys)
