@@ -118,6 +118,8 @@ __all__ = [
     "fit",
     "run",
     "summary_table",
+    "summary_sentences",
+    "predictions_table",
     "spectrum_distance",
     "write_csv",
     "plot_errors",
@@ -671,7 +673,7 @@ def _percent(x: float) -> str:
     return f"{100 * x:+.2f}%"
 
 
-def _summary(result: Result) -> list[str]:
+def summary_sentences(result: Result) -> list[str]:
     """Plain sentences from the measured deviations (no number is typed in)."""
     lines = []
     for p in result.budget.mask_ratios:
@@ -790,6 +792,23 @@ def _tau_text(result: Result) -> str:
             f"(Gaussian rows would give about 1 + 2/d = {1 + 2 / result.d:.3f}).")
 
 
+def predictions_table(result: Result) -> list[str]:
+    """The Markdown table of the measurement and the three predictions, with the deviations."""
+    out = ["| γ | n | p | measured | theory (Gaussian) | elliptical | GSM | "
+           "(measured − theory)/theory | (measured − elliptical)/elliptical | "
+           "(GSM − elliptical)/elliptical |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for row in result.rows:
+        dm, sm = _deviation(row, "measured")
+        de, se = _deviation(row, "measured", "elliptical")
+        dt, st = _deviation(row, "gsm_surrogate", "elliptical")
+        out.append(f"| {row['gamma']} | {row['n']} | {row['mask_ratio']} | {row['measured']:.5f} | "
+                   f"{row['theory']:.5f} | {row['elliptical']:.5f} | {row['gsm_surrogate']:.5f} | "
+                   f"{_percent(dm)} ± {100 * sm:.2f}% | {_percent(de)} ± {100 * se:.2f}% | "
+                   f"{_percent(dt)} ± {100 * st:.2f}% |")
+    return out
+
+
 def write_report(result: Result, path: str, files=()) -> str:
     """``report.md``: the three predictions and their deviations for every ``(γ, p)``, the summary."""
     b = result.budget
@@ -818,19 +837,8 @@ def write_report(result: Result, path: str, files=()) -> str:
         "",
         "## The three predictions",
         "",
-        "| γ | n | p | measured | theory (Gaussian) | elliptical | GSM | "
-        "(measured − theory)/theory | (measured − elliptical)/elliptical | "
-        "(GSM − elliptical)/elliptical |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *predictions_table(result),
     ]
-    for row in result.rows:
-        dm, sm = _deviation(row, "measured")
-        de, se = _deviation(row, "measured", "elliptical")
-        dt, st = _deviation(row, "gsm_surrogate", "elliptical")
-        out.append(f"| {row['gamma']} | {row['n']} | {row['mask_ratio']} | {row['measured']:.5f} | "
-                   f"{row['theory']:.5f} | {row['elliptical']:.5f} | {row['gsm_surrogate']:.5f} | "
-                   f"{_percent(dm)} ± {100 * sm:.2f}% | {_percent(de)} ± {100 * se:.2f}% | "
-                   f"{_percent(dt)} ± {100 * st:.2f}% |")
     out += ["", "## The Gaussian surrogate against the Gaussian theory", "",
             "| γ | n | p | theory | surrogate | (surrogate − theory)/theory |",
             "| --- | --- | --- | --- | --- | --- |"]
@@ -838,7 +846,7 @@ def write_report(result: Result, path: str, files=()) -> str:
         dg, sg = _deviation(row, "gaussian_surrogate")
         out.append(f"| {row['gamma']} | {row['n']} | {row['mask_ratio']} | {row['theory']:.5f} | "
                    f"{row['gaussian_surrogate']:.5f} | {_percent(dg)} ± {100 * sg:.2f}% |")
-    out += ["", "## Where the theories hold and where they fail", "", *_summary(result), ""]
+    out += ["", "## Where the theories hold and where they fail", "", *summary_sentences(result), ""]
     names = [os.path.basename(f) for f in files]
     if "images-errors.png" in names:
         out += ["## Figures", "",
