@@ -88,6 +88,9 @@ sphinx_gallery_conf = {
     "min_reported_time": 0,
     "capture_repr": ("_repr_html_", "__repr__"),
     "write_computation_times": False,  # its page would load jQuery/DataTables from CDNs
+    # sphinx-gallery skips an example whose source is unchanged since the last build in this
+    # checkout (docs/auto_examples/*.md5); SSR_DOCS_RERUN=1 executes every example (tests/test_docs.py)
+    "run_stale_examples": os.environ.get("SSR_DOCS_RERUN") == "1",
 }
 suppress_warnings: list[str] = []
 
