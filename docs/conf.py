@@ -41,7 +41,9 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
+smartquotes = False  # keep "--dps" and quotes in help texts as typed
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "examples/GALLERY_HEADER.rst",
+                    "sg_execution_times.rst",  # sphinx-gallery timing page: loads jQuery/DataTables from CDNs
                     "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip",
                     "auto_examples/*.md5", "auto_examples/*.codeobj.json"]
 
@@ -132,22 +134,24 @@ def _source_read(app, docname, source):
 
 
 # --- derivations: section numbers of the private notes -> links to the Theory page -------------
-_SECTIONS = {"3": ("theory-equations", "the self-consistent equations"),
-             "4": ("theory-quantities", "the quantities"),
-             "5": ("theory-masking", "random masks"),
-             "6": ("theory-given-covariance", "a given covariance"),
-             "7": ("theory-elliptical", "elliptical data")}
+_SECTIONS = {"3": ("theory-equations", "theory page"),
+             "4": ("theory-quantities", "list of quantities"),
+             "5": ("theory-masking", "masking section"),
+             "6": ("theory-given-covariance", "given-covariance section"),
+             "7": ("theory-elliptical", "elliptical section")}
 
 
 def _section_link(match: re.Match) -> str:
     label, text = _SECTIONS[match.group(1)]
-    return f"{{ref}}`{text} <{label}>`"
+    return f"the {{ref}}`{text} <{label}>`"
 
 
 def rewrite_section_references(text: str) -> str:
-    """``SPEC §N`` (a section of the notes the documents were derived from) -> a link to the page
-    that states the same equations. ``The SPEC §5 checkpoints`` -> ``The masking checkpoints``."""
+    """``SPEC §N`` (a section of the notes the documents were derived from) -> a link to the section
+    of the Theory page that states the same equations, e.g. "(E1)–(E4) of SPEC §3" -> "(E1)–(E4) of
+    the theory page", "The SPEC §5 checkpoints" -> "The checkpoints of the masking section"."""
     text = re.sub(r"The SPEC §(\d) checkpoints", lambda m: "The checkpoints of " + _section_link(m), text)
+    text = re.sub(r", SPEC §(\d)\)", lambda m: ", see " + _section_link(m) + ")", text)
     return re.sub(r"SPEC §(\d)", _section_link, text)
 
 

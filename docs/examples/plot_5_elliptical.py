@@ -27,7 +27,9 @@ from numerics.simulate import simulate
 from numerics.theory import evaluate
 
 BASE = dict(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2")
-LAWS = {"Gaussian (ρ = δ₁)": "1:1", "elliptical (ρ = ½δ_{1/2} + ½δ_{3/2})": "1/2:1/2,3/2:1/2"}
+LAWS = {"Gaussian": "1:1", "elliptical": "1/2:1/2,3/2:1/2"}
+LABELS = {"Gaussian": r"Gaussian, $\rho = \delta_1$",
+          "elliptical": r"elliptical, $\rho = \frac{1}{2}\delta_{1/2} + \frac{1}{2}\delta_{3/2}$"}
 
 
 def model(p, scale_law):
@@ -38,7 +40,7 @@ def model(p, scale_law):
 # The theory at the checkpoint ``p = q = 3/10``, 20 digits each:
 
 for name, law in LAWS.items():
-    print(f"{name:40s} E = {mp.nstr(evaluate('gen-error', model('3/10', law), dps=20), 20)}")
+    print(f"{name:10s} (scale law {law:15s}) E = {mp.nstr(evaluate('gen-error', model('3/10', law), dps=20), 20)}")
 
 # %%
 # Theory curves over ``p`` and simulations at ``d = 400`` (10 replicas each, Richardson
@@ -53,12 +55,12 @@ start = time.monotonic()
 fig, ax = plt.subplots(figsize=(6.6, 4.2))
 for (name, law), colour in zip(LAWS.items(), ("C0", "C3")):
     theory = [float(evaluate("gen-error", model(p, law), dps=15)) for p in curve_p]
-    ax.plot([as_float(p) for p in curve_p], theory, "-", color=colour, label=f"theory, {name}")
+    ax.plot([as_float(p) for p in curve_p], theory, "-", color=colour, label=f"theory, {LABELS[name]}")
     for seed, p in enumerate(sim_p):
         sim = simulate("gen-error", model(p, law), d=400, seeds=10, seed=seed, extrapolate=True)
         limit = float(evaluate("gen-error", model(p, law), dps=15))
         ax.errorbar([as_float(p)], [sim.mean], yerr=[sim.stderr], fmt="o", color=colour, capsize=3)
-        print(f"{name.split()[0]:10s} p = {p:5s}  theory {limit:.5f}  simulation {sim.mean:.5f} ± {sim.stderr:.5f}"
+        print(f"{name:10s} p = {p:5s}  theory {limit:.5f}  simulation {sim.mean:.5f} ± {sim.stderr:.5f}"
               f"  z = {(sim.mean - limit) / sim.stderr:+.2f}")
 ax.set_xlabel("masking ratio p (training = test)")
 ax.set_ylabel("masked test error E(q = p)")
@@ -73,7 +75,7 @@ print(f"{time.monotonic() - start:.1f} s")
 
 for name, law in LAWS.items():
     pca = Model(gamma="1/2", lam="1/10", scale_law=law)
-    print(f"{name:40s} PCA threshold = {mp.nstr(evaluate('threshold', pca, method='pca', dps=16), 16)}")
+    print(f"{name:10s} (scale law {law:15s}) PCA threshold = {mp.nstr(evaluate('threshold', pca, method='pca', dps=16), 16)}")
 
 # %%
 # From the command line::
