@@ -93,7 +93,7 @@ for d in (100, 400):
 # CLI reference is generated from the same registry).
 
 del quantities.REGISTRY[toy.name]
-print("degrees-of-freedom" in quantities.REGISTRY)
+print("registered after the clean-up:", "degrees-of-freedom" in quantities.REGISTRY)
 
 # %%
 # To add it for good:
