@@ -370,7 +370,8 @@ def ssr_spike(rho, *, doc):
 
 @recorded
 def second_order(rho, nu=ISOTROPIC, *, doc):
-    r"""``(κ, c(A))`` under ``ρ`` for the bulk ``nu`` (diagonal ``A = a(s)``, symbol ``a_j`` per atom).
+    r"""``(κ, c(A))`` under ``ρ`` for the bulk ``nu`` (diagonal ``A = a(s)``, symbol ``a_j`` per atom), in the
+    symbols ``c`` (for ``c(δ)``) and ``e_2`` (for ``e₂(δ)``), with ``R̄(s) = 1/(cs + λ)``.
 
     ``RAR ≍ R̄AR̄ + c(A) R̄ΣR̄`` with ``c(A) = e₂γ∫ s a R̄² dν / (1 − e₂γ∫ s²R̄² dν)``; ``A = Σ₀`` gives
     ``RΣR ≍ κ R̄ΣR̄`` with ``κ = 1 + c(Σ₀) = 1/(1 − e₂γ∫(sR̄)²dν)``.
@@ -388,14 +389,13 @@ def second_order(rho, nu=ISOTROPIC, *, doc):
     at_sigma = cA.subs(dict(zip(weights_a, [x for x, _ in atoms])))
     check(sp.cancel(1 + at_sigma - kap) == 0, "second order: κ ≠ 1 + c(Σ₀)")
     doc.step(r"SymPy checks $1 + c(\Sigma_0) = \kappa$ ($A = \Sigma_0$): $R\Sigma R \asymp \kappa\bar R\Sigma\bar R$.")
-    first = {R: 1 / (c_of(rho) * x + lam) for (x, _), R in zip(atoms, bars)}
+    first = {R: 1 / (_C * x + lam) for (x, _), R in zip(atoms, bars)}
     cA, kap = cA.subs(first), kap.subs(first)
-    kap_rho = kap.subs(E2, e2_of(rho))
-    gaussian = kap_rho.subs({tau: 1 for tau, _ in law_atoms(rho) if tau.is_Symbol})
-    check(sp.cancel(gaussian - kappa(nu)) == 0, "second order: κ at ρ = δ₁ ≠ equations.kappa")
-    doc.step(r"At $\rho = \delta_1$ it is the Gaussian $\kappa$ of `derive/equations.py` (the difference cancels):",
-             sp.Eq(sp.Symbol("kappa"), kappa(nu)))
-    return kap_rho, cA.subs(E2, e2_of(rho))
+    gaussian = {_C: sp.factor(c_of(rho).subs(_TO_GAUSSIAN)), E2: sp.factor(e2_of(rho).subs(_TO_GAUSSIAN))}
+    check(sp.cancel(kap.subs(gaussian) - kappa(nu)) == 0, "second order: κ at ρ = δ₁ ≠ equations.kappa")
+    doc.step(r"At $\rho = \delta_1$ ($c = 1/(1+\delta)$, $e_2 = 1/(1+\delta)^2$) it is the Gaussian $\kappa$ of "
+             r"`derive/equations.py` (the difference cancels):", sp.Eq(sp.Symbol("kappa"), kappa(nu)))
+    return kap, cA
 
 
 # ---------------------------------------------------------------- numbers from the derived polynomials
@@ -495,7 +495,7 @@ def headline() -> tuple:
     short = 1 / (1 - E2 * gamma * m**2)
     rows.append(Row(r"second-order factor $\kappa$ ($R\Sigma R \asymp \kappa\bar R\Sigma\bar R$)", sp.Eq(sp.Symbol("kappa"), short),
                     r"$\Sigma_0 = I$, $\bar R = mI$; $\kappa = 1 + c(\Sigma_0)$; Gaussian at $\rho = \delta_1$",
-                    check_same(short.subs(E2, e2).subs(m, 1 / (c + lam)), kap, "elliptical headline: κ")))
+                    check_same(short.subs(E2, sp.Symbol("e_2")).subs(m, 1 / (_C + lam)), kap, "elliptical headline: κ")))
     # the numbers, from the derived polynomials (mpmath at 30 digits), and the Gaussian values beside them
     numbers = example(30)
     half = {gamma: sp.Rational(1, 2)}
