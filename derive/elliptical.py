@@ -456,65 +456,66 @@ def _number(value, digits=16):
 
 @functools.lru_cache(maxsize=None)
 def headline() -> tuple:
-    r"""The rows (:class:`derive.record.Row`) of the table "Headline results" of ``elliptical.md``."""
-    c, e2 = substitution(TWO_ATOM)
-    C, E2 = sp.Function("c")(delta), sp.Function("e_2")(delta)
-    rows = [Row(r"the substitution $1/(1+\delta)\to c(\delta)$, $1/(1+\delta)^2 \to e_2(\delta)$",
-                [sp.Eq(C, sp.Integral(sp.Symbol("tau") / (1 + sp.Symbol("tau") * delta), sp.Symbol("rho"))),
-                 sp.Eq(sp.Derivative(C, delta), -E2)],
-                r"$\rho = r\delta_{t_1} + (1-r)\delta_{t_2}$: " + f"${sp.latex(c)}$",
-                check_same(sp.diff(c, delta), -e2, "elliptical headline: dc/dδ = −e₂"))]
-    poly = first_order_polynomial(TWO_ATOM)
-    rows.append(Row(r"(E1), $\Sigma_0 = I$, ridge $\lambda$, two-atom $\rho$", sp.Eq(_collected(poly, delta), 0),
-                    r"$\delta = \gamma m$ the unique positive root; at $\rho = \delta_1$: $(1+\delta)\times$ the Gaussian "
-                    r"(E1)", check_same(poly.subs(_TO_GAUSSIAN), (1 + delta) * _numerator(first_order(ISOTROPIC)),
-                                        "elliptical headline: (E1) at ρ = δ₁")))
-    inverse, edge = pca_edges(TWO_ATOM)
-    rows.append(Row(r"PCA bulk edges of $S$", [sp.Eq(z, _C - gamma / delta),
-                                              sp.Eq(sp.Integral((sp.Symbol("tau") * delta / (1 + sp.Symbol("tau") * delta)) ** 2,
-                                                                sp.Symbol("rho")), gamma)],
-                    r"$z_+ = z(\delta_e)$, $\delta_e$ the root in $(-1/\tau_{\max}, 0)$; $z_-$: the root $\delta>0$ "
-                    r"($\gamma<1$)", check_same(inverse, c - gamma / delta, "elliptical headline: z(δ)")))
-    location, star, P = pca_outlier(TWO_ATOM)
-    rows.append(Row(r"PCA outlier $z^*$", [sp.Eq(sp.Symbol("z^*"), (1 + theta) * _C), sp.Eq(theta * delta * _C + gamma, 0),
-                                          sp.Eq(_collected(P, z), 0)],
-                    r"$c = c(\delta^*)$, $\delta^*$ the larger root; $z^*$ the root of the quadratic; $\theta>\theta_c$",
-                    check_same(location, (1 + theta) * c.subs(delta, star), "elliptical headline: z*")
-                    + r" ($z^*$ solves the resultant)"))
-    of_delta, Q = pca_threshold(TWO_ATOM)
-    rows.append(Row(r"BBP threshold $\theta_c$ (PCA and SSR)", [sp.Eq(sp.Symbol(r"\theta_c"), -gamma / (sp.Symbol(r"\delta_e") * _C)),
-                                                              sp.Eq(_collected(Q, theta), 0)],
-                    r"$c = c(\delta_e)$; $\theta_c$ is the root of $Q$ given by $\delta_e$; at $\rho=\delta_1$: "
-                    r"$\sqrt\gamma$", check_same(gaussian_threshold()[0], spiked.threshold("pca"),
-                                                 "elliptical headline: Gaussian threshold") + r" at $\rho = \delta_1$"))
-    a_star = ssr_spike(TWO_ATOM)
-    rows.append(Row(r"SSR outlier $a^*$ (top eigenvalue of $\hat A$)", sp.Eq(sp.Symbol("a^*"), 1 - 1 / (m * (sp.Symbol("z^*") + lam))),
-                    r"$m = \delta_\lambda/\gamma$, $\delta_\lambda$ the positive root of (E1); SSR threshold = PCA",
-                    check_same(a_star, 1 - 1 / (m * (location + lam)), "elliptical headline: a*")))
-    kap, _ = second_order(TWO_ATOM)
-    short = 1 / (1 - E2 * gamma * m**2)
-    rows.append(Row(r"second-order factor $\kappa$ ($R\Sigma R \asymp \kappa\bar R\Sigma\bar R$)", sp.Eq(sp.Symbol("kappa"), short),
-                    r"$\Sigma_0 = I$, $\bar R = mI$; $\kappa = 1 + c(\Sigma_0)$; Gaussian at $\rho = \delta_1$",
-                    check_same(short.subs(E2, sp.Symbol("e_2")).subs(m, 1 / (_C + lam)), kap, "elliptical headline: κ")))
-    # the numbers, from the derived polynomials (mpmath at 30 digits), and the Gaussian values beside them
+    r"""The rows (:class:`derive.record.Row`) of the table "Headline results" of ``elliptical.md``.
+
+    First the checkpoints at :data:`EXAMPLE` (mpmath roots of the derived polynomials, :func:`example`), with the
+    Gaussian values (the ``ρ = δ₁`` closed forms of :func:`gaussian_edges`, :func:`gaussian_threshold`) beside
+    them; then the derived forms.
+    """
     numbers = example(30)
     half = {gamma: sp.Rational(1, 2)}
     gauss_edges = [e.subs(half) for e in gaussian_edges()]
     gauss_threshold, gauss_outlier = (x.subs(half).subs(theta, EXAMPLE_THETA) for x in gaussian_threshold())
     law = r"$\gamma = \tfrac12$, $\rho = \tfrac12\delta_{1/2} + \tfrac12\delta_{3/2}$"
-    routes = "numeric (30 digits)"
 
-    def gaussian(label, forms):
-        return "; Gaussian " + label + ": " + ", ".join(f"${sp.latex(f)} = {sp.latex(_number(sp.N(f, 30), 4))}$"
-                                                        for f in forms)
+    def gaussian(forms):
+        return "; Gaussian ($\\rho = \\delta_1$): " + ", ".join(
+            f"${sp.latex(f)} = {sp.latex(_number(sp.N(f, 30), 4))}$" for f in forms)
 
-    rows.append(Row(r"bulk of $S$ at the example", [sp.Eq(sp.Symbol("z_-"), _number(numbers["lower"])),
-                                                    sp.Eq(sp.Symbol("z_+"), _number(numbers["upper"]))],
-                    law + gaussian(r"$[z_-, z_+]$", gauss_edges), routes + ": images of the edge-polynomial roots"))
-    rows.append(Row(r"threshold $\theta_c$ at the example", _number(numbers["threshold"]),
-                    law + gaussian(r"$\sqrt\gamma$", [gauss_threshold]),
-                    routes + r": $-\gamma/(\delta_e c(\delta_e))$ is a root of $Q$"))
-    rows.append(Row(r"outlier $z^*$ at the example, $\theta = 4$", _number(numbers["outlier"]),
-                    law + gaussian(r"$(1+\theta)(1+\gamma/\theta)$", [gauss_outlier]),
-                    routes + r": the closed form is a root of the resultant in $z$"))
+    rows = [Row(r"bulk of $S$ at the checkpoint", [sp.Eq(sp.Symbol("z_-"), _number(numbers["lower"])),
+                                                   sp.Eq(sp.Symbol("z_+"), _number(numbers["upper"]))],
+                law + gaussian(gauss_edges), r"numeric (30 digits): $z(\delta)$ at the edge-polynomial roots"),
+            Row(r"threshold $\theta_c$ at the checkpoint", _number(numbers["threshold"]), law + gaussian([gauss_threshold]),
+                r"numeric (30 digits): $-\gamma/(\delta_e c(\delta_e))$, a root of $Q$"),
+            Row(r"outlier $z^*$ at the checkpoint, $\theta = 4$", _number(numbers["outlier"]),
+                law + gaussian([gauss_outlier]), r"numeric (30 digits): the closed form, a root of the resultant in $z$")]
+    c, e2 = substitution(TWO_ATOM)
+    C, E2 = sp.Function("c")(delta), sp.Function("e_2")(delta)
+    kap, _ = second_order(TWO_ATOM)
+    short = 1 / (1 - E2 * gamma * m**2)
+    tau = sp.Symbol("tau")
+    rows.append(Row(r"the substitution $\tfrac{1}{1+\delta}\to c(\delta)$, $\tfrac{1}{(1+\delta)^2} \to e_2(\delta)$; "
+                    r"second order $\kappa$",
+                    [sp.Eq(C, sp.Integral(tau / (1 + tau * delta), sp.Symbol("rho"))), sp.Eq(sp.Derivative(C, delta), -E2),
+                     sp.Eq(sp.Symbol("kappa"), short)],
+                    r"$R\Sigma R \asymp \kappa\bar R\Sigma\bar R$ with $\Sigma_0 = I$, $\bar R = mI$, "
+                    r"$\kappa = 1 + c(\Sigma_0)$; Gaussian at $\rho = \delta_1$",
+                    check_same([sp.diff(c, delta), short.subs(E2, sp.Symbol("e_2")).subs(m, 1 / (_C + lam))], [-e2, kap],
+                               "elliptical headline: dc/dδ = −e₂ and κ")))
+    poly = first_order_polynomial(TWO_ATOM)
+    rows.append(Row(r"(E1), $\Sigma_0 = I$, ridge $\lambda$, $\rho = r\delta_{t_1} + (1-r)\delta_{t_2}$",
+                    sp.Eq(_collected(poly, delta), 0),
+                    r"$\delta = \gamma m$ the unique positive root; at $\rho = \delta_1$: $(1+\delta)\times$ the Gaussian "
+                    r"(E1)", check_same(poly.subs(_TO_GAUSSIAN), (1 + delta) * _numerator(first_order(ISOTROPIC)),
+                                        "elliptical headline: (E1) at ρ = δ₁")))
+    inverse, edge = pca_edges(TWO_ATOM)
+    rows.append(Row(r"bulk edges of $S$ (PCA)", [sp.Eq(z, _C - gamma / delta),
+                                                sp.Eq(sp.Integral((tau * delta / (1 + tau * delta)) ** 2, sp.Symbol("rho")), gamma)],
+                    r"$z_+ = z(\delta_e)$, $\delta_e$ the root in $(-1/\tau_{\max}, 0)$; $z_-$: the root $\delta>0$ "
+                    r"($\gamma<1$)", check_same(inverse, c - gamma / delta, "elliptical headline: z(δ)")))
+    location, star, P = pca_outlier(TWO_ATOM)
+    a_star = ssr_spike(TWO_ATOM)
+    rows.append(Row(r"outliers: $z^*$ of $S$ (PCA), $a^*$ of $\hat A$ (SSR)",
+                    [sp.Eq(theta * delta * _C + gamma, 0), sp.Eq(sp.Symbol("z^*"), (1 + theta) * _C),
+                     sp.Eq(_collected(P, z), 0), sp.Eq(sp.Symbol("a^*"), 1 - 1 / (m * (sp.Symbol("z^*") + lam)))],
+                    r"$\theta>\theta_c$; $c = c(\delta^*)$, $\delta^*$ the larger root; $z^*$ the larger root of the "
+                    r"quadratic; $m = \delta_\lambda/\gamma$ from (E1)",
+                    check_same([location, a_star], [(1 + theta) * c.subs(delta, star), 1 - 1 / (m * (location + lam))],
+                               "elliptical headline: z*, a*") + r" ($z^*$ solves the resultant)"))
+    of_delta, Q = pca_threshold(TWO_ATOM)
+    rows.append(Row(r"BBP threshold $\theta_c$ (PCA and SSR)",
+                    [sp.Eq(sp.Symbol(r"\theta_c"), -gamma / (sp.Symbol(r"\delta_e") * _C)), sp.Eq(_collected(Q, theta), 0)],
+                    r"$c = c(\delta_e)$; $\theta_c$ is the root of $Q$ given by $\delta_e$",
+                    check_same(gaussian_threshold()[0], spiked.threshold("pca"), "elliptical headline: Gaussian threshold")
+                    + r" (at $\rho=\delta_1$: $\sqrt\gamma$)"))
     return tuple(rows)
