@@ -285,6 +285,11 @@ def pca_outlier(rho, *, doc):
              r"SymPy checks that $z = -(1+\theta)\gamma/(\theta\delta)$ makes it a multiple of $N(\delta)$, so its roots "
              r"are the images of the roots of $N$. The map is increasing on $\delta<0$: $z^*$ is its largest root.",
              sp.Eq(_collected(P, z), 0))
+    if rho == TWO_ATOM:
+        how = check_same(location.subs(_TO_GAUSSIAN), spiked.outlier("pca"), "PCA outlier at ρ = δ₁ ≠ spiked.outlier",
+                         points=spiked._POINTS)
+        doc.step(r"At $\rho = \delta_1$ ($t_1 = t_2 = 1$) the square root is $\sqrt{\theta^2}$ and $z^*$ is the outlier "
+                 rf"$(1+\theta)(\gamma+\theta)/\theta$ of `spiked.md` ({how}).")
     return location, star, sp.expand(P)
 
 
