@@ -41,7 +41,7 @@ from derive import isotropic, spiked
 from derive.checks import check, check_same
 from derive.equations import ISOTROPIC, first_order, kappa, law_atoms, law_latex
 from derive.record import Row, recorded
-from derive.symbols import delta, gamma, lam, m, s, theta, u, z
+from derive.symbols import delta, gamma, lam, m, theta, u, z
 
 __all__ = ["t1", "t2", "r", "GAUSSIAN", "TWO_ATOM", "EXAMPLE", "HEADER", "c_of", "e2_of", "first_order_e",
            "sample_covariance_e", "spike_secular_e", "substitution", "first_order_polynomial", "pca_edges",
@@ -68,6 +68,9 @@ HEADER = (
 )
 
 _C = sp.Symbol("c")  # stands for c(δ) where the algebra is linear in it
+#: rational ``(γ, λ, θ)`` above the threshold, for :func:`derive.checks.check_same` where SymPy cannot decide.
+_POINTS = ({gamma: sp.Rational(1, 2), lam: sp.Rational(1, 5), theta: 2}, {gamma: 3, lam: sp.Rational(2, 7), theta: 5},
+           {gamma: sp.Rational(7, 5), lam: 3, theta: sp.Rational(3, 2)})
 
 
 # ---------------------------------------------------------------- the encoded substitution
@@ -287,7 +290,7 @@ def pca_outlier(rho, *, doc):
              sp.Eq(_collected(P, z), 0))
     if rho == TWO_ATOM:
         how = check_same(location.subs(_TO_GAUSSIAN), spiked.outlier("pca"), "PCA outlier at ρ = δ₁ ≠ spiked.outlier",
-                         points=spiked._POINTS)
+                         points=_POINTS)
         doc.step(r"At $\rho = \delta_1$ ($t_1 = t_2 = 1$) the square root is $\sqrt{\theta^2}$ and $z^*$ is the outlier "
                  rf"$(1+\theta)(\gamma+\theta)/\theta$ of `spiked.md` ({how}).")
     return location, star, sp.expand(P)
@@ -367,7 +370,7 @@ def ssr_spike(rho, *, doc):
     if rho == TWO_ATOM:
         gaussian = sp.simplify(a_star.subs(_TO_GAUSSIAN)).subs(m, isotropic.stieltjes_m())
         how = check_same(gaussian, spiked.outlier("ssr"), "SSR outlier at ρ = δ₁ ≠ spiked.outlier('ssr')",
-                         points=spiked._POINTS)
+                         points=_POINTS)
         doc.step(rf"At $\rho = \delta_1$, with $m$ the Marchenko–Pastur root, this is the SSR outlier of `spiked.md` "
                  rf"({how}).")
     return a_star
