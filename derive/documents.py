@@ -4,7 +4,7 @@ Each document opens with a table of headline results (the ``headline()`` rows of
 the main results in their simplest form, each SymPy's rewriting of a derived closed form and
 checked equal to it), then replays, in order, the steps that the functions of
 :mod:`derive.isotropic`, :mod:`derive.spiked`, :mod:`derive.heteroscedastic`,
-:mod:`derive.rotational` and :mod:`derive.masking` perform. ``write_all(check=True)``
+:mod:`derive.rotational`, :mod:`derive.masking` and :mod:`derive.elliptical` perform. ``write_all(check=True)``
 regenerates them in memory and reports (exit status 1) any file that differs from what is on disk.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from derive import heteroscedastic, isotropic, masking, rotational, spiked
+from derive import elliptical, heteroscedastic, isotropic, masking, rotational, spiked
 from derive.record import Derivation
 
 __all__ = ["DIRECTORY", "documents", "write_all"]
@@ -109,6 +109,32 @@ def _masking(doc: Derivation) -> None:
     masking.ridgeless_threshold(doc=doc)
 
 
+def _elliptical(doc: Derivation) -> None:
+    two, one = elliptical.TWO_ATOM, elliptical.GAUSSIAN
+    doc.section("The substitution: c(δ) and e₂(δ)",
+                r"For elliptical data $x = \sqrt{\tau}\,\Sigma^{1/2}z$ with $\tau\sim\rho$, $\mathbb E\tau = 1$, the "
+                r"self-consistent equations are the Gaussian ones with $1/(1+\delta)\to c(\delta)$ and "
+                r"$1/(1+\delta)^2\to e_2(\delta)$. The derivations below take the two-atom law "
+                r"$\rho = r\delta_{t_1} + (1-r)\delta_{t_2}$ and the isotropic bulk $\Sigma_0 = I$.")
+    elliptical.substitution(two, doc=doc)
+    doc.section("(E1): the isotropic ridge equation as a polynomial in δ")
+    elliptical.first_order_polynomial(two, doc=doc)
+    doc.section("PCA: the bulk of S")
+    elliptical.pca_edges(two, doc=doc)
+    doc.section("PCA: the outlier")
+    elliptical.pca_outlier(two, doc=doc)
+    doc.section("PCA: the BBP threshold")
+    elliptical.pca_threshold(two, doc=doc)
+    doc.section("SSR: threshold and outlier")
+    elliptical.ssr_spike(two, doc=doc)
+    doc.section("Second order: κ and c(A)")
+    elliptical.second_order(two, doc=doc)
+    doc.section("The Gaussian case ρ = δ₁", r"The same steps with $\rho = \delta_1$, solved in closed form and checked "
+                                           r"against `isotropic.md` and `spiked.md`.")
+    elliptical.gaussian_edges(doc=doc)
+    elliptical.gaussian_threshold(doc=doc)
+
+
 def documents(progress=None) -> dict[str, str]:
     """``{file name: Markdown}`` for every derivation document.
 
@@ -126,12 +152,15 @@ def documents(progress=None) -> dict[str, str]:
                           _rotational, rotational.headline),
         "masking.md": ("Random masks with ratio p: the effective ridge, the spectrum and spike of Â_p, and the masked "
                        "errors", _masking, masking.headline),
+        "elliptical.md": ("Elliptical data (a random per-sample scale τ ~ ρ): the substitution c(δ), e₂(δ), the bulk, "
+                          "the BBP threshold and the outliers (PCA and SSR)", _elliptical, elliptical.headline),
     }
+    headers = {"elliptical.md": elliptical.HEADER.format(version=sp.__version__)}
     result = {}
     for index, (name, (title, build, headline)) in enumerate(specs.items()):
         if progress is not None:
             progress(name, index, len(specs))
-        doc = Derivation(title, header)
+        doc = Derivation(title, headers.get(name, header))
         build(doc)
         doc.headline(headline())
         result[name] = doc.markdown()

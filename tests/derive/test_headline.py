@@ -14,13 +14,13 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive import documents, heteroscedastic, isotropic, rotational, spiked
+from derive import documents, elliptical, heteroscedastic, isotropic, rotational, spiked
 from derive.heteroscedastic import TWO_ATOM, s1, s2, w
 from derive.record import Row
 from derive.symbols import gamma, lam, m, s, theta
 
 MODULES = {"isotropic.md": isotropic, "spiked.md": spiked, "heteroscedastic.md": heteroscedastic,
-           "rotational.md": rotational}
+           "rotational.md": rotational, "elliptical.md": elliptical}
 
 
 @pytest.fixture(scope="module")
