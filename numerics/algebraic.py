@@ -151,21 +151,31 @@ def _roots(coeffs):
 # --- (E1) ---------------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=64)
-def e1_polynomial(noise, gamma, method="ssr", basis="diagonal", mask_ratio=0) -> sp.Poly:
+def e1_polynomial(noise, gamma, method="ssr", basis="diagonal", mask_ratio=0, scale=None) -> sp.Poly:
     """``F(δ, λ) = numer(together(δ − γ Σ w s/(s/(1+δ)+b(s))))`` as an exact ``Poly`` in ``(δ, λ)``.
 
     ``noise`` are the exact ``(s, w)`` atoms and ``γ`` is exact, so the coefficients are rationals;
     ``b`` is the estimator's ridge with ``λ`` a symbol (for the masked estimator it depends on
-    the ``basis`` and the exact ``mask_ratio``).
+    the ``basis`` and the exact ``mask_ratio``). ``scale``: the exact atoms ``(τ, r)`` of a discrete
+    scale law ``ρ`` (elliptical data; ``None``: Gaussian), then ``1/(1+δ)`` is
+    ``c(δ) = Σ r τ/(1+τδ)`` and the numerator is that of the cancelled fraction (its denominator,
+    ``Π(1+τδ)`` times ``Π(s N(δ) + b(s) M(δ))``, is positive for ``δ > 0``).
 
     >>> from fractions import Fraction as Fr
     >>> e1_polynomial(((Fr(1), Fr(1)),), Fr(1, 2)).as_expr()
     2*delta**2*lambda + 2*delta*lambda + delta - 1
+    >>> e1_polynomial(((Fr(1), Fr(1)),), Fr(1, 2), scale=((Fr(1), Fr(1)),)).as_expr()
+    2*delta**2*lambda + 2*delta*lambda + delta - 1
     """
     model = Model(gamma, 1, 0, noise, basis, mask_ratio)
     ridge = _estimator(method).ridge(model, _LAM)
-    rhs = _q(gamma) * sum(_q(w) * _q(s) / (_q(s) / (1 + _DELTA) + ridge(_q(s))) for s, w in noise)
-    numerator = sp.numer(sp.together(_DELTA - rhs))
+    if scale is None:
+        rhs = _q(gamma) * sum(_q(w) * _q(s) / (_q(s) / (1 + _DELTA) + ridge(_q(s))) for s, w in noise)
+        numerator = sp.numer(sp.together(_DELTA - rhs))
+    else:
+        first = _scale_fraction(scale, _DELTA)
+        rhs = _q(gamma) * sum(_q(w) * _q(s) / (_q(s) * first + ridge(_q(s))) for s, w in noise)
+        numerator = sp.numer(sp.cancel(sp.together(_DELTA - rhs)))
     poly = sp.Poly(sp.expand(numerator), _DELTA, _LAM, domain="QQ")
     return poly if poly.LC() > 0 else -poly
 
@@ -174,7 +184,8 @@ def e1_polynomial(noise, gamma, method="ssr", basis="diagonal", mask_ratio=0) ->
 def _delta(model: Model, method: str, dps: int):
     """``(δ, δ'(λ))``: the unique positive root of ``F(·, λ)`` and ``−∂_λF/∂_δF`` there."""
     with mp.workdps(dps + GUARD):
-        poly = e1_polynomial(model.law.exact, model.gamma, method, model.basis, model.mask_ratio)
+        poly = e1_polynomial(model.law.exact, model.gamma, method, model.basis, model.mask_ratio,
+                             _scale_atoms(model))
         lam = _q(model.lam)
         in_delta = sp.Poly(poly.as_expr().subs(_LAM, lam), _DELTA, domain="QQ")
         roots = _roots([_mpq(c) for c in in_delta.all_coeffs()])
@@ -187,6 +198,26 @@ def _delta(model: Model, method: str, dps: int):
         f_delta = _eval_poly(poly.diff(_DELTA), values)
         f_lam = _eval_poly(poly.diff(_LAM), values)
         return delta, -f_lam / f_delta
+
+
+def _scale_parts(scale, var):
+    """``(N, M)`` with ``c(δ) = Σ_j r_j τ_j/(1+τ_j δ) = N(δ)/M(δ)``: ``M = Π_j (1 + τ_j δ)`` and
+    ``N = Σ_j r_j τ_j Π_{l≠j} (1 + τ_l δ)`` (exact; coprime, the ``τ_j`` being distinct), in ``var``."""
+    factors = [1 + _q(t) * var for t, _ in scale]
+    M = sp.Mul(*factors)
+    N = sum(_q(r) * _q(t) * sp.Mul(*[f for l, f in enumerate(factors) if l != j])
+            for j, (t, r) in enumerate(scale))
+    return sp.expand(N), sp.expand(M)
+
+
+def _scale_fraction(scale, var):
+    """``c(δ) = Σ_j r_j τ_j/(1+τ_j δ)`` as an exact SymPy expression in ``var``."""
+    return sum(_q(r) * _q(t) / (1 + _q(t) * var) for t, r in scale)
+
+
+def _scale_atoms(model: Model):
+    """The exact atoms ``(τ, r)`` of the model's scale law, or ``None`` for Gaussian data."""
+    return None if model.scale_law.gaussian else tuple(model.scale_law.law.exact)
 
 
 def _eval_poly(poly: sp.Poly, values: dict):
@@ -208,6 +239,11 @@ def _eval_poly(poly: sp.Poly, values: dict):
 MAX_ATOMS = 8
 
 
+#: The most atoms of the scale law ``ρ`` the algebraic route takes (elliptical data): ``J`` atoms
+#: multiply the degree in ``δ`` by ``J`` (see the module text and :data:`MAX_ATOMS`).
+MAX_SCALE_ATOMS = 3
+
+
 def _require_discrete(model: Model):
     if not model.law.discrete:
         raise BadParameter("route", "the algebraic route needs a discrete law (one polynomial factor per atom)")
@@ -215,6 +251,15 @@ def _require_discrete(model: Model):
         raise BadParameter("route", f"the algebraic route takes at most {MAX_ATOMS} atoms (its polynomials have "
                                     f"one factor per atom), this law has {len(model.law.exact)}; "
                                     "use the fixed-point route")
+    if model.scale_law.gaussian:
+        return
+    if not model.scale_law.law.discrete:
+        raise BadParameter("route", "the algebraic route needs a discrete scale law (c(delta) rational in delta); "
+                                    "use the fixed-point route")
+    if len(model.scale_law.law.exact) > MAX_SCALE_ATOMS:
+        raise BadParameter("route", f"the algebraic route takes a scale law of at most {MAX_SCALE_ATOMS} atoms "
+                                    f"(each multiplies the degree of its polynomials), this one has "
+                                    f"{len(model.scale_law.law.exact)}; use the fixed-point route")
 
 
 def delta(model: Model, est, dps: int):
@@ -270,6 +315,37 @@ def _symbolic(k: int):
     return (P, Q, (gam, th, w, D, c, h)), compiled
 
 
+@functools.lru_cache(maxsize=16)
+def _symbolic_elliptical(k: int, scale: tuple):
+    """:func:`_symbolic` for elliptical data with the discrete scale law ``scale`` (exact ``(τ, r)``).
+
+    The variable (the symbol ``x``) is ``δ`` itself; with ``c(δ) = N(δ)/M(δ)`` (:func:`_scale_parts`)
+    and ``L_i = c_i N + (h_i − u) M``: ``P = δ Π_i L_i − γ M Σ_i w_i c_i Π_{j≠i} L_j``,
+    ``Q = Π_i L_i + θ N Σ_i w_i D̄_i Π_{j≠i} L_j`` and ``Pi = Π_i L_i``.
+    """
+    w = sp.symbols(f"w0:{k}")
+    D = sp.symbols(f"D0:{k}")
+    c = sp.symbols(f"c0:{k}")
+    h = sp.symbols(f"h0:{k}")
+    gam, th = sp.symbols("gamma theta")
+    N, M = _scale_parts(scale, _X)
+    factors = [c[i] * N + (h[i] - _U) * M for i in range(k)]
+
+    def others(i):
+        return sp.Mul(*[factors[j] for j in range(k) if j != i])
+
+    pi = sp.Mul(*factors)
+    P = sp.expand(_X * pi - gam * M * sum(w[i] * c[i] * others(i) for i in range(k)))
+    Q = sp.expand(pi + th * N * sum(w[i] * D[i] * others(i) for i in range(k)))
+    args = (_X, _U, gam, th, *w, *D, *c, *h)
+    eps_P = sum(sp.diff(P, h[i]) / D[i] for i in range(k))  # ∂_ε with h_i → h_i + ε/D_i
+    eps_Q = sum(sp.diff(Q, h[i]) / D[i] for i in range(k))
+    exprs = {"P_x": sp.diff(P, _X), "P_u": sp.diff(P, _U), "Q_x": sp.diff(Q, _X), "Q_u": sp.diff(Q, _U),
+             "P_e": eps_P, "Q_e": eps_Q, "Pi": sp.expand(pi)}
+    compiled = {name: sp.lambdify(args, e, modules="mpmath") for name, e in exprs.items()}
+    return (P, Q, (gam, th, w, D, c, h)), compiled
+
+
 
 class _System:
     """The polynomial (E3)–(E4) system of one model and method at the working precision."""
@@ -281,7 +357,15 @@ class _System:
         self.shared = system(model, method, dps)
         self.terms = self.shared.terms
         k = len(self.terms)
-        (P, Q, (gam, th, w, D, c, h)), self.compiled = _symbolic(k)
+        #: the scale law's exact atoms (``None``: Gaussian). The variable ``x`` of ``P`` and ``Q`` is
+        #: ``1 + δ`` for Gaussian data and ``δ`` itself for elliptical data: ``δ = x − offset``
+        self.scale_atoms = _scale_atoms(model)
+        if self.scale_atoms is None:
+            self.offset = 1
+            (P, Q, (gam, th, w, D, c, h)), self.compiled = _symbolic(k)
+        else:
+            self.offset = 0
+            (P, Q, (gam, th, w, D, c, h)), self.compiled = _symbolic_elliptical(k, self.scale_atoms)
         subs = {gam: _q(model.gamma), th: _q(model.theta)}
         for i, (wi, Di, ci, hi) in enumerate(self.terms):
             subs.update({w[i]: _q(wi), D[i]: _q(Di), c[i]: _q(ci), h[i]: _q(hi)})
@@ -314,13 +398,29 @@ class _System:
         coeffs = [mp.fsum(c * u**j for j, c in self._P_coeffs.get(i, [])) for i in range(degree, -1, -1)]
         return _roots(coeffs)
 
-    # the equations are the shared ones (numerics.reduction), in the variable x = 1 + δ
+    # the equations are the shared ones (numerics.reduction), in the variable x = 1 + δ (Gaussian)
+    # or x = δ (elliptical)
+    def delta(self, x):
+        """``δ`` at the root ``x`` of ``P``."""
+        return x - self.offset
+
     def g(self, x, u):
-        return self.shared.g(x - 1, u)
+        return self.shared.g(x - self.offset, u)
 
     def d_equation(self, x, u):
-        """``∂_δ`` of ``γ ∫ c/(c/x + h − u) dν − δ``."""
-        return self.shared.d_equation(x - 1, u)
+        """``∂_δ`` of ``γ ∫ c/(c·c(δ) + h − u) dν − δ``."""
+        return self.shared.d_equation(x - self.offset, u)
+
+    def below_spectrum(self, x, u) -> bool:
+        """Whether the real root ``x`` at ``u`` makes the equivalent of ``(T − u)^{-1}`` negative
+        definite: Gaussian ``x > 0`` and every ``c_i/x + h_i − u < 0``; elliptical every
+        ``1 + τ_j δ > 0`` (so ``c(δ) > 0``) and every ``c_i c(δ) + h_i − u < 0``."""
+        if self.scale_atoms is None:
+            return x > 0 and all(c / x + h - u < 0 for _, _, c, h in self.terms)
+        if any(1 + mp.mpf(t.numerator) / t.denominator * x <= 0 for t, _ in self.scale_atoms):
+            return False
+        first = self.model.scale_law.first(x)
+        return all(c * first + h - u < 0 for _, _, c, h in self.terms)
 
     def physical_root(self, u):
         """The root of ``P(·, u)`` with the largest ``Im g`` (the Stieltjes branch), and ``Im g``."""
@@ -464,8 +564,8 @@ def _digits(model: Model, method: str, dps: int) -> int:
                     continue  # an edge at a shift h_i (γ w_i = 1): a zero of the leading coefficient, exact
                 x = _edge_root(system_, edge)
                 scale = 1 + abs(x)
-                residual = max(residual, abs(system_.shared.equation(x - 1, edge)) / scale,
-                               abs(system_.shared.d_equation(x - 1, edge)))
+                residual = max(residual, abs(system_.shared.equation(system_.delta(x), edge)) / scale,
+                               abs(system_.shared.d_equation(system_.delta(x), edge)))
         if residual <= tol:
             return dps + extra
     if residual == mp.inf and error is not None:
@@ -484,7 +584,7 @@ def edges_t(model: Model, est, dps: int):
 def _edges_t(model: Model, method: str, dps: int):
     system_, _, (lower, upper) = _support(model, method, _digits(model, method, dps))
     with mp.workdps(dps + GUARD):
-        return (None, _edge_root(system_, upper) - 1), (None if lower is None else +lower, +upper)
+        return (None, system_.delta(_edge_root(system_, upper))), (None if lower is None else +lower, +upper)
 
 
 def intervals_t(model: Model, est, dps: int):
@@ -516,8 +616,8 @@ def density_t(model: Model, est, t, dps: int):
 
 def outlier_t(model: Model, est, dps: int):
     """``(δ*, u*)``: the admissible real zero of ``Res_x(P, Q)`` above the edge (call only above threshold)."""
-    u, x, _ = _outlier(model, _estimator(est).name, dps)
-    return x - 1, u
+    u, x, system_ = _outlier(model, _estimator(est).name, dps)
+    return system_.delta(x), u
 
 
 @functools.lru_cache(maxsize=128)
@@ -536,11 +636,11 @@ def _outlier(model: Model, method: str, dps: int):
                 if abs(mp.im(x)) > system_.tiny * (1 + abs(x)):
                     continue
                 x = mp.re(x)
-                if x <= 0 or any(c / x + h - u >= 0 for _, _, c, h in system_.terms):
+                if not system_.below_spectrum(x, u):
                     continue
                 if system_.d_equation(x, u) >= 0:
                     continue
-                if abs(system_.shared.secular(x - 1, u)) <= system_.tiny:
+                if abs(system_.shared.secular(system_.delta(x), u)) <= system_.tiny:
                     found.append((u, x))
         if len(found) != 1:
             raise AlgebraicError(f"(E4): {len(found)} admissible outliers above the edge, expected 1")
