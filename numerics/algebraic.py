@@ -239,9 +239,15 @@ def _eval_poly(poly: sp.Poly, values: dict):
 MAX_ATOMS = 8
 
 
-#: The most atoms of the scale law ``ρ`` the algebraic route takes (elliptical data): ``J`` atoms
-#: multiply the degree in ``δ`` by ``J`` (see the module text and :data:`MAX_ATOMS`).
-MAX_SCALE_ATOMS = 3
+#: The most atoms ``J`` of the scale law ``ρ`` the algebraic route takes (elliptical data).
+MAX_SCALE_ATOMS = 6
+#: Elliptical data: the largest ``K (2KJ + 1)`` (``K`` atoms of ``ν``, ``J`` of ``ρ``), the degree in
+#: ``u`` of the discriminant ``Res_δ(P, ∂_δP)`` (``P`` has degree ``KJ + 1`` in ``δ`` and ``K`` in
+#: ``u``), whose exact computation dominates the time. Measured for ``edges`` + ``threshold`` at
+#: dps 30 (ssr, diagonal, γ = 1/2, in a fresh process): ``K = 2``: ``J = 2`` (18) 3 s, ``J = 3``
+#: (26) 5 s, ``J = 4`` (34) 7 s, ``J = 5`` (42) 7 s, ``J = 6`` (50) 13 s; ``K = 3``: ``J = 2`` (39)
+#: 7 s, ``J = 3`` (57) 49 s; ``K = 4, J = 2`` (68) 93 s; ``K = 4, J = 3`` (100) > 300 s.
+MAX_DEGREE = 50
 
 
 def _require_discrete(model: Model):
@@ -256,10 +262,15 @@ def _require_discrete(model: Model):
     if not model.scale_law.law.discrete:
         raise BadParameter("route", "the algebraic route needs a discrete scale law (c(delta) rational in delta); "
                                     "use the fixed-point route")
-    if len(model.scale_law.law.exact) > MAX_SCALE_ATOMS:
+    k, j = len(model.law.exact), len(model.scale_law.law.exact)
+    if j > MAX_SCALE_ATOMS:
         raise BadParameter("route", f"the algebraic route takes a scale law of at most {MAX_SCALE_ATOMS} atoms "
-                                    f"(each multiplies the degree of its polynomials), this one has "
-                                    f"{len(model.scale_law.law.exact)}; use the fixed-point route")
+                                    f"(each multiplies the degree of its polynomials), this one has {j}; "
+                                    "use the fixed-point route")
+    if k * (2 * k * j + 1) > MAX_DEGREE:
+        raise BadParameter("route", f"the algebraic route takes elliptical models with K(2KJ+1) <= {MAX_DEGREE} "
+                                    f"(the degree of its discriminant; K = {k} atoms of the law, J = {j} of the "
+                                    f"scale law give {k * (2 * k * j + 1)}); use the fixed-point route")
 
 
 def delta(model: Model, est, dps: int):
