@@ -1,4 +1,5 @@
-r"""An algebraic solver of (E1)–(E4) for a discrete law, independent of :mod:`numerics.fixedpoint`.
+r"""An algebraic solver of (E1)–(E4) for a discrete law (and a discrete scale law of elliptical
+data), independent of :mod:`numerics.fixedpoint`.
 
 :mod:`numerics.fixedpoint` follows one branch of each self-consistent equation by Newton
 iterations and continuation. This module never iterates on a branch: for a law
@@ -65,6 +66,50 @@ continued from ``u = +∞``, ``x → 1⁻``, never meets ``∂_δ(E3) = 0`` abov
 with ``x' = −∂_uP/∂_xP``, and ``du*/dε`` (the outlier of ``T + εD̄^{-1}``: ``h_i → h_i + ε/D̄_i``)
 solves the linear system ``J (x', u')ᵀ = −(∂_εP, ∂_εQ)ᵀ`` with the Jacobian ``J`` of
 ``(P, Q)`` in ``(x, u)``; all partial derivatives are symbolic derivatives of ``P`` and ``Q``.
+
+**Elliptical data** (rows ``√τ Σ^{1/2} z``, ``τ ~ ρ = Σ_j r_j δ_{τ_j}`` with ``J`` atoms, ``τ_j > 0``
+distinct, ``E τ = 1``; :mod:`numerics.scale`). Every ``1/(1+δ)`` above becomes
+``c(δ) = Σ_j r_j τ_j/(1+τ_j δ) = N(δ)/M(δ)`` with ``M = Π_j (1+τ_j δ)`` (degree ``J``) and
+``N = Σ_j r_j τ_j Π_{l≠j}(1+τ_l δ)`` (degree ``J − 1``; ``N`` and ``M`` are coprime because the
+``τ_j`` are distinct), exact rationals. ``c`` is not a function of ``x = 1 + δ`` alone in any
+simpler way, so this path keeps ``δ`` itself as the variable (the symbol ``x`` of the code holds
+``δ``, :attr:`_System.offset` is 0); the Gaussian path (``ρ = δ₁``) is left exactly as above, in
+``x = 1 + δ``, so that no Gaussian number changes.
+
+- (E1) ``δ = γ Σ w s/(s c(δ) + b(s))``: ``F`` is the numerator of the cancelled fraction
+  ``δ − γ Σ w s M/(s N + b M)``, of degree ``≤ KJ + 1`` in ``δ``. Its positive root is unique,
+  and simple: multiplying (E1) by ``1/δ`` gives ``1 = γ Σ w s/(s·δc(δ) + bδ)``, and
+  ``δ c(δ) = Σ_j r_j τ_jδ/(1+τ_jδ)`` and ``bδ`` are strictly increasing from 0 on ``δ > 0``, so the
+  right side decreases strictly from ``+∞`` to 0. (The Gaussian concavity argument is not used:
+  ``c`` is convex and ``φ(δ) = γ Σ w s/(s c(δ) + b)`` need not be concave.) The cleared
+  denominators ``M`` and ``s N + b M = M (s c + b)`` are positive for ``δ > 0``, so clearing adds
+  no positive root; ``δ'(λ) = −∂_λF/∂_δF`` as before.
+- (E3) with ``L_i(δ, u) = c_i N(δ) + (h_i − u) M(δ)`` (``M`` times the denominator of atom ``i``):
+  ``P(δ, u) = δ Π_i L_i − γ M Σ_i w_i c_i Π_{j≠i} L_j``, degree ``KJ + 1`` in ``δ`` and ``K`` in
+  ``u``; for ``J = 1``, ``τ = 1`` it is the Gaussian ``P`` in ``x = 1 + δ``. At ``M(δ) = 0`` it equals
+  ``δ N^K Π c_i ≠ 0``, so it has no root at a pole of ``c``. ``g = Σ w/(c_i c(δ) + h_i − u)``.
+- (E4) ``1 + θ c(δ) Σ w D̄/(c c(δ) + h − u)`` times ``Π_i L_i`` is
+  ``Q(δ, u) = Π_i L_i + θ N Σ_i w_i D̄_i Π_{j≠i} L_j``. The overlap's ``h'(u*)`` is
+  ``(∂_uQ + ∂_δQ δ')/Π_i L_i`` at ``Q = 0`` and ``du*/dε`` the same linear solve as above (``∂_ε``
+  through ``h_i → h_i + ε/D̄_i``); the numerator of :func:`numerics.reduction.overlap` carries
+  ``c(δ*)`` in place of ``1/(1+δ*)``, and the threshold is ``θ_c = −1/(c(δ₊) q(δ₊, u₊))``
+  (:func:`numerics.reduction.threshold`).
+- Selection. Density: the root of ``P(·, u)`` with the largest ``Im g``, as for Gaussian data
+  (the Stieltjes branch has ``Im g > 0`` inside the support; the other roots that the atoms of
+  ``ρ`` bring were never seen to beat it — this rule is checked against the fixed-point route in
+  ``tests/numerics/test_elliptical_routes.py``, not proved). Edges: the zeros of
+  ``Res_δ(P, ∂_δP)`` and the midpoint densities, unchanged (any zero the extra roots bring only
+  cuts an interval in two, and touching intervals of positive density are joined). Outlier: a
+  real common root ``δ*`` of ``P`` and ``Q`` above ``u₊`` with every ``1 + τ_j δ* > 0`` (Sherman–
+  Morrison: for ``u`` above the spectrum the leave-one-out quadratic forms ``a`` of the negative
+  definite resolvent satisfy ``1 + τ a > 0``; ``δ`` is their limit), so ``c(δ*) > 0``, every
+  ``c_i c(δ*) + h_i − u* < 0`` (negative definite equivalent) and ``∂_δ(E3) < 0`` (the branch
+  from ``u = +∞``, where ``δ → 0⁻``).
+- The ``γ > 1`` null directions of ``S`` are those of Gaussian data (``τ > 0``: ``S`` still has rank
+  ``n``), so the atoms of ``T`` and the invariant (:func:`numerics.support.check`, which takes the
+  system's scale law) are the same. A continuous ``ρ`` is refused (``c`` is not rational), and so
+  is a system beyond :data:`MAX_SCALE_ATOMS` atoms of ``ρ`` or with ``K(2KJ + 1)`` (the degree in
+  ``u`` of the discriminant) above :data:`MAX_DEGREE`.
 
 **Shared with the fixed-point route** (:mod:`numerics.reduction`): the equations themselves,
 the spectral terms of each estimator and the reduction formulas (errors, threshold, overlap,
