@@ -291,7 +291,9 @@ MAX_SCALE_ATOMS = 6
 #: ``u``), whose exact computation dominates the time. Measured for ``edges`` + ``threshold`` at
 #: dps 30 (ssr, diagonal, γ = 1/2, in a fresh process): ``K = 2``: ``J = 2`` (18) 3 s, ``J = 3``
 #: (26) 5 s, ``J = 4`` (34) 7 s, ``J = 5`` (42) 7 s, ``J = 6`` (50) 13 s; ``K = 3``: ``J = 2`` (39)
-#: 7 s, ``J = 3`` (57) 49 s; ``K = 4, J = 2`` (68) 93 s; ``K = 4, J = 3`` (100) > 300 s.
+#: 7 s, ``J = 3`` (57) 48 s; ``K = 4, J = 2`` (68) 93 s; ``K = 4, J = 3`` (100) > 300 s. Harder
+#: cases inside the cap (γ = 2, more intervals): masked ``K = 3, J = 2`` 32 s, ssr 18 s; masked
+#: ``K = 2, J = 6`` 23 s, ``K = 2, J = 3`` 7 s; pca ``K = 1, J = 6`` 2 s.
 MAX_DEGREE = 50
 
 
