@@ -1,4 +1,5 @@
-r"""An algebraic solver of (E1)–(E4) for a discrete law, independent of :mod:`numerics.fixedpoint`.
+r"""An algebraic solver of (E1)–(E4) for a discrete law (and a discrete scale law of elliptical
+data), independent of :mod:`numerics.fixedpoint`.
 
 :mod:`numerics.fixedpoint` follows one branch of each self-consistent equation by Newton
 iterations and continuation. This module never iterates on a branch: for a law
@@ -65,6 +66,50 @@ continued from ``u = +∞``, ``x → 1⁻``, never meets ``∂_δ(E3) = 0`` abov
 with ``x' = −∂_uP/∂_xP``, and ``du*/dε`` (the outlier of ``T + εD̄^{-1}``: ``h_i → h_i + ε/D̄_i``)
 solves the linear system ``J (x', u')ᵀ = −(∂_εP, ∂_εQ)ᵀ`` with the Jacobian ``J`` of
 ``(P, Q)`` in ``(x, u)``; all partial derivatives are symbolic derivatives of ``P`` and ``Q``.
+
+**Elliptical data** (rows ``√τ Σ^{1/2} z``, ``τ ~ ρ = Σ_j r_j δ_{τ_j}`` with ``J`` atoms, ``τ_j > 0``
+distinct, ``E τ = 1``; :mod:`numerics.scale`). Every ``1/(1+δ)`` above becomes
+``c(δ) = Σ_j r_j τ_j/(1+τ_j δ) = N(δ)/M(δ)`` with ``M = Π_j (1+τ_j δ)`` (degree ``J``) and
+``N = Σ_j r_j τ_j Π_{l≠j}(1+τ_l δ)`` (degree ``J − 1``; ``N`` and ``M`` are coprime because the
+``τ_j`` are distinct), exact rationals. ``c`` is not a function of ``x = 1 + δ`` alone in any
+simpler way, so this path keeps ``δ`` itself as the variable (the symbol ``x`` of the code holds
+``δ``, :attr:`_System.offset` is 0); the Gaussian path (``ρ = δ₁``) is left exactly as above, in
+``x = 1 + δ``, so that no Gaussian number changes.
+
+- (E1) ``δ = γ Σ w s/(s c(δ) + b(s))``: ``F`` is the numerator of the cancelled fraction
+  ``δ − γ Σ w s M/(s N + b M)``, of degree ``≤ KJ + 1`` in ``δ``. Its positive root is unique,
+  and simple: multiplying (E1) by ``1/δ`` gives ``1 = γ Σ w s/(s·δc(δ) + bδ)``, and
+  ``δ c(δ) = Σ_j r_j τ_jδ/(1+τ_jδ)`` and ``bδ`` are strictly increasing from 0 on ``δ > 0``, so the
+  right side decreases strictly from ``+∞`` to 0. (The Gaussian concavity argument is not used:
+  ``c`` is convex and ``φ(δ) = γ Σ w s/(s c(δ) + b)`` need not be concave.) The cleared
+  denominators ``M`` and ``s N + b M = M (s c + b)`` are positive for ``δ > 0``, so clearing adds
+  no positive root; ``δ'(λ) = −∂_λF/∂_δF`` as before.
+- (E3) with ``L_i(δ, u) = c_i N(δ) + (h_i − u) M(δ)`` (``M`` times the denominator of atom ``i``):
+  ``P(δ, u) = δ Π_i L_i − γ M Σ_i w_i c_i Π_{j≠i} L_j``, degree ``KJ + 1`` in ``δ`` and ``K`` in
+  ``u``; for ``J = 1``, ``τ = 1`` it is the Gaussian ``P`` in ``x = 1 + δ``. At ``M(δ) = 0`` it equals
+  ``δ N^K Π c_i ≠ 0``, so it has no root at a pole of ``c``. ``g = Σ w/(c_i c(δ) + h_i − u)``.
+- (E4) ``1 + θ c(δ) Σ w D̄/(c c(δ) + h − u)`` times ``Π_i L_i`` is
+  ``Q(δ, u) = Π_i L_i + θ N Σ_i w_i D̄_i Π_{j≠i} L_j``. The overlap's ``h'(u*)`` is
+  ``(∂_uQ + ∂_δQ δ')/Π_i L_i`` at ``Q = 0`` and ``du*/dε`` the same linear solve as above (``∂_ε``
+  through ``h_i → h_i + ε/D̄_i``); the numerator of :func:`numerics.reduction.overlap` carries
+  ``c(δ*)`` in place of ``1/(1+δ*)``, and the threshold is ``θ_c = −1/(c(δ₊) q(δ₊, u₊))``
+  (:func:`numerics.reduction.threshold`).
+- Selection. Density: the root of ``P(·, u)`` with the largest ``Im g``, as for Gaussian data
+  (the Stieltjes branch has ``Im g > 0`` inside the support; the other roots that the atoms of
+  ``ρ`` bring were never seen to beat it — this rule is checked against the fixed-point route in
+  ``tests/numerics/test_elliptical_routes.py``, not proved). Edges: the zeros of
+  ``Res_δ(P, ∂_δP)`` and the midpoint densities, unchanged (any zero the extra roots bring only
+  cuts an interval in two, and touching intervals of positive density are joined). Outlier: a
+  real common root ``δ*`` of ``P`` and ``Q`` above ``u₊`` with every ``1 + τ_j δ* > 0`` (Sherman–
+  Morrison: for ``u`` above the spectrum the leave-one-out quadratic forms ``a`` of the negative
+  definite resolvent satisfy ``1 + τ a > 0``; ``δ`` is their limit), so ``c(δ*) > 0``, every
+  ``c_i c(δ*) + h_i − u* < 0`` (negative definite equivalent) and ``∂_δ(E3) < 0`` (the branch
+  from ``u = +∞``, where ``δ → 0⁻``).
+- The ``γ > 1`` null directions of ``S`` are those of Gaussian data (``τ > 0``: ``S`` still has rank
+  ``n``), so the atoms of ``T`` and the invariant (:func:`numerics.support.check`, which takes the
+  system's scale law) are the same. A continuous ``ρ`` is refused (``c`` is not rational), and so
+  is a system beyond :data:`MAX_SCALE_ATOMS` atoms of ``ρ`` or with ``K(2KJ + 1)`` (the degree in
+  ``u`` of the discriminant) above :data:`MAX_DEGREE`.
 
 **Shared with the fixed-point route** (:mod:`numerics.reduction`): the equations themselves,
 the spectral terms of each estimator and the reduction formulas (errors, threshold, overlap,
@@ -151,21 +196,31 @@ def _roots(coeffs):
 # --- (E1) ---------------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=64)
-def e1_polynomial(noise, gamma, method="ssr", basis="diagonal", mask_ratio=0) -> sp.Poly:
+def e1_polynomial(noise, gamma, method="ssr", basis="diagonal", mask_ratio=0, scale=None) -> sp.Poly:
     """``F(δ, λ) = numer(together(δ − γ Σ w s/(s/(1+δ)+b(s))))`` as an exact ``Poly`` in ``(δ, λ)``.
 
     ``noise`` are the exact ``(s, w)`` atoms and ``γ`` is exact, so the coefficients are rationals;
     ``b`` is the estimator's ridge with ``λ`` a symbol (for the masked estimator it depends on
-    the ``basis`` and the exact ``mask_ratio``).
+    the ``basis`` and the exact ``mask_ratio``). ``scale``: the exact atoms ``(τ, r)`` of a discrete
+    scale law ``ρ`` (elliptical data; ``None``: Gaussian), then ``1/(1+δ)`` is
+    ``c(δ) = Σ r τ/(1+τδ)`` and the numerator is that of the cancelled fraction (its denominator,
+    ``Π(1+τδ)`` times ``Π(s N(δ) + b(s) M(δ))``, is positive for ``δ > 0``).
 
     >>> from fractions import Fraction as Fr
     >>> e1_polynomial(((Fr(1), Fr(1)),), Fr(1, 2)).as_expr()
     2*delta**2*lambda + 2*delta*lambda + delta - 1
+    >>> e1_polynomial(((Fr(1), Fr(1)),), Fr(1, 2), scale=((Fr(1), Fr(1)),)).as_expr()
+    2*delta**2*lambda + 2*delta*lambda + delta - 1
     """
     model = Model(gamma, 1, 0, noise, basis, mask_ratio)
     ridge = _estimator(method).ridge(model, _LAM)
-    rhs = _q(gamma) * sum(_q(w) * _q(s) / (_q(s) / (1 + _DELTA) + ridge(_q(s))) for s, w in noise)
-    numerator = sp.numer(sp.together(_DELTA - rhs))
+    if scale is None:
+        rhs = _q(gamma) * sum(_q(w) * _q(s) / (_q(s) / (1 + _DELTA) + ridge(_q(s))) for s, w in noise)
+        numerator = sp.numer(sp.together(_DELTA - rhs))
+    else:
+        first = _scale_fraction(scale, _DELTA)
+        rhs = _q(gamma) * sum(_q(w) * _q(s) / (_q(s) * first + ridge(_q(s))) for s, w in noise)
+        numerator = sp.numer(sp.cancel(sp.together(_DELTA - rhs)))
     poly = sp.Poly(sp.expand(numerator), _DELTA, _LAM, domain="QQ")
     return poly if poly.LC() > 0 else -poly
 
@@ -174,7 +229,8 @@ def e1_polynomial(noise, gamma, method="ssr", basis="diagonal", mask_ratio=0) ->
 def _delta(model: Model, method: str, dps: int):
     """``(δ, δ'(λ))``: the unique positive root of ``F(·, λ)`` and ``−∂_λF/∂_δF`` there."""
     with mp.workdps(dps + GUARD):
-        poly = e1_polynomial(model.law.exact, model.gamma, method, model.basis, model.mask_ratio)
+        poly = e1_polynomial(model.law.exact, model.gamma, method, model.basis, model.mask_ratio,
+                             _scale_atoms(model))
         lam = _q(model.lam)
         in_delta = sp.Poly(poly.as_expr().subs(_LAM, lam), _DELTA, domain="QQ")
         roots = _roots([_mpq(c) for c in in_delta.all_coeffs()])
@@ -187,6 +243,26 @@ def _delta(model: Model, method: str, dps: int):
         f_delta = _eval_poly(poly.diff(_DELTA), values)
         f_lam = _eval_poly(poly.diff(_LAM), values)
         return delta, -f_lam / f_delta
+
+
+def _scale_parts(scale, var):
+    """``(N, M)`` with ``c(δ) = Σ_j r_j τ_j/(1+τ_j δ) = N(δ)/M(δ)``: ``M = Π_j (1 + τ_j δ)`` and
+    ``N = Σ_j r_j τ_j Π_{l≠j} (1 + τ_l δ)`` (exact; coprime, the ``τ_j`` being distinct), in ``var``."""
+    factors = [1 + _q(t) * var for t, _ in scale]
+    M = sp.Mul(*factors)
+    N = sum(_q(r) * _q(t) * sp.Mul(*[f for l, f in enumerate(factors) if l != j])
+            for j, (t, r) in enumerate(scale))
+    return sp.expand(N), sp.expand(M)
+
+
+def _scale_fraction(scale, var):
+    """``c(δ) = Σ_j r_j τ_j/(1+τ_j δ)`` as an exact SymPy expression in ``var``."""
+    return sum(_q(r) * _q(t) / (1 + _q(t) * var) for t, r in scale)
+
+
+def _scale_atoms(model: Model):
+    """The exact atoms ``(τ, r)`` of the model's scale law, or ``None`` for Gaussian data."""
+    return None if model.scale_law.gaussian else tuple(model.scale_law.law.exact)
 
 
 def _eval_poly(poly: sp.Poly, values: dict):
@@ -208,6 +284,19 @@ def _eval_poly(poly: sp.Poly, values: dict):
 MAX_ATOMS = 8
 
 
+#: The most atoms ``J`` of the scale law ``ρ`` the algebraic route takes (elliptical data).
+MAX_SCALE_ATOMS = 6
+#: Elliptical data: the largest ``K (2KJ + 1)`` (``K`` atoms of ``ν``, ``J`` of ``ρ``), the degree in
+#: ``u`` of the discriminant ``Res_δ(P, ∂_δP)`` (``P`` has degree ``KJ + 1`` in ``δ`` and ``K`` in
+#: ``u``), whose exact computation dominates the time. Measured for ``edges`` + ``threshold`` at
+#: dps 30 (ssr, diagonal, γ = 1/2, in a fresh process): ``K = 2``: ``J = 2`` (18) 3 s, ``J = 3``
+#: (26) 5 s, ``J = 4`` (34) 7 s, ``J = 5`` (42) 7 s, ``J = 6`` (50) 13 s; ``K = 3``: ``J = 2`` (39)
+#: 7 s, ``J = 3`` (57) 48 s; ``K = 4, J = 2`` (68) 93 s; ``K = 4, J = 3`` (100) > 300 s. Harder
+#: cases inside the cap (γ = 2, more intervals): masked ``K = 3, J = 2`` 32 s, ssr 18 s; masked
+#: ``K = 2, J = 6`` 23 s, ``K = 2, J = 3`` 7 s; pca ``K = 1, J = 6`` 2 s.
+MAX_DEGREE = 50
+
+
 def _require_discrete(model: Model):
     if not model.law.discrete:
         raise BadParameter("route", "the algebraic route needs a discrete law (one polynomial factor per atom)")
@@ -215,6 +304,20 @@ def _require_discrete(model: Model):
         raise BadParameter("route", f"the algebraic route takes at most {MAX_ATOMS} atoms (its polynomials have "
                                     f"one factor per atom), this law has {len(model.law.exact)}; "
                                     "use the fixed-point route")
+    if model.scale_law.gaussian:
+        return
+    if not model.scale_law.law.discrete:
+        raise BadParameter("route", "the algebraic route needs a discrete scale law (c(delta) rational in delta); "
+                                    "use the fixed-point route")
+    k, j = len(model.law.exact), len(model.scale_law.law.exact)
+    if j > MAX_SCALE_ATOMS:
+        raise BadParameter("route", f"the algebraic route takes a scale law of at most {MAX_SCALE_ATOMS} atoms "
+                                    f"(each multiplies the degree of its polynomials), this one has {j}; "
+                                    "use the fixed-point route")
+    if k * (2 * k * j + 1) > MAX_DEGREE:
+        raise BadParameter("route", f"the algebraic route takes elliptical models with K(2KJ+1) <= {MAX_DEGREE} "
+                                    f"(the degree of its discriminant; K = {k} atoms of the law, J = {j} of the "
+                                    f"scale law give {k * (2 * k * j + 1)}); use the fixed-point route")
 
 
 def delta(model: Model, est, dps: int):
@@ -270,6 +373,37 @@ def _symbolic(k: int):
     return (P, Q, (gam, th, w, D, c, h)), compiled
 
 
+@functools.lru_cache(maxsize=16)
+def _symbolic_elliptical(k: int, scale: tuple):
+    """:func:`_symbolic` for elliptical data with the discrete scale law ``scale`` (exact ``(τ, r)``).
+
+    The variable (the symbol ``x``) is ``δ`` itself; with ``c(δ) = N(δ)/M(δ)`` (:func:`_scale_parts`)
+    and ``L_i = c_i N + (h_i − u) M``: ``P = δ Π_i L_i − γ M Σ_i w_i c_i Π_{j≠i} L_j``,
+    ``Q = Π_i L_i + θ N Σ_i w_i D̄_i Π_{j≠i} L_j`` and ``Pi = Π_i L_i``.
+    """
+    w = sp.symbols(f"w0:{k}")
+    D = sp.symbols(f"D0:{k}")
+    c = sp.symbols(f"c0:{k}")
+    h = sp.symbols(f"h0:{k}")
+    gam, th = sp.symbols("gamma theta")
+    N, M = _scale_parts(scale, _X)
+    factors = [c[i] * N + (h[i] - _U) * M for i in range(k)]
+
+    def others(i):
+        return sp.Mul(*[factors[j] for j in range(k) if j != i])
+
+    pi = sp.Mul(*factors)
+    P = sp.expand(_X * pi - gam * M * sum(w[i] * c[i] * others(i) for i in range(k)))
+    Q = sp.expand(pi + th * N * sum(w[i] * D[i] * others(i) for i in range(k)))
+    args = (_X, _U, gam, th, *w, *D, *c, *h)
+    eps_P = sum(sp.diff(P, h[i]) / D[i] for i in range(k))  # ∂_ε with h_i → h_i + ε/D_i
+    eps_Q = sum(sp.diff(Q, h[i]) / D[i] for i in range(k))
+    exprs = {"P_x": sp.diff(P, _X), "P_u": sp.diff(P, _U), "Q_x": sp.diff(Q, _X), "Q_u": sp.diff(Q, _U),
+             "P_e": eps_P, "Q_e": eps_Q, "Pi": sp.expand(pi)}
+    compiled = {name: sp.lambdify(args, e, modules="mpmath") for name, e in exprs.items()}
+    return (P, Q, (gam, th, w, D, c, h)), compiled
+
+
 
 class _System:
     """The polynomial (E3)–(E4) system of one model and method at the working precision."""
@@ -281,7 +415,15 @@ class _System:
         self.shared = system(model, method, dps)
         self.terms = self.shared.terms
         k = len(self.terms)
-        (P, Q, (gam, th, w, D, c, h)), self.compiled = _symbolic(k)
+        #: the scale law's exact atoms (``None``: Gaussian). The variable ``x`` of ``P`` and ``Q`` is
+        #: ``1 + δ`` for Gaussian data and ``δ`` itself for elliptical data: ``δ = x − offset``
+        self.scale_atoms = _scale_atoms(model)
+        if self.scale_atoms is None:
+            self.offset = 1
+            (P, Q, (gam, th, w, D, c, h)), self.compiled = _symbolic(k)
+        else:
+            self.offset = 0
+            (P, Q, (gam, th, w, D, c, h)), self.compiled = _symbolic_elliptical(k, self.scale_atoms)
         subs = {gam: _q(model.gamma), th: _q(model.theta)}
         for i, (wi, Di, ci, hi) in enumerate(self.terms):
             subs.update({w[i]: _q(wi), D[i]: _q(Di), c[i]: _q(ci), h[i]: _q(hi)})
@@ -314,13 +456,29 @@ class _System:
         coeffs = [mp.fsum(c * u**j for j, c in self._P_coeffs.get(i, [])) for i in range(degree, -1, -1)]
         return _roots(coeffs)
 
-    # the equations are the shared ones (numerics.reduction), in the variable x = 1 + δ
+    # the equations are the shared ones (numerics.reduction), in the variable x = 1 + δ (Gaussian)
+    # or x = δ (elliptical)
+    def delta(self, x):
+        """``δ`` at the root ``x`` of ``P``."""
+        return x - self.offset
+
     def g(self, x, u):
-        return self.shared.g(x - 1, u)
+        return self.shared.g(x - self.offset, u)
 
     def d_equation(self, x, u):
-        """``∂_δ`` of ``γ ∫ c/(c/x + h − u) dν − δ``."""
-        return self.shared.d_equation(x - 1, u)
+        """``∂_δ`` of ``γ ∫ c/(c·c(δ) + h − u) dν − δ``."""
+        return self.shared.d_equation(x - self.offset, u)
+
+    def below_spectrum(self, x, u) -> bool:
+        """Whether the real root ``x`` at ``u`` makes the equivalent of ``(T − u)^{-1}`` negative
+        definite: Gaussian ``x > 0`` and every ``c_i/x + h_i − u < 0``; elliptical every
+        ``1 + τ_j δ > 0`` (so ``c(δ) > 0``) and every ``c_i c(δ) + h_i − u < 0``."""
+        if self.scale_atoms is None:
+            return x > 0 and all(c / x + h - u < 0 for _, _, c, h in self.terms)
+        if any(1 + mp.mpf(t.numerator) / t.denominator * x <= 0 for t, _ in self.scale_atoms):
+            return False
+        first = self.model.scale_law.first(x)
+        return all(c * first + h - u < 0 for _, _, c, h in self.terms)
 
     def physical_root(self, u):
         """The root of ``P(·, u)`` with the largest ``Im g`` (the Stieltjes branch), and ``Im g``."""
@@ -464,8 +622,8 @@ def _digits(model: Model, method: str, dps: int) -> int:
                     continue  # an edge at a shift h_i (γ w_i = 1): a zero of the leading coefficient, exact
                 x = _edge_root(system_, edge)
                 scale = 1 + abs(x)
-                residual = max(residual, abs(system_.shared.equation(x - 1, edge)) / scale,
-                               abs(system_.shared.d_equation(x - 1, edge)))
+                residual = max(residual, abs(system_.shared.equation(system_.delta(x), edge)) / scale,
+                               abs(system_.shared.d_equation(system_.delta(x), edge)))
         if residual <= tol:
             return dps + extra
     if residual == mp.inf and error is not None:
@@ -484,7 +642,7 @@ def edges_t(model: Model, est, dps: int):
 def _edges_t(model: Model, method: str, dps: int):
     system_, _, (lower, upper) = _support(model, method, _digits(model, method, dps))
     with mp.workdps(dps + GUARD):
-        return (None, _edge_root(system_, upper) - 1), (None if lower is None else +lower, +upper)
+        return (None, system_.delta(_edge_root(system_, upper))), (None if lower is None else +lower, +upper)
 
 
 def intervals_t(model: Model, est, dps: int):
@@ -516,8 +674,8 @@ def density_t(model: Model, est, t, dps: int):
 
 def outlier_t(model: Model, est, dps: int):
     """``(δ*, u*)``: the admissible real zero of ``Res_x(P, Q)`` above the edge (call only above threshold)."""
-    u, x, _ = _outlier(model, _estimator(est).name, dps)
-    return x - 1, u
+    u, x, system_ = _outlier(model, _estimator(est).name, dps)
+    return system_.delta(x), u
 
 
 @functools.lru_cache(maxsize=128)
@@ -536,11 +694,11 @@ def _outlier(model: Model, method: str, dps: int):
                 if abs(mp.im(x)) > system_.tiny * (1 + abs(x)):
                     continue
                 x = mp.re(x)
-                if x <= 0 or any(c / x + h - u >= 0 for _, _, c, h in system_.terms):
+                if not system_.below_spectrum(x, u):
                     continue
                 if system_.d_equation(x, u) >= 0:
                     continue
-                if abs(system_.shared.secular(x - 1, u)) <= system_.tiny:
+                if abs(system_.shared.secular(system_.delta(x), u)) <= system_.tiny:
                     found.append((u, x))
         if len(found) != 1:
             raise AlgebraicError(f"(E4): {len(found)} admissible outliers above the edge, expected 1")
