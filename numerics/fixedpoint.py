@@ -56,13 +56,18 @@ NAME = "fixed-point"
 GUARD = reduction.GUARD
 
 
-def newton(equations, start, *, what: str, tol, maxsteps: int = 200):
+def newton(equations, start, *, what: str, tol, maxsteps: int = 200, close: bool = False):
     """Solve ``equations(*x) = 0`` by Newton from ``start``; verify ``max |residual| ≤ tol``.
 
     ``equations`` returns a number or a list (multidimensional); ``start`` is a number or a
     tuple. Raises :class:`ConvergenceError` naming ``what`` when the residual is too large.
+    ``close`` (one unknown): the secant's second point is ``10^{-8}`` (relative) from ``start``
+    instead of mpmath's ``start + 1/4``, which can jump over a pole of the equation (elliptical
+    data: the poles ``δ = −1/τ_j`` of ``c(δ)``).
     """
     multi = isinstance(start, (tuple, list))
+    if close and not multi:
+        start = (start, start + (1 + abs(start)) * mp.mpf(10) ** -8)
     try:
         root = mp.findroot(equations, start, tol=max(tol**2, 16 * mp.eps), maxsteps=maxsteps, verify=False)
     except (ZeroDivisionError, ValueError, OverflowError) as err:
@@ -210,7 +215,7 @@ class Spectral(reduction.SpectralSystem):
                     delta = newton(lambda d: self.equation(d, level), delta, tol=mp.mpf(10) ** -12,
                                    what=f"(E3) continuation for delta(u) at u = {mp.nstr(level, 8)}")
         tol = _tol() if tol is None else tol
-        delta = newton(lambda d: self.equation(d, u), delta, tol=tol,
+        delta = newton(lambda d: self.equation(d, u), delta, tol=tol, close=not self.scale_law.gaussian,
                        what=f"(E3) fixed point for delta(u) at u = {mp.nstr(u, 8)}")
         g = self.g(delta, u)
         if mp.im(g) < -tol * (1 + abs(g)):  # relative: |g| is large near an atom of T
@@ -234,7 +239,7 @@ class Spectral(reduction.SpectralSystem):
         delta = mp.mpf(0)
         for t in mp.linspace(0, 1, 33):
             level = far + (u - far) * t
-            delta = newton(lambda d: self.equation(d, level), delta,
+            delta = newton(lambda d: self.equation(d, level), delta, close=not self.scale_law.gaussian,
                            what=f"(E3) real continuation at u = {mp.nstr(level, 8)}", tol=_tol())
         return delta
 

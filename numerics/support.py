@@ -563,7 +563,10 @@ def _real_branch(system, u, start) -> bool:
     (E3) at the real ``u`` with ``∂_δ equation < 0`` (the branch outside the support)."""
     with mp.workdps(30):
         try:
-            delta = mp.findroot(lambda d: system.equation(d, u), mp.mpf(start.real), tol=mp.mpf(10) ** -50,
+            x0 = mp.mpf(start.real)
+            # elliptical data: a close second secant point (mpmath's x0 + 1/4 can jump over a pole −1/τ_j)
+            x0 = x0 if system.scale_law.gaussian else (x0, x0 + (1 + abs(x0)) * mp.mpf(10) ** -8)
+            delta = mp.findroot(lambda d: system.equation(d, u), x0, tol=mp.mpf(10) ** -50,
                                 maxsteps=100, verify=False)
         except (ZeroDivisionError, ValueError, OverflowError):
             return False

@@ -10,14 +10,12 @@ the diagonal one only, the two coincide) and the ``ssr``, ``pca`` and ``masked``
 estimators. The skewed ``ρ`` splits several bulks into two or three intervals (``ν = δ₁``,
 ``γ = 1/2``, PCA: two): ``edges`` must give every one.
 
-Known refusals of the fixed-point route (:data:`FIXED_POINT_REFUSES`): ``ν = ½δ₁ + ½δ₆``,
-``ρ = 0.9δ_{1/2} + 0.1δ_{11/2}``, ``γ = 2`` with a scalar shift (diagonal PCA, rotational ssr, pca,
-masked). Its walk from inside the gap of the two-interval bulk towards the lower edge of the gap
-lands on the upper edge of the gap, and the support invariant refuses the result (intervals out
-of order) — nothing wrong is printed. The algebraic route answers there; its intervals (PCA:
-``[0.19180, 11.279] ∪ [23.079, 65.584]``) are recorded below and were confirmed once by a
-simulation (``d = 3000``, ``n = 1500``: no eigenvalue in ``(11.5, 22.8)``, nonzero spectrum
-``[0.1946, 65.06]``). The test asserts the refusal, so a fix of the fixed-point route shows up.
+Two-interval bulks at ``γ = 2`` (:data:`PINNED`): ``ν = ½δ₁ + ½δ₆``, ``ρ = 0.9δ_{1/2} + 0.1δ_{11/2}``
+with a scalar shift (diagonal PCA, rotational ssr, pca, masked). The fixed-point route refused them
+once (its walk from inside the gap landed on the far edge; the invariant caught it) until elliptical
+systems were walked in float64 first; both routes now agree there, and the intervals are also pinned
+to the values (PCA: ``[0.19180, 11.279] ∪ [23.079, 65.584]``) that a simulation confirmed once
+(``d = 3000``, ``n = 1500``: no eigenvalue in ``(11.5, 22.8)``, nonzero spectrum ``[0.1946, 65.06]``).
 
 The fast tests compare the algebraic route with the independent oracle
 (``tests/numerics/elliptical_oracle.py``, reference values computed once) and check its refusals.
@@ -41,12 +39,12 @@ GAMMAS = ("1/2", "2")
 LAM = "1/10"
 MASK = "3/10"
 
-#: (ν, ρ, γ, basis, method) where the fixed-point route refuses the support (module text).
-FIXED_POINT_REFUSES = {(NUS[0], RHOS[1], "2", basis, method)
-                       for basis, method in (("diagonal", "pca"), ("rotational", "ssr"), ("rotational", "pca"),
-                                             ("rotational", "masked"))}
-#: The algebraic intervals (of the estimate's eigenvalues) in those cases, to 12 digits.
-ALGEBRAIC_ONLY = {
+#: (ν, ρ, γ, basis, method) of the two-interval bulks at γ = 2 whose intervals are pinned (module text).
+PINNED = {(NUS[0], RHOS[1], "2", basis, method)
+          for basis, method in (("diagonal", "pca"), ("rotational", "ssr"), ("rotational", "pca"),
+                                ("rotational", "masked"))}
+#: The intervals (of the estimate's eigenvalues) in those cases, to 12 digits.
+INTERVALS = {
     "pca": [("0.19179757530852", "11.2792071583712"), ("23.079012838499", "65.5839913073976")],
     "ssr": [("0.355373482873681", "0.983469810149413"), ("0.991884880689802", "0.99713628159719")],
     "masked": [("-0.386489528497204", "1.16352792649141"), ("1.28972128079449", "1.37743106774173")],
@@ -106,19 +104,12 @@ def test_routes_agree(nu, rho, gamma, basis, method):
         for quantity in ("m", "train-error", "gen-error"):
             _agree(quantity, model, method)
     alg = theory.evaluate("edges", model, method=method, dps=DPS, route="algebraic")
-    if (nu, rho, gamma, basis, method) in FIXED_POINT_REFUSES:
-        with pytest.raises(support.SupportError, match="out of order"):
-            theory.evaluate("edges", model, method=method, dps=DPS, route="fixed-point")
-        want = ALGEBRAIC_ONLY[method]
+    if (nu, rho, gamma, basis, method) in PINNED:
+        want = INTERVALS[method]
         assert len(alg.intervals) == len(want)
         for got, pair in zip(alg.intervals, want):
             for g, w in zip(got, pair):
                 assert abs(g - mp.mpf(w)) <= mp.mpf(10) ** -12 * (1 + abs(g)), (alg.intervals, want)
-        threshold = _agree("threshold", model, method)  # the upper edge alone is walked to
-        spiked = _model(nu, rho, gamma, basis, method, Fraction(mp.nstr(2 * threshold, 6)))
-        for quantity in ("outlier", "overlap"):
-            _agree(quantity, spiked, method)
-        return
     fp = theory.evaluate("edges", model, method=method, dps=DPS, route="fixed-point")
     assert len(alg.intervals) == len(fp.intervals), (alg.intervals, fp.intervals)
     for got, want in zip(alg.intervals, fp.intervals):
