@@ -16,8 +16,8 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-distributed = pytest.importorskip("distributed")
-threadpoolctl = pytest.importorskip("threadpoolctl")
+import distributed  # noqa: E402  (a hard dependency: dask[distributed] in pyproject.toml)
+import threadpoolctl  # noqa: E402
 
 from numerics.model import Model  # noqa: E402
 from numerics.simulate import simulate  # noqa: E402
