@@ -299,7 +299,7 @@ class ScaleLaw:
 
 
 #: The Gaussian model ``ρ = δ₁``.
-GAUSSIAN = ScaleLaw(DiscreteLaw(((Fraction(1), Fraction(1)),)))
+GAUSSIAN = ScaleLaw(DiscreteLaw(((Fraction(1), Fraction(1)),)), mean=Fraction(1))
 
 
 def normalise(law, given: str | None = None) -> tuple[ScaleLaw, Fraction | None]:

@@ -145,12 +145,8 @@ def test_parse_scale_law_passes_a_scale_law_through():
     assert parse_scale_law("2:1/2,4:1/2")[0] == law and parse_scale_law("2:1/2,4:1/2")[1] == 3
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the constant GAUSSIAN is built without its mean (given_mean None), "
-                                        "so note() says the Gaussian law 1:1 'was rescaled to mean 1 (divided by "
-                                        "its mean, computed at the working precision)'; expected None; a "
-                                        "Model(scale_law=scale.GAUSSIAN) passes it through and the CLI path "
-                                        "model.scale_law.note() would print that sentence")
 def test_gaussian_constant_has_no_rescaling_note():
+    """The constant δ₁ was once built without its mean, and its note() claimed a rescaling."""
     assert scale.GAUSSIAN.note() is None
 
 
