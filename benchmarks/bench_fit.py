@@ -9,7 +9,7 @@ steadier ratios.
 * ``fit_ssr``: ``XᵀX``, ``potrf``, ``potri`` (inverse from the factor, ``2d³/3`` flops) and
   the ``O(d²)`` rescaling: ``nd² + d³`` flops against ``nd² + d³/3`` for the floor, so the
   expected ratio at ``n = 2d`` is about ``3/2.33 ≈ 1.3`` at equal flop rates;
-* brute force: ``d`` separate ``(d−1)``-dimensional ridge regressions (SPEC §1), each
+* brute force: ``d`` separate ``(d−1)``-dimensional ridge regressions (the definition of SSR), each
   ``O(n d² + d³)``, i.e. ``O(n d³ + d⁴)`` in total.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ def floor(X: np.ndarray, lam: float) -> None:
 
 
 def brute_force(X: np.ndarray, lam: float) -> np.ndarray:
-    """``d`` independent ridge regressions of ``x_k`` on ``X_{−k}`` (the SPEC §1 oracle)."""
+    """``d`` independent ridge regressions of ``x_k`` on ``X_{−k}`` (the brute-force oracle)."""
     n, d = X.shape
     A = np.zeros((d, d))
     for k in range(d):

@@ -1,4 +1,4 @@
-"""The given-covariance route (SPEC §6, ``--covariance``): its cost, and simulation of that Σ at d = 400.
+"""The given-covariance route (``--covariance``): its cost, and simulation of that Σ at d = 400.
 
 The population is the AR(1)–heteroscedastic family ``Σ_ij = s_i ρ^|i−j| s_j`` with ``ρ = 1/2``
 and ``s_k² = 1 + 5 (k + 1/2)/d`` (variances from 1 to 6; neither diagonal nor Haar), ``γ = 1/2``,

@@ -1,4 +1,4 @@
-"""The best training ratio p* of SPEC §5, confirmed by simulation at d = 800.
+"""The best training ratio p* (docs/theory.md, "Random masks"), confirmed by simulation at d = 800.
 
 For ν = ½δ₁ + ½δ₆, rotational basis, γ = 1/2, λ = 1/10 and test ratio Q = 0 (the leave-one-out
 error of Â_p), ``mask-optimum`` gives p* to 20 digits (root of dE/dp = 0). Here each replica

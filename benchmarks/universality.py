@@ -1,4 +1,4 @@
-"""Universality table: non-Gaussian data against the Gaussian limit (SPEC §6), at d = 800.
+"""Universality table: non-Gaussian data against the Gaussian limit, at d = 800.
 
     python benchmarks/universality.py [--d 800] [--seeds 24] [--seed 0]
 

@@ -1,4 +1,4 @@
-r"""The self-consistent equations (E1)–(E4) of SPEC §3, encoded for a discrete bulk law.
+r"""The self-consistent equations (E1)–(E4) of docs/theory.md, encoded for a discrete bulk law.
 
 A law ``ν = Σ_i w_i δ_{s_i}`` is passed as a tuple of ``(s_i, w_i)`` pairs of SymPy numbers or
 symbols; the isotropic model is :data:`ISOTROPIC` ``= ((1, 1),)``. Every closed form in

@@ -1,4 +1,4 @@
-r"""Random masks with ratio ``p`` (SPEC §5): the ratio-``p`` estimator, its effective ridge, and the
+r"""Random masks with ratio ``p`` (the masking section of docs/theory.md): the ratio-``p`` estimator, its effective ridge, and the
 isotropic spectrum, spike and masked errors.
 
 Each coordinate is masked independently with probability ``p ∈ [0, 1)``; row ``k`` of the estimator
@@ -16,7 +16,7 @@ minimises the expected masked loss of ``x_k`` given that ``k`` is masked. SymPy
    :mod:`derive.isotropic` and :mod:`derive.spiked` (:func:`m`, :func:`edges`, :func:`density`,
    :func:`threshold`, :func:`outlier`, :func:`overlap`);
 4. expands the masked test error ``E(q)`` and the masked training loss ``L_p`` in entries of
-   ``R_p`` and applies the deterministic equivalents (E1)–(E2) of SPEC §5 (:func:`gen_error`,
+   ``R_p`` and applies the deterministic equivalents (E1)–(E2) at the masking ridge (:func:`gen_error`,
    :func:`train_error`; :func:`gen_error_implicit` for a discrete law in either basis);
 5. expands in small ``p`` (:func:`threshold_series`) and takes the ridgeless limit of the diagonal
    basis (:func:`ridgeless_threshold`).
@@ -116,7 +116,7 @@ def _diag(M: sp.Matrix) -> sp.Matrix:
 
 
 def _gram(S: sp.Matrix, ratio=p, ridge=lam) -> sp.Matrix:
-    """``G = (1−p)S + p·diag(S) + λ/(1−p) I`` of SPEC §5."""
+    """``G = (1−p)S + p·diag(S) + λ/(1−p) I``, the Gram matrix of the expected masked loss."""
     return (1 - ratio) * S + ratio * _diag(S) + ridge / (1 - ratio) * sp.eye(S.shape[0])
 
 
@@ -132,7 +132,7 @@ def _from_inverse(inverse: sp.Matrix, ratio=p) -> sp.Matrix:
 def estimator(S, ratio=p, ridge=lam) -> sp.Matrix:
     r"""The ratio-``p`` estimator ``Â_p = (1/(1−p))(I − diag(G⁻¹)⁻¹G⁻¹)`` for a SymPy matrix ``S``.
 
-    ``G = (1−p)S + p·diag(S) + λ/(1−p) I`` (SPEC §5); ``ratio`` and ``ridge`` default to the symbols
+    ``G = (1−p)S + p·diag(S) + λ/(1−p) I``; ``ratio`` and ``ridge`` default to the symbols
     ``p`` and ``λ``. :func:`per_row_solution` checks that its rows minimise the expected masked loss.
     ``p = 0`` gives the SSR estimator ``I − diag(R)⁻¹R``, ``R = (S + λ)⁻¹``.
 
@@ -289,7 +289,7 @@ def effective_ridge(mean=sbar, *, doc):
     The diagonal ridge ``B_S = (p/(1−p)) diag(S) + λ/(1−p)² I`` of :func:`per_row_solution` with
     ``diag(S) → s̄ I``; then ``G = (1−p)(S + λ_eff I)``, ``G⁻¹ = R(λ_eff)/(1−p)`` and
     ``Â_p ≍ Â(λ_eff)/(1−p)``. Isotropic: ``mean = 1``; diagonal basis: ``mean = s``, the per-coordinate
-    ``b(s)`` of SPEC §5. ``p = 0`` gives ``λ``.
+    masking ridge ``b(s)``. ``p = 0`` gives ``λ``.
 
     >>> effective_ridge()
     (lambda - p**2*sbar + p*sbar)/(p - 1)**2
@@ -434,7 +434,7 @@ def overlap(*, doc):
 def error_in_entries(*, doc):
     r"""The masked test error of coordinate ``k`` for ``A = (1/(1−p))(I − D⁻¹R)``, ``D = diag R``, in entries.
 
-    ``E(q) = (1/d) Σ_k E_k`` with (SPEC §5)
+    ``E(q) = (1/d) Σ_k E_k`` with (the masking section of docs/theory.md)
     ``E_k = Σ_kk − 2(1−q)(AΣ)_kk + (1−q)²(AΣAᵀ)_kk + q(1−q)(AΔAᵀ)_kk``, ``Δ = diag(Σ)``; SymPy checks it
     against the expectation over a fresh mask (on a symbolic ``3 × 3`` ``A`` with zero diagonal), checks
     the expansions of the three entries for ``A = c(I − D⁻¹R)`` on symbolic ``3 × 3`` ``R`` and ``Σ``,
@@ -481,7 +481,7 @@ def error_in_entries(*, doc):
 
 
 def _second_order(trace_x, trace_sigma):
-    r"""(E2) of SPEC §5: ``c(X) = [γ t_X/(1+δ)²] / [1 − γ t_Σ/(1+δ)²]`` with ``t_X = (1/d) tr(ΣR̄XR̄)``."""
+    r"""(E2) at the masking ridge: ``c(X) = [γ t_X/(1+δ)²] / [1 − γ t_Σ/(1+δ)²]`` with ``t_X = (1/d) tr(ΣR̄XR̄)``."""
     weight = gamma / (1 + delta) ** 2
     return weight * trace_x / (1 - weight * trace_sigma)
 
@@ -535,7 +535,7 @@ def _gen_error_in_kappa(*, doc):
     entries = error_in_entries(doc=doc)
     doc.section("Masked test error E(q), isotropic")
     ((_, equivalents),) = _equivalents("rotational", ISOTROPIC, lambda atom: _m)
-    doc.step(r"Deterministic equivalents for $\nu = \delta_1$ at the ridge $\lambda_{\rm eff}$ ((E1)–(E2) of SPEC §5 "
+    doc.step(r"Deterministic equivalents for $\nu = \delta_1$ at the ridge $\lambda_{\rm eff}$ ((E1)–(E2) of `docs/theory.md` "
              r"with $\bar R = mI$, $m = m(\lambda_{\rm eff}, \gamma)$, $\Sigma \to I$, $\Delta \to I$; a rank-one "
              r"spike changes each entry and trace by $O(1/d)$): $R_{kk} \to m$, $(R\Sigma)_{kk} \to m$, and "
              r"$RXR \asymp \bar RX\bar R + c(X)\bar R\Sigma\bar R$, "
@@ -639,7 +639,7 @@ def train_error(*, doc):
 def gen_error_implicit(basis: str, law=TWO_ATOM, *, doc):
     r"""``(equation, E(q))``: the masked test error of ``Â_p`` for a discrete law in the ``basis``, in ``δ``.
 
-    ``equation`` is (E1) at the masking ridge (SPEC §5), ``δ = γ∫ s/(s/(1+δ) + b(s)) dν`` with
+    ``equation`` is (E1) at the masking ridge, ``δ = γ∫ s/(s/(1+δ) + b(s)) dν`` with
     ``b(s) = λ_eff`` at ``s̄ = s`` (diagonal) or ``s̄ = ∫s dν`` (rotational); ``E(q)`` is
     :func:`error_in_entries` at the deterministic equivalents, an expression in ``δ`` (and ``γ, λ, p, q``
     and the law). For ``ν = δ₁`` both bases give :func:`gen_error` (checked in the tests).
@@ -673,7 +673,7 @@ def gen_error_implicit(basis: str, law=TWO_ATOM, *, doc):
              if basis == "diagonal" else r"with $\bar s = \int s\,d\nu$ and the normalised traces of functions of "
                                          r"$\Sigma_0$ for the diagonal entries")
     doc.step(rf"{basis.capitalize()} basis, law $\nu = {law_latex(law)}$, "
-             rf"{where}: (E1) at the masking ridge, and $E(q)$ with the deterministic equivalents of SPEC §5 "
+             rf"{where}: (E1) at the masking ridge, and $E(q)$ with the deterministic equivalents "
              r"((E2) with $c(X)$) is a rational function of $\delta$ (not displayed; evaluated in the tests):", equation)
     return equation, error
 
@@ -688,7 +688,7 @@ def threshold_series(order: int = 3, *, doc):
     ``λ_eff = λ + Σ_{j≥1} (1 + (j+1)λ) p^j``; the isotropic threshold is ``√γ`` to every order (it does not
     involve ``λ``), as is the rotational-basis threshold (SSR = PCA for every ``λ``,
     :func:`derive.rotational.threshold`). In the diagonal basis at ``λ > 0`` the threshold does depend
-    on ``p`` (SPEC §5); its expansion is not derived here (it is implicit: edge and outlier of a
+    on ``p``, non-monotonically; its expansion is not derived here (it is implicit: edge and outlier of a
     two-atom cubic), see :func:`ridgeless_threshold` for the ``λ → 0⁺`` limit.
 
     >>> threshold_series(2)
@@ -708,7 +708,7 @@ def threshold_series(order: int = 3, *, doc):
              r"threshold equals the PCA threshold for every $\lambda$ (`rotational.md`; SymPy checks that it does not "
              r"involve $\lambda$), so with $\lambda \to \lambda_{\rm eff}$ it is **also constant in $p$**. In the "
              r"diagonal basis at $\lambda > 0$ the ridge $B = \operatorname{diag}(b(s))$ is not scalar and the "
-             r"threshold moves with $p$ (non-monotone, SPEC §5); its edge and outlier are roots of a two-atom "
+             r"threshold moves with $p$ (non-monotonically); its edge and outlier are roots of a two-atom "
              r"polynomial system with no closed form, so its small-$p$ expansion is **not derived here**: the numerical "
              r"routes of the toolkit compute it. The ridgeless limit is derived below.")
     return series, critical_series

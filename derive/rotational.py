@@ -1,7 +1,7 @@
 r"""Rotational (Haar) eigenbasis: SSR is an affine image of PCA, and the errors in terms of ``δ``.
 
 With ``Σ₀ = O diag(σ²) Oᵀ`` and ``O`` Haar-orthogonal, every diagonal entry of ``R`` tends to the
-same ``m̄ = ∫ dν(s)/(s/(1+δ)+λ)`` (SPEC §3, (E1)), so ``D̄ = m̄ I`` and
+same ``m̄ = ∫ dν(s)/(s/(1+δ)+λ)`` ((E1) of docs/theory.md), so ``D̄ = m̄ I`` and
 ``T = D̄^{1/2}(S + λ)D̄^{1/2} = m̄(S + λ)``. SymPy checks, on the encoded (E3)–(E4) for a
 symbolic two-atom law ``ν = w δ_{s₁} + (1−w) δ_{s₂}`` (or any law passed in), that the equations
 of ``T`` at ``u = m̄(z + λ)`` are *identically* those of ``S`` at ``z``. Hence the spectrum and

@@ -5,7 +5,7 @@
 parameters of S and of T) and ``a`` (an eigenvalue of Â) are real unless a derivation says
 otherwise; ``k`` is a positive auxiliary used to encode ``γ < 1`` as ``γ = 1/(1+k)`` and
 ``γ > 1`` as ``γ = 1+k`` (SymPy assumptions cannot state ``γ < 1`` directly). ``p`` and ``q``
-are the training and test mask ratios of SPEC §5, non-negative; ``p < 1`` is encoded where needed
+are the training and test mask ratios (the masking section of docs/theory.md), non-negative; ``p < 1`` is encoded where needed
 as ``p = k/(1+k)`` with the same positive ``k``.
 """
 import sympy as sp

@@ -3,18 +3,13 @@
 The build is offline: no intersphinx, no remote images; MathJax is *referenced* from its CDN in the
 HTML (the browser loads it when a page is viewed), nothing is fetched while building.
 
-Two build-time hooks live here:
-
-- ``source-read`` fills the CLI reference (``cli.md``) with the ``--help`` of the parser
-  :func:`ssr.cli._parser` and of every subcommand, so that page is generated, never hand-copied;
-- ``include-read`` rewrites the section references of the generated ``derivations/*.md`` (they
-  cite the equations by section number of the project's private notes) into links to the Theory
-  page, without touching the files themselves.
+One build-time hook lives here: ``source-read`` fills the CLI reference (``cli.md``) with the
+``--help`` of the parser :func:`ssr.cli._parser` and of every subcommand, so that page is generated,
+never hand-copied. The generated ``derivations/*.md`` are included as they are.
 """
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -133,36 +128,6 @@ def _source_read(app, docname, source):
         source[0] = source[0].replace(CLI_MARKER, cli_reference())
 
 
-# --- derivations: section numbers of the private notes -> links to the Theory page -------------
-_SECTIONS = {"3": ("theory-equations", "theory page"),
-             "4": ("theory-quantities", "list of quantities"),
-             "5": ("theory-masking", "masking section"),
-             "6": ("theory-given-covariance", "given-covariance section"),
-             "7": ("theory-elliptical", "elliptical section")}
-
-
-def _section_link(match: re.Match) -> str:
-    label, text = _SECTIONS[match.group(1)]
-    return f"the {{ref}}`{text} <{label}>`"
-
-
-def rewrite_section_references(text: str) -> str:
-    """``SPEC §N`` (a section of the notes the documents were derived from) -> a link to the section
-    of the Theory page that states the same equations, e.g. "(E1)–(E4) of SPEC §3" -> "(E1)–(E4) of
-    the theory page", "The SPEC §5 checkpoints" -> "The checkpoints of the masking section"."""
-    text = re.sub(r"The SPEC §(\d) checkpoints", lambda m: "The checkpoints of " + _section_link(m), text)
-    text = re.sub(r", SPEC §(\d)\)", lambda m: ", see " + _section_link(m) + ")", text)
-    return re.sub(r"SPEC §(\d)", _section_link, text)
-
-
-def _include_read(app, relative_path, parent_docname, content):
-    # myst-parser passes the path relative to docs/ ("../derivations/x.md") and the parent's stem
-    path = Path(relative_path)
-    if path.parent.name == "derivations" and path.parent.parent.name == ".." and path.suffix == ".md":
-        content[0] = rewrite_section_references(content[0])
-
-
 def setup(app):
     app.connect("source-read", _source_read)
-    app.connect("include-read", _include_read)
     return {"parallel_read_safe": True}

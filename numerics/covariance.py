@@ -1,11 +1,12 @@
-r"""The given-covariance route: (E1)–(E3) of SPEC §3/§5 with the actual ``d×d`` matrices, in float64.
+r"""The given-covariance route: (E1)–(E3) at the masking ridge with the actual ``d×d`` matrices, in float64.
 
 For a population covariance ``Σ`` (``d×d``, symmetric positive definite) that is neither diagonal
-nor Haar-rotated (real data), SPEC §6 ("A given covariance matrix") evaluates the deterministic
-equivalents with the matrices themselves. With the training masking ratio ``p ∈ [0, 1)``,
+nor Haar-rotated (real data), this route (docs/theory.md, "A given covariance matrix") evaluates
+the deterministic equivalents with the matrices themselves. With the training masking ratio ``p ∈ [0, 1)``,
 ridge ``λ > 0`` and ``γ = d/n``:
 
-- the masking ridge ``B = diag(b_k)``, ``b_k = (p Σ_kk + λ/(1−p))/(1−p)`` (SPEC §5);
+- the masking ridge ``B = diag(b_k)``, ``b_k = (p Σ_kk + λ/(1−p))/(1−p)`` ("Random masks" in
+  docs/theory.md);
 - (E1) ``δ = γ (1/d) tr(Σ R̄)``, ``R̄ = (Σ/(1+δ) + B)^{-1}``;
 - (E2) ``R X R ≍ R̄ X R̄ + c(X) R̄ Σ R̄`` with ``c(X) = κ γ (1/d) tr(Σ R̄ X R̄)/(1+δ)²`` and
   ``κ = 1/(1 − γ (1/d) tr(Σ R̄ Σ R̄)/(1+δ)²)``.

@@ -1,11 +1,11 @@
-r"""Laws of the standardised entries of the data (SPEC §6, "Non-Gaussian data").
+r"""Laws of the standardised entries of the data: non-Gaussian data (docs/theory.md, "When each result holds").
 
 A simulated row is ``x = Σ₀^{1/2} z + √θ ξ v`` (:func:`numerics.simulate.sample`): ``z ∈ R^d`` has
 i.i.d. entries and ``ξ`` is one more draw of the same law, with
 
     E z = 0,   E z² = 1,
 
-so that ``Cov x = Σ₀ + θ v vᵀ = Σ`` whatever the law. The limits of SPEC §3–§5 are derived for
+so that ``Cov x = Σ₀ + θ v vᵀ = Σ`` whatever the law. The limits of docs/theory.md are derived for
 Gaussian entries; universality says that they hold for any standardised law with a finite fourth
 moment ``E z⁴`` (the normalised traces — ``m``, the errors — need only the second; the extreme
 eigenvalues, hence the edges and the outlier, need the fourth: Bai–Yin). The fourth moment

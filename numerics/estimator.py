@@ -1,8 +1,9 @@
 """The masked self-supervised ridge (SSR) estimator and the PCA baseline at finite size.
 
 Data ``X ∈ R^{n×d}`` (rows are samples), sample covariance ``S = XᵀX/n``, ridge ``λ > 0``
-and precision ``R = (S + λI)^{-1}`` (SPEC §1). Predicting every coordinate ``k`` from the
-other ``d − 1`` by ridge regression and stacking the ``d`` predictors as rows gives
+and precision ``R = (S + λI)^{-1}`` (docs/theory.md, "The estimators"). Predicting every
+coordinate ``k`` from the other ``d − 1`` by ridge regression and stacking the ``d`` predictors as
+rows gives
 
     Â = argmin_{A_kk = 0} (1/n) ‖X − X Aᵀ‖_F² + λ ‖A‖_F² = I − diag(R)^{-1} R.
 
@@ -195,9 +196,9 @@ def _unit(r: np.ndarray) -> np.ndarray:
 
 
 def fit_ssr(X, lam, mask_ratio=0) -> np.ndarray:
-    """The SSR matrix ``Â = I − diag(R)^{-1} R``, ``R = (XᵀX/n + λI)^{-1}`` (SPEC §1).
+    """The SSR matrix ``Â = I − diag(R)^{-1} R``, ``R = (XᵀX/n + λI)^{-1}``.
 
-    With ``mask_ratio = p ∈ (0, 1)`` (SPEC §5: each coordinate hidden independently with
+    With ``mask_ratio = p ∈ (0, 1)`` (random masks: each coordinate hidden independently with
     probability ``p``, row ``k`` minimising the expected masked loss given that ``k`` is hidden)
     it is ``Â_p = (1/(1−p)) (I − diag(G⁻¹)⁻¹G⁻¹)``, ``G = (1−p)S + p·diag(S) + λ/(1−p)``, zero
     diagonal, from the same single factorisation; ``p = 0`` (default) is ``Â`` bit for bit.
@@ -227,7 +228,7 @@ def fit_ssr(X, lam, mask_ratio=0) -> np.ndarray:
 def train_error(X, A, mask_ratio=0) -> float:
     """Training error ``E_train = ‖X − X Aᵀ‖_F² / (n d)`` of a predictor matrix ``A``.
 
-    With ``mask_ratio = p > 0`` it is the expected masked training loss of SPEC §5 (every
+    With ``mask_ratio = p > 0`` it is the expected masked training loss ``L_p`` (every
     coordinate hidden with probability ``p``, the hidden one predicted from the visible ones,
     averaged over masks and samples, without the penalty):
     ``‖X − (1−p) X Aᵀ‖_F²/(nd) + p(1−p) (1/d) Σ_kj A_kj² S_jj``, ``S = XᵀX/n``.
@@ -251,7 +252,7 @@ def train_error(X, A, mask_ratio=0) -> float:
 def gen_error(A, Sigma, test_mask_ratio=0) -> float:
     """Generalisation error ``E_gen = E‖x − Ax‖²/d = tr((I−A) Σ (I−A)ᵀ)/d``, ``x ~ N(0, Σ)``.
 
-    With ``test_mask_ratio = q > 0`` it is the masked test error ``E(q)`` of SPEC §5 (a fresh
+    With ``test_mask_ratio = q > 0`` it is the masked test error ``E(q)`` (a fresh
     ``x`` and a fresh mask of ratio ``q``):
     ``tr((I−(1−q)A) Σ (I−(1−q)A)ᵀ)/d + q(1−q) (1/d) Σ_kj A_kj² Σ_jj``.
 
@@ -295,7 +296,7 @@ def ssr_top_vector(X, lam) -> tuple[float, np.ndarray]:
     """The top eigenvalue ``a`` of ``Â`` and its unit right eigenvector ``r`` (``Â r = a r``).
 
     ``r = D^{-1/2} y / ‖D^{-1/2} y‖`` with ``y`` the top eigenvector of the symmetric
-    ``I − D^{-1/2} R D^{-1/2}`` (SPEC §1). This is the SSR estimate of a planted direction.
+    ``I − D^{-1/2} R D^{-1/2}`` (``Â`` is similar to it). This is the SSR estimate of a planted direction.
     Sign convention: the entry of ``r`` of largest modulus is positive.
     """
     R = _precision(X, lam)

@@ -1,6 +1,6 @@
 r"""The estimators (``--method``): one record each, everything the theory and the simulation need.
 
-An :class:`Estimator` says, for the deterministic equivalent of SPEC §3,
+An :class:`Estimator` says, for the deterministic equivalents (E1)–(E4) of docs/theory.md,
 
 - its **ridge** ``b(s)`` in (E1) ``δ = γ ∫ s/(s/(1+δ) + b(s)) dν`` and ``R̄ = (Σ₀/(1+δ) + B)^{-1}``
   (``None``: the estimator has no resolvent, as PCA, whose ``T`` is ``S`` itself);
@@ -17,9 +17,9 @@ Which quantities an estimator has is decided by the quantity registry
 (:mod:`numerics.quantities`: ``Quantity.estimators``), never here. A new estimator is one
 more entry of :data:`ESTIMATORS`; no solver tests its name.
 
-The ratio-``p`` estimator of SPEC §5 (``masked``) is the third entry: masking is an extra
-diagonal ridge ``b(s) = (p s + λ/(1−p))/(1−p)`` (rotational basis: ``s → s̄ = ∫ s dν``, a scalar
-ridge) and its eigenvalues are ``(1 − 1/t)/(1−p)``; ``p`` is the model's ``mask_ratio``.
+The ratio-``p`` estimator (``masked``; docs/theory.md, "Random masks") is the third entry: masking
+is an extra diagonal ridge ``b(s) = (p s + λ/(1−p))/(1−p)`` (rotational basis: ``s → s̄ = ∫ s dν``,
+a scalar ridge) and its eigenvalues are ``(1 − 1/t)/(1−p)``; ``p`` is the model's ``mask_ratio``.
 :func:`select` turns the leave-one-out ``ssr`` into ``masked`` when the model has a ratio.
 
 >>> [e.name for e in ESTIMATORS.values()]
@@ -116,7 +116,7 @@ def _ssr_ridge(model, lam):
 
 
 def _precision(fit):
-    """``R = (S + B_S)^{-1}``: ``(S + λI)^{-1}``, or for ``p > 0`` ``(1−p)G^{-1}`` (SPEC §5)."""
+    """``R = (S + B_S)^{-1}``: ``(S + λI)^{-1}``, or for ``p > 0`` ``(1−p)G^{-1}`` (masked)."""
     R = _fits()._precision(fit.X, fit.lam, fit.p)
     if fit.p:
         R *= 1 - fit.p
@@ -182,7 +182,7 @@ ESTIMATORS: dict[str, Estimator] = {
         }),
     "masked": Estimator(
         name="masked",
-        meaning="ratio-p masked SSR (SPEC 5), A_p = (I - diag(G^-1)^-1 G^-1)/(1-p), "
+        meaning="ratio-p masked SSR, A_p = (I - diag(G^-1)^-1 G^-1)/(1-p), "
                 "G = (1-p)S + p diag(S) + lam/(1-p)",
         ridge=_masked_ridge,
         to_a=lambda model, t: (1 - 1 / t) / (1 - _mask_mp(model)),

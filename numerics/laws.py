@@ -1,4 +1,4 @@
-r"""Population laws ``ν`` of the eigenvalues of the bulk covariance ``Σ₀`` (SPEC §2, §6).
+r"""Population laws ``ν`` of the eigenvalues of the bulk covariance ``Σ₀`` (docs/theory.md, "The model").
 
 Every integral of the theory is ``∫ h(s) dν(s)`` for one law ``ν``; a :class:`Law` provides it
 at the working precision (:meth:`Law.integrate`) together with what the solvers need: the

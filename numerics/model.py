@@ -188,7 +188,7 @@ class Model:
     ``noise`` is the bulk law ``ν = Σ_i w_i δ_{s_i}`` of the eigenvalues of ``Σ₀`` as exact
     ``(s_i, w_i)`` pairs, ``basis`` is ``"diagonal"`` (heteroscedastic coordinates) or
     ``"rotational"`` (Haar eigenbasis). ``mask_ratio`` is the training masking ratio
-    ``p ∈ [0, 1)`` of SPEC §5 (``0``: leave-one-out) and ``test_mask_ratio`` the test ratio
+    ``p ∈ [0, 1)`` (``0``: leave-one-out) and ``test_mask_ratio`` the test ratio
     ``q ∈ [0, 1)`` of the masked test error (``None``: the training ratio, :attr:`test_ratio`).
     All numbers are exact rationals.
 
@@ -196,7 +196,7 @@ class Model:
     ``x = √τ Σ^{1/2} z`` (:mod:`numerics.scale`; the syntax of ``noise``, rescaled to mean 1;
     default ``δ₁``, Gaussian data), stored as a :class:`numerics.scale.ScaleLaw`.
 
-    ``covariance`` (SPEC §6, a given covariance matrix): an array or a
+    ``covariance`` (a given covariance matrix, :mod:`numerics.covariance`): an array or a
     :class:`numerics.covariance.Covariance` (validated, equal and hashed by content); it *is*
     ``Σ``, so ``theta`` must be 0 and ``noise``/``basis`` keep their defaults (a one-line
     :class:`BadParameter` otherwise). Such a model is evaluated by the float64 route of

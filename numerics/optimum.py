@@ -1,9 +1,9 @@
 r"""The best masking ratio: minimise a limit ``f(p)`` over the training ratio ``p ∈ [0, 1)``.
 
-``mask-optimum`` minimises the masked test error ``E(q; p)`` (SPEC §5) over ``p`` at a fixed test
-ratio ``q``; ``threshold-optimum`` minimises the spike threshold ``θ_c(p)``. Both go through
-:func:`minimise`, which works in the variable ``x = log(1 − p) ∈ (−∞, 0]`` (``p = 1 − e^x``): it
-is ``≈ −p`` near ``p = 0`` and resolves ``p → 1`` on a logarithmic scale (a minimum at
+``mask-optimum`` minimises the masked test error ``E(q; p)`` (docs/theory.md, "Random masks") over
+``p`` at a fixed test ratio ``q``; ``threshold-optimum`` minimises the spike threshold ``θ_c(p)``.
+Both go through :func:`minimise`, which works in the variable ``x = log(1 − p) ∈ (−∞, 0]``
+(``p = 1 − e^x``): it is ``≈ −p`` near ``p = 0`` and resolves ``p → 1`` on a logarithmic scale (a minimum at
 ``p = 0.9995`` is as easy to find as one at ``p = 0.5``):
 
 1. a coarse scan of ``f`` at :data:`COARSE_DPS` digits on :func:`scan`: ``p = 0, 1/20, …,

@@ -1,4 +1,6 @@
-r"""The quantity registry: the one list of QUANTITIES (SPEC §4) that everything else iterates.
+r"""The quantity registry: the one list of QUANTITIES that everything else iterates.
+
+The meaning of each quantity is stated in docs/theory.md, "The quantities".
 
 Each :class:`Quantity` holds its name and meaning (the CLI choices and help, the README table),
 the estimators that have it, how a *solving* route (:mod:`numerics.fixedpoint`,
@@ -328,9 +330,9 @@ def _finite_mask_optimum(rep):
     return float(minimize_scalar(error, bounds=(0.0, 0.999), method="bounded", options={"xatol": 1e-5}).x)
 
 
-#: The registry, in the order of SPEC §4.
+#: The registry, in the order of the quantities section of docs/theory.md.
 REGISTRY: dict[str, Quantity] = {q.name: q for q in (
-    Quantity("m", "lim (1/d) tr R,  R = (S + lam I)^-1 (masked: R = (S + B)^-1, SPEC 5)", _RESOLVENT, _m,
+    Quantity("m", "lim (1/d) tr R,  R = (S + lam I)^-1 (masked: R = (S + B)^-1)", _RESOLVENT, _m,
              _isotropic("stieltjes_m", "m"), lambda rep: float(rep.fit.precision.trace() / rep.d),
              "m = lim (1/d) tr R", given=lambda eq, q: eq.m()),
     Quantity("train-error", "lim E_train (masked: the masked training loss at ratio P)", _RESOLVENT, _train_error,

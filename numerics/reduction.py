@@ -1,4 +1,4 @@
-r"""The reduction formulas of SPEC §3, written once for every route, law and estimator.
+r"""The reduction formulas of (E1)–(E4) (docs/theory.md), written once for every route, law and estimator.
 
 The two high-precision routes (:mod:`numerics.fixedpoint`, :mod:`numerics.algebraic`) differ in
 how they *solve* (Newton and continuation on one branch, or all roots of a polynomial and a
@@ -124,7 +124,7 @@ def _sandwich(model, est, delta):
     r"""``x ↦ (s ↦ lim (R X R)_kk)`` from (E2), ``RXR ≍ R̄XR̄ + c(X) R̄ΣR̄``.
 
     ``X`` is a function ``x(s)`` of ``Σ₀`` (``Σ``, ``diag Σ``, ``B`` all are, in both bases) and
-    ``c(X) = κ γ e₂(δ) ∫ s x R̄² dν`` (SPEC §5; Gaussian data: ``e₂ = 1/(1+δ)²``).
+    ``c(X) = κ γ e₂(δ) ∫ s x R̄² dν`` ((E2); Gaussian data: ``e₂ = 1/(1+δ)²``).
     """
     rbar = resolvent(model, est, delta)
     factor = kappa(model, est, delta) * model.mp("gamma") * model.scale_law.second(delta)
@@ -138,7 +138,7 @@ def _sandwich(model, est, delta):
 
 
 def test_error(model, est, delta, q):
-    r"""The masked test error ``E(q)`` of SPEC §5 at test ratio ``q`` (``q = 0``: ``E_gen``).
+    r"""The masked test error ``E(q)`` at test ratio ``q`` (``q = 0``: ``E_gen``).
 
     ``E(q) = (1/d) Σ_k [Σ_kk − 2(1−q)(AΣ)_kk + (1−q)²(AΣAᵀ)_kk + q(1−q)(AΔAᵀ)_kk]``, ``Δ = diag Σ``,
     for ``A = c(I − D⁻¹R)``, ``c = 1/(1−p)`` (``p`` the estimator's training ratio), ``D = diag R``:

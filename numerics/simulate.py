@@ -1,10 +1,10 @@
-"""Monte Carlo estimates, at finite ``d``, of the quantities of SPEC §4.
+"""Monte Carlo estimates, at finite ``d``, of the quantities of :mod:`numerics.quantities`.
 
-A replica draws ``X ∈ R^{n×d}`` with rows i.i.d. ``N(0, Σ)``, ``Σ = Σ₀ + θ v vᵀ`` (SPEC §2),
-``n = round(d/γ)`` (or, with ``data``, rows ``Σ₀^{1/2} z + √θ ξ v`` whose entries follow another
-standardised law of :mod:`numerics.data`: SPEC §6), and evaluates the finite-``d`` version of a quantity with the estimators of
-:mod:`numerics.estimator`. :func:`simulate` averages independent replicas and reports the
-standard error of the mean.
+A replica draws ``X ∈ R^{n×d}`` with rows i.i.d. ``N(0, Σ)``, ``Σ = Σ₀ + θ v vᵀ`` (docs/theory.md,
+"The model"), ``n = round(d/γ)`` (or, with ``data``, rows ``Σ₀^{1/2} z + √θ ξ v`` whose entries
+follow another standardised law of :mod:`numerics.data`), and evaluates the finite-``d`` version of
+a quantity with the estimators of :mod:`numerics.estimator`. :func:`simulate` averages independent
+replicas and reports the standard error of the mean.
 
 Seeding: replica ``k`` (``k = 0, …, seeds−1``) uses its own generator
 ``np.random.default_rng([seed, k])``, so a replica does not depend on how many others are run,
@@ -137,7 +137,7 @@ def _haar(d: int, rng: np.random.Generator) -> np.ndarray:
 
 def sample(model: Model, d: int, rng: np.random.Generator,
            data: DataLaw | str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One data set ``(X, Σ, v)`` from the spiked model ``Σ = Σ₀ + θ v vᵀ`` (SPEC §2).
+    """One data set ``(X, Σ, v)`` from the spiked model ``Σ = Σ₀ + θ v vᵀ``.
 
     ``X`` is ``n×d`` with ``n = round(d/γ)`` (at least 1) and rows i.i.d. ``N(0, Σ)``.
     ``Σ₀ = diag(σ²)`` (diagonal basis) or ``O diag(σ²) Oᵀ`` with ``O`` Haar-orthogonal
@@ -148,7 +148,7 @@ def sample(model: Model, d: int, rng: np.random.Generator,
 
     ``data`` (a spec string or a :class:`numerics.data.DataLaw`; default ``gaussian``) is the law of
     the i.i.d. standardised entries of ``z`` and of ``ξ`` (mean 0, variance 1, so the covariance is
-    still ``Σ``); rows are then no longer Gaussian (SPEC §6). ``v`` and ``O`` stay Gaussian draws.
+    still ``Σ``); rows are then no longer Gaussian. ``v`` and ``O`` stay Gaussian draws.
     With a scale law ``ρ`` (``model.scale_law``, elliptical data) each row is finally multiplied
     by ``√τ_i``, ``τ_i ~ ρ`` i.i.d. (drawn after everything else, so Gaussian draws are unchanged).
 
@@ -200,7 +200,7 @@ def sample(model: Model, d: int, rng: np.random.Generator,
 
 
 def _sample_covariance(model: Model, d: int, rng: np.random.Generator, data: DataLaw):
-    """One data set ``(X, Σ, v)`` for a given covariance (``Model(covariance=...)``, SPEC §6).
+    """One data set ``(X, Σ, v)`` for a given covariance (``Model(covariance=...)``).
 
     Rows ``x = L z``, ``z`` with i.i.d. standardised entries of the law ``data`` (Gaussian: ``N(0, I_d)``),
     ``L`` the Cholesky factor of ``Σ`` (``X = Z Lᵀ``, covariance exactly ``Σ``), ``n = round(d/γ)``;
@@ -475,7 +475,7 @@ def simulate(
     data: DataLaw | str = "gaussian",
     map_tasks: Callable | None = None,
 ) -> SimulationResult:
-    """Finite-``d`` Monte Carlo estimate of ``quantity`` (SPEC §4) for ``model``.
+    """Finite-``d`` Monte Carlo estimate of ``quantity`` (:mod:`numerics.quantities`) for ``model``.
 
     Runs ``seeds ≥ 2`` independent replicas of dimension ``d ≥ 2`` (``n = round(d/γ)``);
     replica ``k`` uses ``np.random.default_rng([seed, k])``, so results are reproducible bit
@@ -510,7 +510,8 @@ def simulate(
     ``data`` is the law of the i.i.d. standardised entries of the rows (a spec such as
     ``"rademacher"``, ``"student-t(5)"``, ``"sparse(1/10)"``, or a :class:`numerics.data.DataLaw`;
     :func:`sample`): the theory limits are those of Gaussian data when the law has a finite fourth
-    moment (universality, SPEC §6). The Gaussian default draws exactly what it drew before.
+    moment (universality, measured in docs/performance.md). The Gaussian default draws exactly what
+    it drew before.
 
     ``map_tasks(function, tasks, progress)`` (default: a loop in this process) runs the replicas:
     it must return ``[function(k) for k in tasks]`` in task order and call ``progress(done, total)``

@@ -320,7 +320,7 @@ def _rounded(value):
 
 
 def _covariance(quantity: str, model: Model, route):
-    """A given covariance (SPEC §6): the float64 route :mod:`numerics.covariance`, as an ``mpf``.
+    """A given covariance: the float64 route :mod:`numerics.covariance`, as an ``mpf``.
 
     Only ``m``, ``gen-error`` and ``train-error``; the value has float64 accuracy (see
     ``numerics.covariance.solve(...).accuracy``), not ``dps`` digits.

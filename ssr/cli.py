@@ -1,4 +1,4 @@
-"""The ``ssr`` command line (SPEC §4).
+"""The ``ssr`` command line: the quantities of :mod:`numerics.quantities` (see docs/theory.md).
 
 ::
 
@@ -22,11 +22,11 @@ A numeric parameter (``--gamma``, ``--lam``, ``--theta``, ``--at``, ``--mask-rat
 prints one line per point of the grid (``--json``: one JSON object per line), ``ssr sweep``
 appends one row per point to ``DIR/sweep.csv`` and resumes after a kill (:mod:`ssr.sweep`).
 
-Defaults: ``--gamma 1/2`` and ``--lam 1/5`` (the isotropic checkpoint of SPEC §3),
+Defaults: ``--gamma 1/2`` and ``--lam 1/5`` (the isotropic checkpoint of docs/theory.md, ``m = 1.21699…``),
 ``--theta 0``, ``--noise 1:1``, ``--basis diagonal``, ``--method ssr``, ``--dps 30``;
 ``simulate`` also ``--seeds 10``, ``--seed 0`` and ``--data gaussian`` (the law of the
 standardised entries of the rows, :mod:`numerics.data`; its text output names the law when it
-is not Gaussian, and ``--json`` always has ``"data"``). ``--mask-ratio P`` (SPEC §5) selects the
+is not Gaussian, and ``--json`` always has ``"data"``). ``--mask-ratio P`` (random masks, docs/theory.md) selects the
 masked estimator (``ssr`` becomes ``masked``; PCA has no masking ratio); ``--test-mask-ratio``
 defaults to ``P``. A value that comes with a remark (a boundary optimum) is followed by a line
 ``note: …`` (``"notes"`` in ``--json``).
@@ -204,13 +204,13 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
                         help="estimator (default: ssr): " + "; ".join(
                             f"{e.name}: {e.meaning}" for e in estimators.ESTIMATORS.values()))
     parser.add_argument("--mask-ratio", metavar="P", default=None,
-                        help="training masking ratio 0 <= P < 1 (SPEC 5): each coordinate hidden with "
+                        help="training masking ratio 0 <= P < 1: each coordinate hidden with "
                              "probability P; selects the masked estimator (default: leave-one-out)")
     parser.add_argument("--test-mask-ratio", metavar="Q", default=None,
                         help="test masking ratio 0 <= Q < 1 of the masked test error gen-error "
                              "(default: Q = P; Q = 0 is the leave-one-out error)")
     parser.add_argument("--covariance", metavar="FILE", default=None,
-                        help="a given population covariance Sigma (SPEC 6): a d x d .npy file (or a "
+                        help="a given population covariance Sigma: a d x d .npy file (or a "
                              "text matrix); replaces --noise/--basis/--theta; evaluated in float64 "
                              "(m, gen-error, train-error), simulated with that Sigma (d = its size)")
     parser.add_argument("--dps", metavar="N", default=_DEFAULTS["dps"],
@@ -278,7 +278,7 @@ def _parser() -> _Parser:
                           help="Richardson-extrapolate in 1/d from d and d/2 (removes the O(1/d) bias)")
     simulate.add_argument("--data", metavar="SPEC", default=_DEFAULTS["data"],
                           help="law of the i.i.d. standardised entries z of the rows x = Sigma0^(1/2) z + "
-                               "sqrt(theta) xi v (SPEC 6): gaussian (default), rademacher, student-t(NU) "
+                               "sqrt(theta) xi v: gaussian (default), rademacher, student-t(NU) "
                                "(NU > 2, scaled to unit variance; finite fourth moment for NU > 4), "
                                "sparse(Q) (0 < Q <= 1: +-1/sqrt(Q) with probability Q, else 0); the theory "
                                "limits are the Gaussian ones")

@@ -292,7 +292,7 @@ def scale_estimates(X, L) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
-# Theory (the given-covariance route of SPEC §6; never reimplemented here)
+# Theory (the given-covariance route, numerics.covariance; never reimplemented here)
 
 
 def _covariance():
@@ -332,7 +332,7 @@ def fit(X, p, lam=LAM) -> estimators.Fit:
     """The toolkit's masked estimator ``Â_p`` fitted on ``X`` (``.matrix``, ``.spectrum``).
 
     ``Â_p = (I − diag(G⁻¹)⁻¹ G⁻¹)/(1−p)``, ``G = (1−p)S + p diag S + λ/(1−p)``, ``S = XᵀX/n``
-    (SPEC §5; ``p = 0`` is the leave-one-out ``Â``).
+    (the masking section of docs/theory.md; ``p = 0`` is the leave-one-out ``Â``).
     """
     n, d = X.shape
     model = Model(gamma=Fraction(d, n), lam=lam, mask_ratio=p)

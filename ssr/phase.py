@@ -1,6 +1,6 @@
 r"""Phase maps: where SSR detects the spike and PCA does not (issue 3, item 4).
 
-Detection is a threshold phenomenon (SPEC §3, (E4)): the top eigenvalue of ``Â`` (SSR) or of
+Detection is a threshold phenomenon ((E4) of docs/theory.md): the top eigenvalue of ``Â`` (SSR) or of
 ``S`` (PCA) separates from the bulk, and its eigenvector carries a non-zero overlap
 ``cos²(v, ·)`` with the planted direction, exactly when ``θ > θ_c``. The threshold
 
@@ -20,9 +20,9 @@ Only the overlaps need a solve per point (the outlier of (E4) and the residues a
 its threshold an estimator's overlap is 0 and no solve is made. The map records the
 *overlap gap* ``cos²(v, r_SSR) − cos²(v, u_PCA)``.
 
-Why the two thresholds differ (SPEC §3): in the ``diagonal`` basis ``D̄ = diag R̄`` rescales
-each coordinate by ``1/(σ_k²/(1+δ) + λ)``, which as ``λ → 0⁺`` whitens a heteroscedastic bulk;
-a spike along a generic (delocalised) ``v`` then competes with a nearly isotropic bulk instead
+Why the two thresholds differ (the "Consequences" of the self-consistent equations in
+docs/theory.md): in the ``diagonal`` basis ``D̄ = diag R̄`` rescales each coordinate by
+``1/(σ_k²/(1+δ) + λ)``, which as ``λ → 0⁺`` whitens a heteroscedastic bulk; a spike along a generic (delocalised) ``v`` then competes with a nearly isotropic bulk instead
 of with the large-variance coordinates, which is why SSR can detect below the PCA threshold.
 This module does not prove ``θ_c^SSR < θ_c^PCA``; it computes both and reports, row by row,
 where the SSR-only region ``θ_c^SSR < θ ≤ θ_c^PCA`` is non-empty. In the ``rotational`` basis

@@ -1,8 +1,8 @@
 r"""The verification battery behind ``ssr verify``: every closed form against two oracles.
 
-Each :class:`Claim` of the registry :data:`CLAIMS` names one theory limit (a QUANTITY of
-SPEC §4 for one isotropic model, ``noise = 1:1``, with exact ``γ``, ``λ``, ``θ``) and
-:func:`check` confronts it with
+Each :class:`Claim` of the registry :data:`CLAIMS` names one theory limit (a quantity of
+:mod:`numerics.quantities` for one isotropic model, ``noise = 1:1``, with exact ``γ``, ``λ``,
+``θ``) and :func:`check` confronts it with
 
 1. the independent high-precision route: the SymPy closed form (``route="closed"``) and the
    mpmath solution of the self-consistent equations (``route="fixed-point"``), both at
@@ -36,8 +36,8 @@ Three regimes occur (measured with the estimators of :mod:`numerics.simulate`, s
   with a Tracy–Widom-centred estimator (``|b/σ| ≲ 0.6`` at d = 400), and the claims use a
   moderate ``K = 8`` in the quick run (d = 400) and ``K = 12`` in the full one (d = 2000).
 
-Universality (SPEC §6). A claim with ``data`` other than ``gaussian`` simulates rows
-``Σ₀^{1/2} z + √θ ξ v`` whose standardised entries follow that law (:mod:`numerics.data`) and
+Universality (docs/theory.md, "When each result holds"). A claim with ``data`` other than
+``gaussian`` simulates rows ``Σ₀^{1/2} z + √θ ξ v`` whose standardised entries follow that law (:mod:`numerics.data`) and
 compares them with the *Gaussian* limit. Its ``slack`` is the acceptance criterion of the issue
 that asked for it: ``|estimate − theory| < 4·stderr + slack·|theory|`` (the z-score is printed
 as for every claim).
@@ -201,7 +201,8 @@ def _model(gamma: str, lam: str, theta: str = "0") -> Model:
 
 _HALF = _model("1/2", "1/5")
 _TWO = _model("2", "1/5")
-_SPIKED = _model("1/2", "1/5", "2")  # θ = 2 ≈ 2.8 θ_c (θ_c = √γ ≈ 0.707): SPEC §3 checkpoint
+# θ = 2 ≈ 2.8 θ_c (θ_c = √γ ≈ 0.707): the spiked checkpoint of docs/theory.md (PCA outlier 15/4, overlap 7/10)
+_SPIKED = _model("1/2", "1/5", "2")
 _RIDGELESS = _model("1/2", "1e-3")
 _HET = Model(gamma="1/2", lam="1/5", noise="1:1/2,6:1/2")
 _HET_SPIKED = Model(gamma="1/2", lam="1/5", theta=3, noise="1:1/2,6:1/2")  # θ_c: SSR ≈ 1.48 < 3 < PCA ≈ 4.37
@@ -216,7 +217,8 @@ _MASKED_HET = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2", mask_ratio="0.
 _MASKED_HET_SPIKED = Model(gamma="1/2", lam="1/10", theta=3, noise="1:1/2,6:1/2", mask_ratio="0.3")
 _MASKED_HET_BULK = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2")
 _OPTIMUM = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2", basis="rotational", test_mask_ratio="0")
-#: The universality claims (SPEC §6): the heteroscedastic diagonal bulk, γ = 1/2, λ = 1/10.
+#: The universality claims (non-Gaussian entries against the Gaussian limit): the heteroscedastic
+#: diagonal bulk, γ = 1/2, λ = 1/10.
 _UNIVERSAL = Model(gamma="1/2", lam="1/10", noise="1:1/2,6:1/2")
 _UNIVERSAL_NOTE = ("universality: Rademacher entries (E z⁴ = 1, κ₄ = −2) against the Gaussian limit; "
                    "criterion of the issue: |simulation − limit| < 4·stderr + 0.5 % of the limit; Richardson removes "
@@ -259,7 +261,7 @@ _SPLIT_DIAG_NOTE = _SPLIT_NOTE.format(f"Richardson with d/2 (the plain mean's O(
                                       "d = 2000, K = 12")
 #: The full budget of the masked claims: d = 800 (issue 9), 12 replicas.
 _MASKED_FULL = Size(800, 12)
-_MASKED_NOTE = ("masked estimator (SPEC §5): isotropic, closed form of derive.masking against the fixed point; "
+_MASKED_NOTE = ("masked estimator: isotropic, closed form of derive.masking against the fixed point; "
                 "simulation of Â_p = (I − diag(G⁻¹)⁻¹G⁻¹)/(1−p), the same estimators and drifts as the "
                 "leave-one-out claims")
 _OPTIMUM_NOTE = ("finite-d estimate: per replica, the ratio minimising that replica's E_d(0; p) (bounded Brent "
@@ -361,8 +363,9 @@ CLAIMS: list[Claim] = [
           "gen-error", _ROT, quick=Size(400, 8), full=Size(2000, 12), extrapolate=True, note=_GENERAL_NOTE, full_only=True),
     Claim("rot/threshold-ssr", "rotational bulk: SSR threshold equals the PCA threshold (T = m̄(S+λ))",
           "threshold", _ROT, note=_THRESHOLD_NOTE),
-    # The masked estimator of SPEC §5 (issue 9): isotropic claims closed (derive.masking) vs fixed point,
-    # general bulks fixed point vs algebraic; every one with a finite-d version also by simulation.
+    # The masked estimator (masking section of docs/theory.md; issue 9): isotropic claims closed
+    # (derive.masking) vs fixed point, general bulks fixed point vs algebraic; every one with a
+    # finite-d version also by simulation.
     Claim("masked/m", "masked, p = 0.3: m = lim (1/d) tr (S+B)⁻¹ = m(λ_eff), λ_eff = (p + λ/(1−p))/(1−p)",
           "m", _MASKED, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True, note=_MASKED_NOTE),
     Claim("masked/train-error", "masked, p = 0.3: the masked training loss at ratio p",
@@ -382,13 +385,13 @@ CLAIMS: list[Claim] = [
           "overlap", _MASKED_SPIKED, method="masked", quick=Size(400, 8), full=_MASKED_FULL, note=_MASKED_NOTE),
     Claim("masked/threshold", "masked, isotropic: θ_c = √γ whatever p (a scalar extra ridge)",
           "threshold", _MASKED, method="masked", note=_THRESHOLD_NOTE),
-    Claim("masked-rot/gen-error", "masked, rotational ½δ₁+½δ₆, γ = 1/2, λ = 1/10, p = q = 0.3: SPEC §5 checkpoint 2.7948",
+    Claim("masked-rot/gen-error", "masked, rotational ½δ₁+½δ₆, γ = 1/2, λ = 1/10, p = q = 0.3: 2.7948 (theory.md checkpoint)",
           "gen-error", _MASKED_ROT, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
           note=_GENERAL_NOTE),
-    Claim("masked-rot/gen-error-q0", "masked, rotational, train p = 0.3, test q = 0: SPEC §5 checkpoint 2.4881",
+    Claim("masked-rot/gen-error-q0", "masked, rotational, train p = 0.3, test q = 0: 2.4881 (theory.md checkpoint)",
           "gen-error", _MASKED_ROT_Q0, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
           note=_GENERAL_NOTE),
-    Claim("masked-het/gen-error", "masked, diagonal ½δ₁+½δ₆, p = q = 0.3: SPEC §5 checkpoint 4.4711",
+    Claim("masked-het/gen-error", "masked, diagonal ½δ₁+½δ₆, p = q = 0.3: 4.4711 (theory.md checkpoint)",
           "gen-error", _MASKED_HET, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
           note=_GENERAL_NOTE),
     Claim("masked-het/train-error", "masked, diagonal ½δ₁+½δ₆, p = 0.3: the masked training loss",
@@ -397,7 +400,7 @@ CLAIMS: list[Claim] = [
     Claim("masked-het/edges", "masked, diagonal ½δ₁+½δ₆, p = 0.3: bulk edges (per-atom ridge b(s))",
           "edges", _MASKED_HET, method="masked", quick=Size(400, 8), full=_MASKED_FULL, note=_GENERAL_NOTE,
           full_only=True),
-    Claim("masked-het/threshold", "masked, diagonal ½δ₁+½δ₆, p = 0.3: θ_c = 1.3369 (SPEC §5), below p = 0's 1.3517",
+    Claim("masked-het/threshold", "masked, diagonal ½δ₁+½δ₆, p = 0.3: θ_c = 1.3369 (theory.md), below p = 0's 1.3517",
           "threshold", _MASKED_HET, method="masked", note=_THRESHOLD_NOTE),
     Claim("masked-het/outlier", "masked, diagonal ½δ₁+½δ₆, p = 0.3, θ = 3: top eigenvalue of Â_p",
           "outlier", _MASKED_HET_SPIKED, method="masked", quick=Size(400, 16), full=_MASKED_FULL,

@@ -65,7 +65,7 @@ def test_the_documentation_builds_offline_without_warnings(tmp_path):
     for name in ("eval", "simulate", "verify", "derive", "phase", "images", "sweep"):
         assert f"usage: ssr {name}" in cli, name
     assert all(name in cli for name in quantities.names())
-    # the derivations are included (not copied) and their section references became links
+    # the derivations are included (not copied) and, like the theory page, cite only the project's own documents
     masking = (out / "derivations" / "masking.html").read_text(encoding="utf-8")
     assert "Headline results" in masking and "SPEC" not in masking
     assert "SPEC" not in (out / "theory.html").read_text(encoding="utf-8")

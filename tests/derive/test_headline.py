@@ -2,12 +2,14 @@ r"""The "Headline results" tables: placement in the documents, and the forms aga
 
 Oracles (typed by hand, tests only):
 
-- isotropic: ``E_gen = κ = 1/(1 − γm²/(1+γm)²)`` (SPEC §3 (E2) with ``δ = γm``), Marchenko–Pastur
-  edges ``(1 ± √γ)²``, SSR map ``a(s) = 1 − 1/(m(s+λ))`` and atom mass ``1 − 1/γ`` (SPEC §3 (E3));
+- isotropic: ``E_gen = κ = 1/(1 − γm²/(1+γm)²)`` ((E2) with ``δ = γm``), Marchenko–Pastur
+  edges ``(1 ± √γ)²``, SSR map ``a(s) = 1 − 1/(m(s+λ))`` and atom mass ``1 − 1/γ`` ((E3));
 - spiked: BBP threshold ``√γ``, PCA outlier ``(1+θ)(1+γ/θ)``, Paul's overlap ``(1 − γ/θ²)/(1 + γ/θ)``
-  (SPEC §3 checkpoints), SSR outlier ``a((1+θ)(1+γ/θ))``;
-- heteroscedastic: ridgeless SSR threshold ``√γ/∫s⁻¹dν`` (SPEC §3: SSR whitens as ``λ → 0⁺``);
-- rotational: SSR and PCA share the threshold (SPEC §3).
+  (at ``γ = 1/2, θ = 2``: 15/4 and 7/10), SSR outlier ``a((1+θ)(1+γ/θ))``;
+- heteroscedastic: ridgeless SSR threshold ``√γ/∫s⁻¹dν`` (SSR whitens as ``λ → 0⁺``);
+- rotational: SSR and PCA share the threshold (``T = m̄(S + λ)``).
+
+(E1)–(E4) are those of docs/theory.md.
 """
 from __future__ import annotations
 
@@ -58,7 +60,8 @@ def test_isotropic_headline_against_oracles():
     assert [e.rhs for e in edges.form] == [(sp.sqrt(gamma) - 1) ** 2, (sp.sqrt(gamma) + 1) ** 2]
     assert _same(amap.form.rhs, 1 - 1 / (m * (s + lam)))
     assert _same(atom.form[1].rhs, 1 - 1 / gamma)
-    # the checkpoint of SPEC §3: γ = 1/2, λ = 1/5, m = 1.2169905660283016…
+    # the isotropic checkpoint of docs/theory.md, γ = 1/2, λ = 1/5: m = 1.2169905660283016… (the root of
+    # γλm² + (1 − γ + λ)m − 1 = 0 with m > 0, to float64; test_isotropic.py has it to 40 digits)
     point = {gamma: sp.Rational(1, 2), lam: sp.Rational(1, 5)}
     mm = isotropic.stieltjes_m().subs(point)
     assert abs(mm.evalf(30) - sp.Float("1.2169905660283016", 30)) < 1e-15

@@ -132,12 +132,12 @@ def test_closed_m_matches_marchenko_pastur_oracle(g, l):
         _agree(_num(isotropic.stieltjes_m(), **{"gamma": g, "lambda": l}), mp_stieltjes(_mpf(g), _mpf(l)))
 
 
-def test_spec_checkpoint_m():
-    """SPEC §3: γ = 1/2, λ = 1/5 gives m = 1.2169905660283019057…
+def test_theory_checkpoint_m():
+    """The isotropic checkpoint of docs/theory.md: γ = 1/2, λ = 1/5 gives m = 1.2169905660283019057…
 
     Reference: mp_stieltjes(mpf(1)/2, mpf(1)/5) at mp.workdps(40) (the quadratic formula) =
-    1.216990566028301905660330188811320358492. SPEC prints the float64-rounded value
-    1.2169905660283016, consistent to 15 digits.
+    1.216990566028301905660330188811320358492. docs/theory.md and the CLI docs
+    quote the float64-rounded value 1.2169905660283016, consistent to 15 digits.
     """
     with mp.workdps(40):
         oracle = mp_stieltjes(mp.mpf(1) / 2, mp.mpf(1) / 5)

@@ -1,17 +1,19 @@
-r"""Closed forms of :mod:`derive.masking` (random masks with ratio ``p``, SPEC §5) against oracles.
+r"""Closed forms of :mod:`derive.masking` (random masks with ratio ``p``) against oracles.
 
 Oracles (typed by hand, tests only):
 
-- SPEC §5: ``λ_eff = (p s̄ + λ/(1−p))/(1−p)`` (isotropic ``s̄ = 1``); ``Â_p ≍ Â(λ_eff)/(1−p)``, so
-  edges, outlier = SSR ones at ``λ_eff`` over ``1−p``, threshold ``√γ`` and Paul's overlap
-  ``(1 − γ/θ²)/(1 + γ/θ)`` unchanged;
+- the effective ridge of docs/theory.md ("Random masks"): ``λ_eff = (p s̄ + λ/(1−p))/(1−p)``
+  (isotropic ``s̄ = 1``); ``Â_p ≍ Â(λ_eff)/(1−p)``, so edges, outlier = SSR ones at ``λ_eff`` over
+  ``1−p``, threshold ``√γ`` and Paul's overlap ``(1 − γ/θ²)/(1 + γ/θ)`` unchanged;
 - the masked test error ``E(q) = 1 + (1−q)(κ−1)/(1−p)²`` and training loss
   ``L_p = 1/(1+δ) − (λ_eff − p/(1−p))(κ−1)`` (isotropic, ``δ = γm``, ``κ = 1/(1 − γm²/(1+δ)²)``,
-  ``m`` the Marchenko–Pastur transform at ``λ_eff``): by hand from SPEC §5 — with ``Σ = I`` the
-  deterministic equivalents give ``(AΣ)_kk → 0`` and ``(AΣAᵀ)_kk, (AΔAᵀ)_kk → (κ−1)/(1−p)²``; with
-  ``RS = I − λ_eff R`` the training entries give ``1/m − λ_eff κ + p(κ−1)/(1−p)`` and ``1/m = 1/(1+δ) + λ_eff``;
+  ``m`` the Marchenko–Pastur transform at ``λ_eff``): by hand from the per-coordinate ``E(q)`` and
+  ``L_p`` of docs/theory.md — with ``Σ = I`` the deterministic equivalents give ``(AΣ)_kk → 0``
+  and ``(AΣAᵀ)_kk, (AΔAᵀ)_kk → (κ−1)/(1−p)²``; with ``RS = I − λ_eff R`` the training entries
+  give ``1/m − λ_eff κ + p(κ−1)/(1−p)`` and ``1/m = 1/(1+δ) + λ_eff``;
 - Marchenko–Pastur transform (Bai & Silverstein 2010, ch. 3) as in ``test_isotropic.py``;
-- the SPEC §5 checkpoints for ``ν = ½δ₁ + ½δ₆``, ``γ = ½``, ``λ = 1/10`` (4 decimals);
+- the masking checkpoints of docs/theory.md for ``ν = ½δ₁ + ½δ₆``, ``γ = ½``, ``λ = 1/10``
+  (4 decimals; their recipe, with simulations at ``d = 800``, is in tests/numerics/test_masking.py);
 - the expected masked loss as a weighted least-squares problem over all masks (numpy, ``d = 6``).
 """
 from __future__ import annotations
@@ -50,7 +52,7 @@ def mp_stieltjes(g, l):
 
 
 def mp_lam_eff(l, r, mean=1):
-    """SPEC §5: ``λ_eff = (p s̄ + λ/(1−p))/(1−p)``."""
+    """The effective ridge ``λ_eff = (p s̄ + λ/(1−p))/(1−p)`` (``diag S → s̄ I`` in ``G``)."""
     return (r * mean + l / (1 - r)) / (1 - r)
 
 
@@ -60,20 +62,20 @@ def mp_kappa(g, mm):
 
 
 def mp_gen_error(g, l, r, t):
-    """``E(q) = 1 + (1−q)(κ−1)/(1−p)²`` at ``λ_eff`` (own derivation from SPEC §5, see module docstring)."""
+    """``E(q) = 1 + (1−q)(κ−1)/(1−p)²`` at ``λ_eff`` (derived by hand, see module docstring)."""
     mm = mp_stieltjes(g, mp_lam_eff(l, r))
     return 1 + (1 - t) * (mp_kappa(g, mm) - 1) / (1 - r) ** 2
 
 
 def mp_train_error(g, l, r):
-    """``L_p = 1/(1+δ) − (λ_eff − p/(1−p))(κ−1)``, ``δ = γm`` (own derivation from SPEC §5)."""
+    """``L_p = 1/(1+δ) − (λ_eff − p/(1−p))(κ−1)``, ``δ = γm`` (derived by hand, see module docstring)."""
     le = mp_lam_eff(l, r)
     mm = mp_stieltjes(g, le)
     return 1 / (1 + g * mm) - (le - r / (1 - r)) * (mp_kappa(g, mm) - 1)
 
 
 def mp_ssr_map(g, l, r, x):
-    """``(1 − 1/(m(x + λ_eff)))/(1−p)``: the isotropic SSR eigenvalue map at ``λ_eff`` scaled (SPEC §5)."""
+    """``(1 − 1/(m(x + λ_eff)))/(1−p)``: the isotropic SSR eigenvalue map at ``λ_eff``, divided by ``1 − p``."""
     le = mp_lam_eff(l, r)
     return (1 - 1 / (mp_stieltjes(g, le) * (x + le))) / (1 - r)
 
@@ -186,7 +188,7 @@ def test_isotropic_forms_against_oracles(g, l, r, t, th):
     assert masking.threshold() == sp.sqrt(gamma)
 
 
-def test_spec_checkpoints_for_the_isotropic_errors_at_q():
+def test_theory_checkpoints_for_the_isotropic_errors_at_q():
     # E(q) at q = 1 is Σ_kk = 1 (the whole input is hidden); E decreases in q at fixed p
     assert masking.gen_error().subs(q, 1) == 1
     point = {gamma: sp.Rational(1, 2), lam: sp.Rational(1, 10), p: sp.Rational(3, 10)}
@@ -234,7 +236,7 @@ def test_ridgeless_threshold_is_free_of_p():
     assert _same(masking.ridgeless_threshold(), sp.sqrt(gamma) / (w / s1 + (1 - w) / s2))
 
 
-# --- discrete laws: the SPEC §5 checkpoints --------------------------------------------------
+# --- discrete laws: the masking checkpoints ------------------------------------------------------
 
 def _implicit_value(basis, law, values):
     equation, error = masking.gen_error_implicit(basis, law)
@@ -251,10 +253,10 @@ def _implicit_value(basis, law, values):
     ("rotational", sp.Rational(3, 10), 0, 2.4881),
     ("rotational", 0, 0, 2.9330),
 ])
-def test_spec_checkpoints_for_a_two_atom_law(basis, r, t, expected):
+def test_theory_checkpoints_for_a_two_atom_law(basis, r, t, expected):
     law = ((1, sp.Rational(1, 2)), (6, sp.Rational(1, 2)))
     values = {gamma: sp.Rational(1, 2), lam: sp.Rational(1, 10), p: r, q: t}
-    assert abs(_implicit_value(basis, law, values) - expected) < 5e-5  # SPEC §5 quotes 4 decimals
+    assert abs(_implicit_value(basis, law, values) - expected) < 5e-5  # 4 decimals are quoted
 
 
 @pytest.mark.parametrize("basis", masking.BASES)

@@ -78,8 +78,9 @@ def test_pca_outlier_and_overlap_match_bbp_and_paul_symbolically():
     assert sp.simplify(spiked.overlap("pca") - (1 - gamma / theta**2) / (1 + gamma / theta)) == 0
 
 
-def test_spec_checkpoints_are_exact():
-    """SPEC §3: γ = 1/2, θ = 2: PCA outlier 15/4 = 3.75 and overlap 7/10 = 0.7, as exact rationals."""
+def test_theory_checkpoints_are_exact():
+    """The spiked checkpoint of docs/theory.md, γ = 1/2, θ = 2: PCA outlier (1+θ)(1+γ/θ) = 15/4 = 3.75 and
+    Paul's overlap (1 − γ/θ²)/(1 + γ/θ) = 7/10 = 0.7, as exact rationals."""
     point = {gamma: sp.Rational(1, 2), theta: 2}
     outlier = sp.simplify(spiked.outlier("pca").subs(point))
     overlap = sp.simplify(spiked.overlap("pca").subs(point))

@@ -3,7 +3,7 @@ r"""Continuous bulk laws (issue 10, first part): ``uniform(a,b)`` and ``powerlaw
 The fixed-point route integrates them by tanh–sinh quadrature at the working precision
 (:class:`numerics.laws.DensityLaw`). The independent check: SymPy's antiderivatives of the same
 integrands (rational in ``s``, times ``s^{−α}``), so that (E1) becomes an explicit function of
-``δ`` solved by :func:`mpmath.findroot`, and the (E2) error formulas of SPEC §3 (typed here as the
+``δ`` solved by :func:`mpmath.findroot`, and the (E2) error formulas of docs/theory.md (typed here as the
 oracle: diagonal ``E_gen = κ ∫ s dν``, rotational ``κ ∫ s R̄² dν / m̄²``, ``κ = 1/(1 − γ ∫ (sR̄)² dν/(1+δ)²)``,
 ``R̄ = 1/(s/(1+δ) + λ)``) evaluated with those closed-form integrals.
 """

@@ -56,8 +56,9 @@ def test_diagonal_two_atoms_equal_the_fixed_point_route(gamma, p):
         assert error <= 1e-12 and error <= eq.accuracy, (quantity, q, error, eq.accuracy)
 
 
-def test_spec_checkpoint_diagonal_basis():
-    # SPEC §5: ν = ½δ₁ + ½δ₆, γ = ½, λ = 1/10, p = q = 0.3, diagonal basis: 4.4711
+def test_theory_checkpoint_diagonal_basis():
+    # masking checkpoint of docs/theory.md: ν = ½δ₁ + ½δ₆, γ = ½, λ = 1/10, p = q = 0.3, diagonal basis:
+    # 4.4711 (simulation d = 800, 10 replicas, seed 0: 4.4710 ± 0.0007; recipe in test_masking.py)
     value = cv.evaluate("gen-error", _two_atom_diagonal(2), gamma=0.5, lam=0.1, mask_ratio=0.3)
     assert round(value, 4) == 4.4711
 
@@ -77,7 +78,8 @@ def test_identity_equals_the_isotropic_closed_forms(gamma, p, q):
 # --- float64 accuracy against 30-digit arithmetic -----------------------------------------------------
 
 def _mp_reference(S, gamma, lam, p, qs, dps=30, scale=None):
-    """The matrix formulas of SPEC §5/§6 in mpmath: ``R̄`` by matrix inversion, (E1) by ``findroot``,
+    """The matrix formulas of docs/theory.md ("A given covariance matrix", with the masking ridge) in
+    mpmath: ``R̄`` by matrix inversion, (E1) by ``findroot``,
     the sandwiches by (E2) with ``c(X)`` from its trace, and the per-coordinate errors exactly as
     :func:`numerics.reduction.test_error` / :func:`~numerics.reduction.train_error` write them.
 

@@ -18,7 +18,7 @@ from numerics.estimator import (
 
 
 def brute_force_ssr(X, lam):
-    """Oracle (SPEC §1, "Brute force"): d independent ridge regressions.
+    """Oracle ("brute force"): d independent ridge regressions, the definition of SSR.
 
     Row k minimises (1/n)‖x_k − X_{−k} a‖² + λ‖a‖² over a ∈ R^{d−1}, i.e. solves the normal
     equations (X_{−k}ᵀX_{−k}/n + λI) a = X_{−k}ᵀ x_k / n; the diagonal entry stays 0.
@@ -50,7 +50,7 @@ def test_fit_matches_brute_force(n, d, lam):
 @pytest.mark.parametrize("d", [255, 256, 300, 513])
 def test_fit_large_d_matches_closed_form(d):
     # d beyond one copy block of the triangle mirroring; oracle: I − diag(R)^{-1} R with a
-    # general inverse (SPEC §1 closed form).
+    # general inverse (the closed form of docs/theory.md, "The estimators").
     X = np.random.default_rng(d).standard_normal((d + 50, d))
     R = np.linalg.inv(X.T @ X / (d + 50) + 0.3 * np.eye(d))
     expected = np.eye(d) - R / np.diag(R)[:, None]
@@ -201,10 +201,10 @@ def test_bad_error_arguments_raise():
         pca_top(np.ones(3))
 
 
-# --- masking ratio p (SPEC §5) --------------------------------------------------------------------
+# --- masking ratio p ----------------------------------------------------------------------------
 
 def _expected_masked_rows(X, lam, p):
-    """Oracle: row k minimises E_M[(x_k − Σ_{j≠k} a_j (1−M_j) x_j)² | M_k = 1] + λ‖a‖² (SPEC §5),
+    """Oracle: row k minimises E_M[(x_k − Σ_{j≠k} a_j (1−M_j) x_j)² | M_k = 1] + λ‖a‖² (the definition),
     solved row by row from its normal equations: with E[(1−M_j)(1−M_l)] = (1−p)² (j ≠ l), (1−p)
     (j = l), the quadratic form is (1−p)² S + p(1−p) diag S + λ and the linear term (1−p) S_{·k}."""
     n, d = X.shape

@@ -138,7 +138,7 @@ def test_eval_agrees_with_algebraic_route(capsys, law, gamma, lam, method, basis
 @pytest.mark.parametrize("law", LAWS)
 @pytest.mark.parametrize("gamma", ("1/4", "2"))
 def test_rotational_ssr_threshold_is_pca_threshold(capsys, law, gamma):
-    # SPEC §3 consequence: in the rotational basis D̄ = m̄ I, so T = m̄(S + λ) shares S's eigenvectors
+    # a consequence of (E3): in the rotational basis D̄ = m̄ I, so T = m̄(S + λ) shares S's eigenvectors
     values = {}
     for method in ("ssr", "pca"):
         status, got, err = _run(capsys, "threshold", gamma=gamma, lam="1/10", noise=law, method=method,
@@ -154,7 +154,7 @@ def test_rotational_ssr_threshold_is_pca_threshold(capsys, law, gamma):
 @pytest.mark.parametrize("law", LAWS)
 @pytest.mark.parametrize("gamma", ("1/4", "1/2"))
 def test_ridgeless_diagonal_ssr_threshold(capsys, law, gamma):
-    # Oracle (typed in a test, SPEC §3 "ridgeless limits": as λ → 0⁺ with γ < 1, D̄ → (1+δ)Σ₀^{-1}
+    # Oracle (typed in a test, the ridgeless limit: as λ → 0⁺ with γ < 1, D̄ → (1+δ)Σ₀^{-1}
     # whitens the coordinates, T → (1+δ)Σ₀^{-1/2}SΣ₀^{-1/2} is isotropic Marchenko–Pastur and the
     # spike becomes θ‖Σ₀^{-1/2}v‖² = θ ∫ s^{-1} dν; the isotropic BBP threshold √γ then gives
     # θ_c → √γ / ∫ s^{-1} dν).

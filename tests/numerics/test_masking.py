@@ -1,9 +1,27 @@
-r"""The masked estimator of SPEC §5: checkpoints, reductions, the finite-``d`` formulas, the optima.
+r"""The masked estimator (docs/theory.md, "Random masks"): checkpoints, reductions, the finite-``d``
+formulas, the optima.
 
-Oracles: the SPEC §5 checkpoints (computed independently there and confirmed by simulation at
-d = 800), the effective-ridge reduction ``Â_p ≍ Â(λ_eff)/(1−p)`` of the rotational and isotropic
-cases (SPEC §5; here an identity between two estimators of the same solver), the leave-one-out
-estimator at ``p = 0``, and the masked losses computed by enumerating every mask.
+Oracles: the masking checkpoints of docs/theory.md (4 decimals; recipe below), the effective-ridge
+reduction ``Â_p ≍ Â(λ_eff)/(1−p)`` of the rotational and isotropic cases (here an identity between
+two estimators of the same solver), the leave-one-out estimator at ``p = 0``, and the masked losses
+computed by enumerating every mask.
+
+Recipe of the checkpoints (``ν = ½δ₁ + ½δ₆``, ``γ = 1/2``, ``λ = 1/10``):
+
+- the errors ``E``: independent of this solver, the implicit closed form of
+  :func:`derive.masking.gen_error_implicit` solved for ``δ`` by ``mpmath.findroot``
+  (tests/derive/test_masking.py) and, for the diagonal basis, the float64 given-covariance route
+  (tests/numerics/test_covariance.py); and simulation (``ssr simulate gen-error --noise
+  1:1/2,6:1/2 --gamma 1/2 --lam 1/10 --mask-ratio P --test-mask-ratio Q --d 800 --seeds 10``,
+  seed 0): diagonal ``p = q = 0.3``: 4.4710 ± 0.0007; rotational, with ``--extrapolate``
+  (Richardson in ``1/d`` from ``d = 400, 800``; the Haar basis has an ``O(1/d)`` bias, 2.7979 at
+  ``d = 800`` alone): ``p = q = 0.3``: 2.7939 ± 0.0022, ``p = 0.3, q = 0``: 2.4864 ± 0.0031,
+  ``p = 0`` (no ``--mask-ratio``): 2.9287 ± 0.0079 — each within 1 standard error of the
+  checkpoint;
+- the thresholds ``θ_c(p)``: no finite-``d`` version; the root of (E4) at the upper bulk edge,
+  computed by the two independent routes below (fixed point; algebraic: every root of the
+  polynomial system, selected by the branch conditions), which agree to the working precision
+  (``dps = 25``: 1.35169135984794555…, 1.33689753427748418…, 1.38871600749414778… at p = 0, 0.3, 0.6).
 """
 from __future__ import annotations
 
@@ -29,16 +47,16 @@ def _digits(x, y):
         return -mp.log10(abs(x - y) / max(abs(x), abs(y)))
 
 
-# --- SPEC §5 checkpoints --------------------------------------------------------------------
+# --- the masking checkpoints -----------------------------------------------------------------
 
 @pytest.mark.parametrize("route", ["fixed-point", "algebraic"])
 @pytest.mark.parametrize("basis, p, q, expected", [
-    ("diagonal", "0.3", None, "4.4711"),    # SPEC §5: p = q = 0.3, diagonal basis
-    ("rotational", "0.3", None, "2.7948"),  # SPEC §5: p = q = 0.3, rotational
-    ("rotational", "0.3", "0", "2.4881"),   # SPEC §5: train p = 0.3, test q = 0
-    ("rotational", "0", None, "2.9330"),    # SPEC §5: the p = 0 value
+    ("diagonal", "0.3", None, "4.4711"),    # p = q = 0.3, diagonal basis
+    ("rotational", "0.3", None, "2.7948"),  # p = q = 0.3, rotational
+    ("rotational", "0.3", "0", "2.4881"),   # train p = 0.3, test q = 0
+    ("rotational", "0", None, "2.9330"),    # the p = 0 value
 ])
-def test_spec_checkpoints_gen_error(basis, p, q, expected, route):
+def test_theory_checkpoints_gen_error(basis, p, q, expected, route):
     model = Model("1/2", "1/10", noise=LAW, basis=basis, mask_ratio=p, test_mask_ratio=q)
     value = theory.evaluate("gen-error", model, dps=20, route=route)
     assert abs(value - mp.mpf(expected)) < mp.mpf("5e-5")
@@ -46,8 +64,8 @@ def test_spec_checkpoints_gen_error(basis, p, q, expected, route):
 
 @pytest.mark.parametrize("route", ["fixed-point", "algebraic"])
 @pytest.mark.parametrize("p, expected", [("0", "1.3517"), ("0.3", "1.3369"), ("0.6", "1.3887")])
-def test_spec_checkpoints_threshold_diagonal(p, expected, route):
-    """SPEC §5: θ_c(p) is not monotone in the diagonal basis (ν = ½δ₁ + ½δ₆, γ = 1/2, λ = 1/10)."""
+def test_theory_checkpoints_threshold_diagonal(p, expected, route):
+    """θ_c(p) is not monotone in the diagonal basis (ν = ½δ₁ + ½δ₆, γ = 1/2, λ = 1/10)."""
     model = Model("1/2", "1/10", noise=LAW, mask_ratio=p)
     value = theory.evaluate("threshold", model, dps=20, route=route)
     assert abs(value - mp.mpf(expected)) < mp.mpf("5e-5")
@@ -67,7 +85,8 @@ def test_zero_ratio_is_the_leave_one_out_estimator(quantity, basis):
 
 
 def _lam_eff(model):
-    """SPEC §5: ``λ_eff = (p s̄ + λ/(1−p))/(1−p)``, ``s̄ = ∫ s dν`` (the oracle, typed from SPEC)."""
+    """``λ_eff = (p s̄ + λ/(1−p))/(1−p)``, ``s̄ = ∫ s dν`` (the oracle, typed from docs/theory.md:
+    ``diag S → s̄ I`` in ``G``)."""
     p = model.mask_ratio
     sbar = sum(s * w for s, w in model.noise)
     return (p * sbar + model.lam / (1 - p)) / (1 - p)
@@ -213,7 +232,7 @@ def test_threshold_optimum_diagonal_is_interior():
     model = Model("1/2", "1/10", noise=LAW)
     best = theory.evaluate("threshold-optimum", model, dps=15)
     at = theory.evaluate("threshold", dataclasses.replace(model, mask_ratio=Fraction(mp.nstr(best, 12))), dps=15)
-    # the SPEC §5 checkpoints bracket it: θ_c(0.3) = 1.3369 is below θ_c(0) and θ_c(0.6)
+    # the masking checkpoints bracket it: θ_c(0.3) = 1.3369 is below θ_c(0) and θ_c(0.6)
     assert 0 < best < mp.mpf("0.6") and at <= mp.mpf("1.3369")
 
 

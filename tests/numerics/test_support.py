@@ -9,7 +9,7 @@ Independent oracles, typed here with their sources:
   ``z(m)`` at the real critical points ``z'(m) = 0`` (``m`` off the poles ``−1/s``). For a
   discrete ``H`` the critical points are the real roots of a polynomial (:func:`mpmath.polyroots`);
   for ``U[a, b]`` the integral is ``((b − a) − log((1 + bm)/(1 + am))/m)/(m(b − a))``.
-- **The SSR system of SPEC §3 (E3) in the diagonal basis with closed-form integrals**: with
+- **The SSR system (E3) in the diagonal basis with closed-form integrals**: with
   ``D̄(s) = 1/(s c₀ + λ)``, ``c₀ = 1/(1+δ(λ))``, ``x = 1/(1+δ)``, the integrands of (E3)–(E4) are
   rational with one linear denominator ``z(s) = s(x − u c₀) + λ(1 − u)``:
   ``c/(cx + h − u) = s/z``, ``(∂_δ) c²x²/(cx+h−u)² = s²x²/z²``, ``D̄/(cx + h − u) = 1/z``,

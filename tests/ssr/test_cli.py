@@ -572,8 +572,9 @@ def test_no_mask_ratio_keeps_the_leave_one_out_output(capsys, theory):
     assert status == 0 and params["method"] == "ssr" and "mask_ratio" not in params
 
 
-def test_spec_checkpoints_through_the_command_line(capsys):
-    """SPEC §5 checkpoints with the real solvers (2.7948, 2.4881) and a boundary optimum's note."""
+def test_theory_checkpoints_through_the_command_line(capsys):
+    """Masking checkpoints of docs/theory.md with the real solvers (2.7948, 2.4881; see
+    tests/numerics/test_masking.py for their recipe) and a boundary optimum's note."""
     base = ["eval", "gen-error", "--noise", "1:1/2,6:1/2", "--basis", "rotational", "--gamma", "1/2",
             "--lam", "1/10", "--mask-ratio", "0.3", "--dps", "10", "--json"]
     values = []

@@ -15,13 +15,14 @@ package: hand-typed textbook formulas, evaluated with mpmath at dps 40.
 - Baik, Ben Arous & Péché (2005): threshold ``√γ``, outlier ``(1+θ)(1+γ/θ)`` above it and the
   upper edge below; Paul (2007): overlap ``(1 − γ/θ²)/(1 + γ/θ)`` above, 0 below. SSR shares the
   eigenvectors of S, so its threshold and overlap are PCA's and its outlier is the image under a.
-- the masked estimator at ``--mask-ratio 0.3`` (SPEC §5): an isotropic extra ridge, so
-  ``Â_p ≍ Â(λ_eff)/(1−p)`` with ``λ_eff = (p + λ/(1−p))/(1−p)``: ``m``, threshold and overlap are
-  SSR's at ``λ_eff``, edges and outlier SSR's divided by ``1 − p``, the density
+- the masked estimator at ``--mask-ratio 0.3`` (docs/theory.md, "Random masks"): an isotropic extra
+  ridge, so ``Â_p ≍ Â(λ_eff)/(1−p)`` with ``λ_eff = (p + λ/(1−p))/(1−p)``: ``m``, threshold and
+  overlap are SSR's at ``λ_eff``, edges and outlier SSR's divided by ``1 − p``, the density
   ``(1−p) ρ_SSR((1−p)a)``; with ``κ = −m'(λ_eff)/m²`` and ``δ = γm`` the masked test error at
   ``q = p`` is ``E = 1 + (1−q)(κ−1)/(1−p)²`` and the masked training loss
-  ``L = 1/(1+δ) − (λ_eff − p/(1−p))(κ−1)`` (SPEC §5's entry formulas with (E2) and ``RS = I − RB``,
-  worked out by hand for ``Σ = I``, ``R̄ = mI``: ``c(X) = (κ−1)·x`` for ``X = xI``).
+  ``L = 1/(1+δ) − (λ_eff − p/(1−p))(κ−1)`` (the per-coordinate formulas of ``E(q)`` and ``L_p``
+  with (E2) and ``RS = I − RB``, worked out by hand for ``Σ = I``, ``R̄ = mI``:
+  ``c(X) = (κ−1)·x`` for ``X = xI``).
 
 The optima (``mask-optimum``, ``threshold-optimum``) have no textbook value; their checks are in
 ``tests/numerics/test_masking.py``.
@@ -204,15 +205,15 @@ def test_ssr_eval_json_matches_textbook_reference(quantity, method, g, l, t, cap
                 continue
             digits = -mp.log10(abs(parsed - value) / abs(value)) if parsed != value else mp.inf
             assert digits >= MIN_DIGITS, (text, mp.nstr(value, 35))
-            # SPEC §4: DPS significant digits
+            # the JSON contract of ``ssr eval``: DPS significant digits
             assert _significant_digits(text) == DPS, text
 
 
 @pytest.mark.parametrize("quantity, method, g, l, t", [
     ("m", "ssr", "5", "0.2", "1"),         # 0.86617008162478605531881696995|0…: 30th digit is 0
-    ("outlier", "pca", "0.5", "0.2", "2"),  # exactly 3.75 (SPEC §3 checkpoint)
+    ("outlier", "pca", "0.5", "0.2", "2"),  # exactly (1+θ)(1+γ/θ) = 15/4 = 3.75
 ])
 def test_value_keeps_trailing_zeros(quantity, method, g, l, t, capsys):
-    """SPEC §4: "value" is a decimal string with dps significant digits."""
+    """``ssr eval --json``: "value" is a decimal string with dps significant digits."""
     text = _run(capsys, quantity, method, g, l, t)["value"]
     assert _significant_digits(text) == DPS, text

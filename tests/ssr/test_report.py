@@ -173,10 +173,11 @@ def test_masked_spectrum_lies_below_the_supremum_of_the_map(rendered):
 _NU = "1:1/2,6:1/2"
 
 
-def test_masked_errors_hold_the_spec_checkpoints_and_the_optimum(rendered):
+def test_masked_errors_hold_the_theory_checkpoints_and_the_optimum(rendered):
     _, _, directory = rendered
     path = directory / "masked-errors.csv"
-    # SPEC §5 checkpoints (rotational, γ = 1/2, λ = 1/10): E(q = p = 0.3), E(p = 0.3, q = 0), E(p = 0)
+    # masking checkpoints of docs/theory.md (rotational, γ = 1/2, λ = 1/10; recipe in
+    # tests/numerics/test_masking.py): E(q = p = 0.3), E(p = 0.3, q = 0), E(p = 0)
     p, same, _ = _series(path, "gamma-1/2-q-p-theory")
     _, loo, _ = _series(path, "gamma-1/2-q-0-theory")
     assert len(p) == report.QUICK.masked_curve_points and p[0] == 0 and abs(p[-1] - 0.9) < 1e-15
@@ -218,7 +219,8 @@ def test_masked_phase_holds_the_thresholds_and_their_minimum(rendered):
     path = directory / "masked-phase.csv"
     p, critical, _ = _series(path, "diagonal-threshold")
     assert len(p) == report.QUICK.masked_threshold_points
-    # SPEC §5 checkpoints: θ_c = 1.3517, 1.3369, 1.3887 at p = 0, 0.3, 0.6 (diagonal basis)
+    # masking checkpoints of docs/theory.md (recipe in tests/numerics/test_masking.py):
+    # θ_c = 1.3517, 1.3369, 1.3887 at p = 0, 0.3, 0.6 (diagonal basis)
     picked = [critical[np.argmin(abs(p - x))] for x in (0, 0.3, 0.6)]
     assert [round(c, 4) for c in picked] == [1.3517, 1.3369, 1.3887]
     _, flat, _ = _series(path, "rotational-threshold")
