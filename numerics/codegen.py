@@ -73,9 +73,7 @@ def _symbols(method: str) -> tuple:
 
 def closed_forms() -> dict:
     """``{(quantity, method): SymPy expression or list of them}``, in registry order (derives them)."""
-    from numerics import theory
-
-    return {(entry.name, method): theory.closed_form(entry.name, method)
+    return {(entry.name, method): quantities.closed_form(entry.name, method)
             for entry in quantities.REGISTRY.values() if entry.closed is not None
             for method in entry.estimators}
 
@@ -85,9 +83,7 @@ def lambdified(quantity: str, method: str):
     vector forms): the reference :mod:`numerics._closed` is generated from."""
     import sympy as sp
 
-    from numerics import theory
-
-    expr = theory.closed_form(quantity, method)
+    expr = quantities.closed_form(quantity, method)
     args = _symbols(method)
     if isinstance(expr, list):
         return [sp.lambdify(args, e, modules="mpmath") for e in expr]

@@ -106,7 +106,7 @@ import numpy as np
 from scipy import linalg, optimize
 
 from numerics import quantities as _quantities
-from numerics.model import BadParameter, parse_number
+from numerics.parsing import BadParameter, parse_number
 
 __all__ = [
     "QUANTITIES",
@@ -608,7 +608,7 @@ def _as_rho(scale) -> _Rho | None:
     """``None`` for Gaussian data (``scale`` ``None`` or ``δ₁``), else the float64 view of ``ρ``."""
     if scale is None:
         return None
-    from numerics.model import parse_scale_law
+    from numerics.scale import parse_scale_law
 
     law = parse_scale_law(scale)[0]
     return None if law.gaussian else _Rho(law)

@@ -35,7 +35,7 @@ Fraction(10, 1)
 >>> parse_data("student-t(2)")
 Traceback (most recent call last):
 ...
-numerics.model.BadParameter: data: student-t(NU) needs NU > 2 (finite variance, scaled to 1), got NU = 2
+numerics.parsing.BadParameter: data: student-t(NU) needs NU > 2 (finite variance, scaled to 1), got NU = 2
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from numerics.model import BadParameter, parse_number
+from numerics.parsing import BadParameter, parse_number
 
 __all__ = ["DataLaw", "Gaussian", "Rademacher", "StudentT", "Sparse", "LAWS", "GAUSSIAN", "parse_data"]
 
@@ -216,7 +216,7 @@ def parse_data(text=None) -> DataLaw:
     >>> parse_data("cauchy")
     Traceback (most recent call last):
     ...
-    numerics.model.BadParameter: data: unknown law 'cauchy' (choose from gaussian, rademacher, student-t(NU), sparse(Q))
+    numerics.parsing.BadParameter: data: unknown law 'cauchy' (choose from gaussian, rademacher, student-t(NU), sparse(Q))
     """
     if text is None:
         return GAUSSIAN

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import mpmath as mp
 
-from numerics.model import BadParameter
+from numerics.parsing import BadParameter
 
 __all__ = ["Estimator", "Fit", "ESTIMATORS", "NAMES", "get", "select"]
 
@@ -95,13 +95,6 @@ class Estimator:
     def fit(self, X, model) -> Fit:
         """The finite-``d`` fit of this estimator on data ``X`` at the ridge of ``model``."""
         return Fit(X, float(model.lam), self.parts, float(self.mask(model)), self.name)
-
-    @property
-    def quantities(self) -> tuple[str, ...]:
-        """The quantities this estimator has (read from the quantity registry)."""
-        from numerics import quantities
-
-        return tuple(q.name for q in quantities.REGISTRY.values() if self.name in q.estimators)
 
 
 def _fits():

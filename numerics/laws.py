@@ -26,11 +26,15 @@ the steps of the edge walk), and the mean. The solvers never loop over atoms the
 """
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import mpmath as mp
 
-__all__ = ["Law", "DiscreteLaw", "EmpiricalLaw", "FileLaw", "DensityLaw", "UniformLaw", "PowerLaw"]
+from numerics.parsing import BadParameter, parse_number
+
+__all__ = ["Law", "DiscreteLaw", "EmpiricalLaw", "FileLaw", "DensityLaw", "UniformLaw", "PowerLaw",
+           "CONTINUOUS", "parse_law"]
 
 
 def _mpf(value):
@@ -144,7 +148,7 @@ class FileLaw(EmpiricalLaw):
 
     ``.npy``: a 1-d array of floats, each taken exactly (``Fraction(float)``: the binary value
     stored); any other file: numbers separated by whitespace or commas, each parsed exactly by
-    :func:`numerics.model.parse_number` (``1/2``, ``0.2``, ``1e-3``; never evaluated). Every
+    :func:`numerics.parsing.parse_number` (``1/2``, ``0.2``, ``1e-3``; never evaluated). Every
     value must be finite and ``> 0``. Repeated values merge into one atom. Two file laws are
     equal when their atoms are (not their paths).
 
@@ -157,8 +161,6 @@ class FileLaw(EmpiricalLaw):
     """
 
     def __init__(self, path: str, name: str = "noise"):
-        from numerics.model import BadParameter
-
         self.path = str(path)
         values = _read_eigenvalues(self.path, name)
         self.size = len(values)
@@ -182,8 +184,6 @@ class FileLaw(EmpiricalLaw):
 def _read_eigenvalues(path: str, name: str = "noise") -> list:
     """The eigenvalues in ``path`` as exact ``Fraction``s (see :class:`FileLaw`); one-line errors."""
     import os
-
-    from numerics.model import BadParameter, parse_number
 
     if not os.path.isfile(path):
         raise BadParameter(name, f"file({path}): no such file")
@@ -322,3 +322,40 @@ class PowerLaw(DensityLaw):
         if self.alpha == 1:
             return a * (b / a) ** u
         return (a ** (1 - alpha) + u * (b ** (1 - alpha) - a ** (1 - alpha))) ** (1 / (1 - alpha))
+
+
+#: The continuous laws ``--noise`` accepts: name → (argument names, class name in numerics.laws).
+CONTINUOUS = {"uniform": (("a", "b"), "UniformLaw"), "powerlaw": (("alpha", "a", "b"), "PowerLaw")}
+
+
+def parse_law(text: str, name: str = "noise"):
+    """``uniform(a,b)`` or ``powerlaw(alpha,a,b)`` as a :class:`numerics.laws.DensityLaw`, or
+    ``file(PATH)`` as the :class:`numerics.laws.FileLaw` of the eigenvalues in that file.
+
+    The arguments are parsed exactly by :func:`parse_number` (never evaluated); ``None`` when
+    ``text`` is not of this form (then it is a list of atoms, :func:`parse_noise`).
+
+    >>> parse_law("uniform(1, 6)")
+    UniformLaw(uniform(1,6))
+    >>> parse_law("powerlaw(3/2,1,2e1)")
+    PowerLaw(powerlaw(3/2,1,20))
+    """
+    match = re.fullmatch(r"\s*([a-z]+)\s*\((.*)\)\s*", text, flags=re.DOTALL) if isinstance(text, str) else None
+    if match is None:
+        return None
+    law, body = match.groups()
+    if law == "file":  # the eigenvalues in a file: the argument is a path, not a number
+        if not body.strip():
+            raise BadParameter(name, "file(PATH) needs the path of a file of eigenvalues (.npy or text)")
+        return FileLaw(body.strip(), name)
+    if law not in CONTINUOUS:
+        raise BadParameter(name, f"unknown law {law!r} (choose from {', '.join(f'{n}(' + ','.join(a) + ')' for n, (a, _) in CONTINUOUS.items())}, file(PATH), or atoms s1:w1,...)")
+    names, cls = CONTINUOUS[law]
+    values = [item.strip() for item in body.split(",")]
+    if len(values) != len(names):
+        raise BadParameter(name, f"{law} takes {len(names)} numbers ({','.join(names)}), got {len(values)}")
+    numbers = [parse_number(v, name) for v in values]
+    try:
+        return globals()[cls](*numbers)
+    except ValueError as err:
+        raise BadParameter(name, str(err)) from None

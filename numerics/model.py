@@ -12,11 +12,14 @@ Fraction(1, 2)
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import mpmath as mp
+
+from numerics.laws import CONTINUOUS, parse_law
+from numerics.parsing import BadParameter, parse_noise, parse_number
+from numerics.scale import parse_scale_law
 
 __all__ = [
     "BadParameter",
@@ -31,138 +34,6 @@ __all__ = [
 
 BASES = ("diagonal", "rotational")
 ISOTROPIC = ((Fraction(1), Fraction(1)),)
-
-
-class BadParameter(ValueError):
-    """Invalid user input; ``str(err)`` is a one-line message naming the parameter."""
-
-    def __init__(self, name: str, message: str):
-        self.name = name
-        super().__init__(f"{name}: {message}")
-
-
-def parse_number(text: str, name: str) -> Fraction:
-    """Parse ``text`` exactly as a finite rational number (``1/2``, ``0.2``, ``1e-3``).
-
-    Raises :class:`BadParameter` naming ``name`` for anything else (``nan``, ``inf``,
-    ``1/0``, words).
-
-    >>> parse_number("1e-3", "lam")
-    Fraction(1, 1000)
-    >>> parse_number("nan", "theta")
-    Traceback (most recent call last):
-    ...
-    numerics.model.BadParameter: theta: expected a finite number such as 0.2, 1/2 or 1e-3, got 'nan'
-    """
-    if isinstance(text, Fraction):
-        return text
-    if isinstance(text, int) and not isinstance(text, bool):
-        return Fraction(text)
-    text = str(text).strip()
-    if len(text) > 100 or any(abs(int(e)) > 1000 for e in re.findall(r"[eE]\s*([+-]?\d{1,5})", text)) \
-            or re.search(r"[eE][+-]?\d{6}", text):
-        raise BadParameter(name, f"number out of range (exponent beyond ±1000): {text[:40]!r}")
-    try:
-        return Fraction(text)
-    except ZeroDivisionError:
-        raise BadParameter(name, f"division by zero in {text!r}") from None
-    except (ValueError, TypeError):
-        raise BadParameter(
-            name, f"expected a finite number such as 0.2, 1/2 or 1e-3, got {text!r}"
-        ) from None
-
-
-def parse_noise(text: str, name: str = "noise") -> tuple[tuple[Fraction, Fraction], ...]:
-    """Parse a discrete bulk law ``s1:w1,s2:w2,...`` into exact ``(s, w)`` atoms.
-
-    Atoms need ``s > 0`` and ``w > 0``; the weights must sum to exactly 1. Repeated
-    values of ``s`` are merged.
-    """
-    if not isinstance(text, str) or not text.strip():
-        raise BadParameter(name, "expected atoms 's1:w1,s2:w2,...', got an empty value")
-    atoms: dict[Fraction, Fraction] = {}
-    for item in text.split(","):
-        parts = item.split(":")
-        if len(parts) != 2:
-            raise BadParameter(name, f"expected an atom 's:w', got {item.strip()!r}")
-        s = parse_number(parts[0], name)
-        w = parse_number(parts[1], name)
-        if s <= 0:
-            raise BadParameter(name, f"variances must be > 0, got s = {s}")
-        if w <= 0:
-            raise BadParameter(name, f"weights must be > 0, got w = {w}")
-        atoms[s] = atoms.get(s, Fraction(0)) + w
-    if sum(atoms.values()) != 1:
-        raise BadParameter(name, f"weights must sum to 1, they sum to {sum(atoms.values())}")
-    return tuple(sorted(atoms.items()))
-
-
-#: The continuous laws ``--noise`` accepts: name → (argument names, class name in numerics.laws).
-CONTINUOUS = {"uniform": (("a", "b"), "UniformLaw"), "powerlaw": (("alpha", "a", "b"), "PowerLaw")}
-
-
-def parse_law(text: str, name: str = "noise"):
-    """``uniform(a,b)`` or ``powerlaw(alpha,a,b)`` as a :class:`numerics.laws.DensityLaw`, or
-    ``file(PATH)`` as the :class:`numerics.laws.FileLaw` of the eigenvalues in that file.
-
-    The arguments are parsed exactly by :func:`parse_number` (never evaluated); ``None`` when
-    ``text`` is not of this form (then it is a list of atoms, :func:`parse_noise`).
-
-    >>> parse_law("uniform(1, 6)")
-    UniformLaw(uniform(1,6))
-    >>> parse_law("powerlaw(3/2,1,2e1)")
-    PowerLaw(powerlaw(3/2,1,20))
-    """
-    match = re.fullmatch(r"\s*([a-z]+)\s*\((.*)\)\s*", text, flags=re.DOTALL) if isinstance(text, str) else None
-    if match is None:
-        return None
-    law, body = match.groups()
-    if law == "file":  # the eigenvalues in a file: the argument is a path, not a number
-        from numerics.laws import FileLaw
-
-        if not body.strip():
-            raise BadParameter(name, "file(PATH) needs the path of a file of eigenvalues (.npy or text)")
-        return FileLaw(body.strip(), name)
-    if law not in CONTINUOUS:
-        raise BadParameter(name, f"unknown law {law!r} (choose from {', '.join(f'{n}(' + ','.join(a) + ')' for n, (a, _) in CONTINUOUS.items())}, file(PATH), or atoms s1:w1,...)")
-    names, cls = CONTINUOUS[law]
-    values = [item.strip() for item in body.split(",")]
-    if len(values) != len(names):
-        raise BadParameter(name, f"{law} takes {len(names)} numbers ({','.join(names)}), got {len(values)}")
-    numbers = [parse_number(v, name) for v in values]
-    from numerics import laws
-
-    try:
-        return getattr(laws, cls)(*numbers)
-    except ValueError as err:
-        raise BadParameter(name, str(err)) from None
-
-
-def parse_scale_law(text):
-    """``(ScaleLaw, mean)``: ``--scale-law`` (the syntax of ``--noise``) as a
-    :class:`numerics.scale.ScaleLaw` rescaled to mean 1, with the mean it had (``None`` when that
-    is not an exact rational). A ``ScaleLaw`` passes through (mean 1).
-
-    >>> parse_scale_law("1:1/2,2:1/2")
-    (ScaleLaw(2/3:1/2,4/3:1/2), Fraction(3, 2))
-    """
-    from numerics import scale
-
-    if isinstance(text, scale.ScaleLaw):
-        return text, Fraction(1)
-    if isinstance(text, str):
-        law = parse_law(text, "scale-law")
-        if law is None:
-            law = parse_noise(text, "scale-law")
-    elif hasattr(text, "integrate"):
-        law = text
-    else:
-        law = parse_noise(",".join(f"{t}:{w}" for t, w in text), "scale-law")
-    if not hasattr(law, "integrate"):
-        from numerics.laws import DiscreteLaw
-
-        law = DiscreteLaw(law)
-    return scale.normalise(law, text if isinstance(text, str) else None)
 
 
 def _positive(value: Fraction, name: str, *, allow_zero: bool = False) -> Fraction:

@@ -48,7 +48,7 @@ from fractions import Fraction
 import mpmath as mp
 
 from numerics.reduction import ConvergenceError
-from numerics.model import BadParameter
+from numerics.parsing import BadParameter
 
 __all__ = ["Optimum", "Ratio", "Ridge", "RIDGE", "minimise", "scan", "SCAN", "SMALLEST", "COARSE_DPS"]
 

@@ -38,9 +38,9 @@ import mpmath as mp
 
 from numerics import estimators as _estimators
 from numerics import reduction
-from numerics.model import BadParameter
+from numerics.parsing import BadParameter
 
-__all__ = ["Quantity", "Support", "REGISTRY", "names", "get"]
+__all__ = ["Quantity", "Support", "REGISTRY", "names", "of", "get", "closed_form"]
 
 
 @dataclass(frozen=True)
@@ -269,17 +269,17 @@ def _threshold_optimum(ctx):
 # --- finite-d estimators (one replica) ------------------------------------------------------------
 
 def _finite_edges(rep):
-    from numerics import simulate
+    from numerics import spectrum
 
-    atom = simulate.null_atom(rep.model, rep.fit.estimator)
-    return simulate._bulk_edges(simulate._bulk(rep.fit.spectrum, rep.n, rep.model.theta > 0, atom), rep.d)
+    atom = spectrum.null_atom(rep.model, rep.fit.estimator)
+    return spectrum.bulk_edges(spectrum.bulk(rep.fit.spectrum, rep.n, rep.model.theta > 0, atom), rep.d)
 
 
 def _finite_density(rep):
-    from numerics import simulate
+    from numerics import spectrum
 
-    bulk = simulate._bulk(rep.fit.spectrum, rep.n, rep.model.theta > 0)
-    return simulate._kernel_density(rep.fit.spectrum, rep.at, bulk[[0, -1]])
+    bulk = spectrum.bulk(rep.fit.spectrum, rep.n, rep.model.theta > 0)
+    return spectrum.kernel_density(rep.fit.spectrum, rep.at, bulk[[0, -1]])
 
 
 def _finite_train_error(rep):
@@ -375,9 +375,30 @@ def names() -> tuple[str, ...]:
     return tuple(REGISTRY)
 
 
+def of(method: str) -> tuple[str, ...]:
+    """The quantities the estimator ``method`` has, in registry order.
+
+    >>> of("pca")
+    ('edges', 'density', 'threshold', 'outlier', 'overlap')
+    """
+    return tuple(q.name for q in REGISTRY.values() if method in q.estimators)
+
+
 def get(name) -> Quantity:
     """The quantity called ``name``, or :class:`BadParameter` naming ``QUANTITY``."""
     try:
         return REGISTRY[name]
     except (KeyError, TypeError):
         raise BadParameter("QUANTITY", f"invalid choice {name!r} (choose from {', '.join(REGISTRY)})") from None
+
+
+def closed_form(quantity: str, method: str = "ssr"):
+    """The SymPy closed form behind ``quantity`` for ``method`` (a list for ``edges``).
+
+    For ``outlier`` and ``overlap`` it is the formula above the threshold; below it the outlier
+    is the upper edge and the overlap is 0.
+    """
+    entry = get(quantity)
+    if entry.closed is None:
+        raise BadParameter("route", f"{quantity} has no closed form")
+    return entry.closed(_estimators.get(method).name)

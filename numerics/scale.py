@@ -34,9 +34,10 @@ from fractions import Fraction
 import mpmath as mp
 
 from numerics import laws
-from numerics.laws import DiscreteLaw, _mpf
+from numerics.laws import DiscreteLaw, _mpf, parse_law
+from numerics.parsing import parse_noise
 
-__all__ = ["ScaleLaw", "SampleLaw", "GAUSSIAN", "normalise", "from_samples"]
+__all__ = ["ScaleLaw", "SampleLaw", "GAUSSIAN", "normalise", "parse_scale_law", "from_samples"]
 
 
 class _Rescaled:
@@ -319,6 +320,29 @@ def normalise(law, given: str | None = None) -> tuple[ScaleLaw, Fraction | None]
     if mean != 1:
         law = laws.UniformLaw(law.lower / mean, law.upper / mean)
     return ScaleLaw(law, given, mean), mean
+
+
+def parse_scale_law(text):
+    """``(ScaleLaw, mean)``: ``--scale-law`` (the syntax of ``--noise``) as a
+    :class:`numerics.scale.ScaleLaw` rescaled to mean 1, with the mean it had (``None`` when that
+    is not an exact rational). A ``ScaleLaw`` passes through (mean 1).
+
+    >>> parse_scale_law("1:1/2,2:1/2")
+    (ScaleLaw(2/3:1/2,4/3:1/2), Fraction(3, 2))
+    """
+    if isinstance(text, ScaleLaw):
+        return text, Fraction(1)
+    if isinstance(text, str):
+        law = parse_law(text, "scale-law")
+        if law is None:
+            law = parse_noise(text, "scale-law")
+    elif hasattr(text, "integrate"):
+        law = text
+    else:
+        law = parse_noise(",".join(f"{t}:{w}" for t, w in text), "scale-law")
+    if not hasattr(law, "integrate"):
+        law = DiscreteLaw(law)
+    return normalise(law, text if isinstance(text, str) else None)
 
 
 def _exact_mean(law):

@@ -40,6 +40,7 @@ from numerics.estimators import get as _estimator
 from numerics.estimators import select as _select
 from numerics.fixedpoint import ConvergenceError
 from numerics.model import BadParameter, Model
+from numerics.quantities import closed_form
 
 __all__ = ["QUANTITIES", "METHODS", "ROUTES", "GUARD", "ConvergenceError", "check_supported", "closed_form",
            "estimator_for", "evaluate", "extra_digits"]
@@ -72,18 +73,6 @@ def check_supported(model: Model, route: str = "closed") -> None:
     if route == "closed" and model.elliptical:
         raise BadParameter("route", "closed forms exist for Gaussian data (--scale-law 1:1) only; "
                                     "use the fixed-point route")
-
-
-def closed_form(quantity: str, method: str = "ssr"):
-    """The SymPy closed form behind ``quantity`` for ``method`` (a list for ``edges``).
-
-    For ``outlier`` and ``overlap`` it is the formula above the threshold; below it the outlier
-    is the upper edge and the overlap is 0.
-    """
-    entry = quantities.get(quantity)
-    if entry.closed is None:
-        raise BadParameter("route", f"{quantity} has no closed form")
-    return entry.closed(_estimator(method).name)
 
 
 @functools.lru_cache(maxsize=None)

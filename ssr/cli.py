@@ -45,7 +45,7 @@ The modules doing the work (``numerics.theory``, ``numerics.simulate``, ``ssr.ve
 >>> _parse_int("2.5", "dps", 1, 1000)
 Traceback (most recent call last):
 ...
-numerics.model.BadParameter: dps: expected an integer in [1, 1000], got '2.5'
+numerics.parsing.BadParameter: dps: expected an integer in [1, 1000], got '2.5'
 """
 from __future__ import annotations
 
@@ -59,13 +59,16 @@ import time
 import mpmath as mp
 
 from numerics import estimators, quantities
-from numerics.model import BASES, BadParameter, Model, parse_number
+from numerics.model import BASES, BadParameter, parse_number
+from ssr.inputs import DPS_RANGE as _DPS_RANGE, FLOAT_DIGITS as _FLOAT_DIGITS, METHODS, QUANTITIES
+from ssr.inputs import UsageError as _UsageError, choice as _choice, describe as _describe, make_executor as _executor
+from ssr.inputs import evaluate_point as _evaluate_point, load_grid as _grid, location as _where
+from ssr.inputs import model_inputs as _model_inputs, nstr as _nstr, parameters as _params, parse_int as _parse_int
+from ssr.inputs import show as _show, writable_directory as _writable_directory
 from ssr.progress import StatusLine, duration as _duration
 
 __all__ = ["main"]
 
-QUANTITIES = quantities.names()
-METHODS = estimators.NAMES
 
 _DEFAULTS = {
     "gamma": "1/2",
@@ -80,10 +83,8 @@ _DEFAULTS = {
     "seed": "0",
     "data": "gaussian",
 }
-_DPS_RANGE = (1, 1000)
 _D_RANGE = (2, 20000)
 _SEEDS_RANGE = (2, 10000)
-_FLOAT_DIGITS = 17  # significant digits that identify a binary64 float exactly
 
 _QUANTITY_HELP = "\n".join([
     "quantities (theory limits; `simulate` estimates the same at finite d):",
@@ -112,14 +113,6 @@ once per value of the second axis and only the overlaps are solved per grid poin
   theta-gamma     second axis gamma (the value 1, a hard edge, is replaced by 1.01)
 regions: none, both, ssr-only (theta_c SSR < theta <= theta_c PCA), pca-only.
 in the rotational basis SSR and PCA have the same threshold (and overlaps)."""
-
-
-class _UsageError(Exception):
-    """Bad command-line input, reported as ``ssr: error: <name>: <message>``."""
-
-    def __init__(self, name: str, message: str):
-        self.name = name
-        super().__init__(f"{name}: {message}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -158,24 +151,6 @@ def _usage_error(message: str) -> _UsageError:
                                f"unrecognized option {match.group(1)!r}")
         return _UsageError("arguments", f"unexpected extra arguments {match.group(1)!r}")
     return _UsageError("arguments", message)
-
-
-def _parse_int(text: str, name: str, low: int, high: int | None = None) -> int:
-    """Parse a decimal integer in ``[low, high]`` (``high=None``: no upper bound)."""
-    bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
-    expected = f"expected an integer {bounds}, got {text!r}"
-    if not re.fullmatch(r"\s*[+-]?[0-9]{1,100}\s*", str(text)):
-        raise BadParameter(name, expected)
-    value = int(text)
-    if value < low or (high is not None and value > high):
-        raise BadParameter(name, expected)
-    return value
-
-
-def _choice(value: str, name: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise BadParameter(name, f"invalid choice {value!r} (choose from {', '.join(choices)})")
-    return value
 
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -229,14 +204,6 @@ def _add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", metavar="N", default=None,
                         help="run the tasks on N local worker processes (a Dask LocalCluster on "
                              "127.0.0.1); default: in this process")
-
-
-def _executor(args):
-    """The :class:`ssr.parallel.Executor` chosen by ``--scheduler`` / ``--workers``."""
-    from ssr.parallel import Executor
-
-    workers = None if args.workers is None else _parse_int(args.workers, "workers", 1, 256)
-    return Executor(scheduler=args.scheduler, workers=workers)
 
 
 def _mapping(executor) -> dict:
@@ -412,75 +379,11 @@ def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser
             for sub in action.choices.values()]
 
 
-def _model_inputs(args) -> tuple[str, Model, str, object, int]:
-    """Validate the parameters shared by ``eval`` and ``simulate``."""
-    quantity = _choice(args.quantity, "QUANTITY", QUANTITIES)
-    method = _choice(args.method, "method", METHODS)
-    basis = _choice(args.basis, "basis", BASES)
-    covariance = None if args.covariance is None else _load_covariance(args.covariance)
-    model = Model(gamma=args.gamma, lam=args.lam, theta=args.theta, noise=args.noise,
-                  basis=basis, mask_ratio=args.mask_ratio or 0, test_mask_ratio=args.test_mask_ratio,
-                  covariance=covariance, scale_law=args.scale_law)
-    at = None if args.at is None else parse_number(args.at, "at")
-    entry = quantities.get(quantity)
-    method = estimators.select(method, model, entry.estimators).name
-    if entry.needs_at and at is None:
-        raise BadParameter("at", f"QUANTITY {quantity} needs the point --at A")
-    if not entry.needs_at and at is not None:
-        users = ", ".join(q.name for q in quantities.REGISTRY.values() if q.needs_at)
-        raise BadParameter("at", f"only used by QUANTITY {users}, not by {quantity}")
-    dps = _parse_int(args.dps, "dps", *_DPS_RANGE)
-    return quantity, model, method, at, dps
-
-
-def _load_covariance(given):
-    """The covariance of ``--covariance``: loaded from the file, or already loaded (a grid loads it
-    once for all its points, :func:`_grid`)."""
-    if not isinstance(given, str):
-        return given
-    from numerics.covariance import load
-
-    return load(given)
-
-
-def _params(model: Model, method: str, at) -> dict:
-    params = model.as_dict()
-    if model.covariance is not None:
-        params["covariance_d"] = model.covariance.d
-    params["method"] = method
-    params["at"] = None if at is None else str(at)
-    return params
-
-
-def _describe(params: dict) -> str:
-    """``key=value, ...``; a given covariance as ``covariance=FILE (d=D)`` (its hash only in JSON)."""
-    shown = []
-    for key, value in params.items():
-        if value is None or key in ("covariance_sha256", "covariance_d"):
-            continue
-        if key == "covariance":
-            value = f"{value} (d={params['covariance_d']})"
-        shown.append(f"{key}={value}")
-    return ", ".join(shown)
-
-
-def _nstr(value, dps: int):
-    """``value`` (an mpf or a list of them) as decimal strings with ``dps`` digits."""
-    with mp.workdps(dps):
-        if isinstance(value, (list, tuple)):
-            return [mp.nstr(item, dps, strip_zeros=False) for item in value]
-        return mp.nstr(value, dps, strip_zeros=False)
-
-
 def _float_repr(value):
     """A float or a 1-d array of floats as ``repr`` strings (full binary64 precision)."""
     if getattr(value, "ndim", 0) == 0 and not isinstance(value, (list, tuple)):
         return repr(float(value))
     return [repr(float(item)) for item in value]
-
-
-def _show(text) -> str:
-    return f"[{', '.join(text)}]" if isinstance(text, list) else text
 
 
 def _cmd_eval(args) -> int:
@@ -496,85 +399,6 @@ def _cmd_eval(args) -> int:
         else:
             print("\n".join(lines), flush=points.ranged)
     return 0
-
-
-def _grid(args):
-    """The :class:`ssr.grid.Grid` of ``args``, with a given covariance loaded once for every point."""
-    from ssr.grid import grid
-
-    points = grid(args)
-    if points.args.covariance is not None:
-        points.args = argparse.Namespace(**vars(points.args))
-        points.args.covariance = _load_covariance(points.args.covariance)
-    return points
-
-
-def _where(points, inputs) -> str:
-    """`` (at gamma=…, lam=…)``: the ranged parameters of a grid point, for an error message."""
-    _, model, _, at, _ = inputs
-    values = {**model.as_dict(), "at": at, "mask_ratio": model.mask_ratio, "test_mask_ratio": model.test_ratio}
-    from ssr.grid import OPTIONS
-
-    names = dict(OPTIONS)
-    return " (at " + ", ".join(f"{names[name]}={values[name]}" for name in points.axes) + ")"
-
-
-def _evaluate_point(quantity, model, method, at, dps, *, warm=None, where: str = "") -> tuple[dict, list[str]]:
-    """The value at one point: its JSON object and its text lines (the value, then ``note:`` lines).
-
-    ``warm`` (a dict, along a grid) is passed to :func:`numerics.theory.evaluate` for warm starts; ``where``
-    is appended to the message of a solver that does not converge.
-    """
-    if model.covariance is not None:
-        return _eval_covariance(quantity, model, method, at, dps)
-    from numerics import theory
-
-    notes: list[str] = [model.scale_law.note()] if model.scale_law.note() else []
-    try:
-        extra = {} if warm is None else {"warm": warm}
-        value = theory.evaluate(quantity, model, method=method, at=at, dps=dps, notes=notes, **extra)
-    except theory.ConvergenceError as err:
-        raise _UsageError(quantity, f"{err}{where}") from None
-    text = _nstr(value, dps)
-    intervals = [_nstr(list(pair), dps) for pair in value.intervals] if hasattr(value, "intervals") else None
-    params = _params(model, method, at)
-    out = {"quantity": quantity, "value": text, "dps": dps, "params": params}
-    if intervals is not None:  # every interval of the bulk, [[lower, upper], ...]
-        out["intervals"] = intervals
-    if notes:
-        out["notes"] = notes
-    shown = " ∪ ".join(_show(pair) for pair in intervals) if intervals else _show(text)
-    return out, [f"{quantity} = {shown} (dps={dps}; {_describe(params)})", *(f"note: {note}" for note in notes)]
-
-
-def _eval_covariance(quantity, model, method, at, dps) -> tuple[dict, list[str]]:
-    """``ssr eval`` with ``--covariance``: the float64 route, printed to its stated accuracy.
-
-    The value keeps ``min(--dps, ⌊−log10 accuracy⌋)`` significant digits (``"dps"`` in JSON, with
-    ``"precision": "float64"`` and ``"accuracy"``, the stated relative accuracy).
-    """
-    from numerics import covariance
-
-    if quantity not in covariance.QUANTITIES:
-        raise BadParameter("covariance", f"{quantity} is not available for a given covariance "
-                                         f"(available: {', '.join(covariance.QUANTITIES)})")
-    try:
-        eq = covariance.solve(model.covariance, gamma=model.gamma, lam=model.lam, mask_ratio=model.mask_ratio,
-                              scale=model.scale_law)
-    except covariance.ConvergenceError as err:
-        raise _UsageError(quantity, str(err)) from None
-    value, accuracy = eq.value(quantity, model.test_ratio), eq.accuracy
-    digits = max(1, min(dps, _FLOAT_DIGITS, int(-mp.log10(accuracy))))
-    with mp.workprec(53):  # a binary64 float converts exactly at 53 bits
-        text = _nstr(mp.mpf(value), digits)
-    params = _params(model, method, at)
-    out = {"quantity": quantity, "value": text, "dps": digits, "precision": "float64",
-           "accuracy": float(f"{accuracy:.2g}"), "params": params}
-    notes = [model.scale_law.note()] if model.scale_law.note() else []
-    if notes:
-        out["notes"] = notes
-    return out, [f"{quantity} = {text} (float64, accuracy ~{accuracy:.0e}; {_describe(params)})",
-                 *(f"note: {note}" for note in notes)]
 
 
 class _Progress(StatusLine):
@@ -652,24 +476,6 @@ def _split_name(message: str, default: str) -> tuple[str, str]:
     """Split ``"name: text"``; messages without a leading parameter name get ``default``."""
     match = re.fullmatch(r"([A-Za-z_][\w-]*): (.*)", message, flags=re.DOTALL)
     return (match.group(1), match.group(2)) if match else (default, message)
-
-
-def _writable_directory(path: str, name: str) -> str:
-    """Create ``path`` (with its parents) if needed and check it is a writable directory, at once.
-
-    Raises :class:`BadParameter` naming the option ``name`` otherwise, before any work is done.
-    """
-    if not str(path).strip():
-        raise BadParameter(name, "expected a directory, got an empty value")
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise BadParameter(name, f"{path!r} exists and is not a directory")
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as err:
-        raise BadParameter(name, f"cannot create directory {path!r}: {err.strerror or err}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise BadParameter(name, f"directory {path!r} is not writable")
-    return path
 
 
 def _cmd_verify(args) -> int:

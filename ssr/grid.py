@@ -14,7 +14,7 @@ True
 >>> parse_range("0:1:0", "lam")
 Traceback (most recent call last):
 ...
-numerics.model.BadParameter: lam: a range START:STOP:COUNT needs an integer COUNT >= 2 (at most 100000), got '0'
+numerics.parsing.BadParameter: lam: a range START:STOP:COUNT needs an integer COUNT >= 2 (at most 100000), got '0'
 """
 from __future__ import annotations
 

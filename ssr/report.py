@@ -53,7 +53,8 @@ from ssr import phase as phase_module
 from numerics import theory
 from numerics.data import parse_data
 from numerics.model import Model
-from numerics.simulate import Replica, _bulk, _soft_edge, measure, sample
+from numerics.simulate import Replica, measure, sample
+from numerics.spectrum import bulk as _bulk, soft_edge as _soft_edge
 
 __all__ = ["SEED", "SLOPE_TOLERANCE", "FULL", "QUICK", "FIGURES", "Figure", "Budget", "build_figures",
            "render_html", "UNIVERSALITY_MODEL", "UNIVERSALITY_DATA", "UNIVERSALITY_QUANTITIES", "universality_rows",

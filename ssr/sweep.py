@@ -30,11 +30,14 @@ import fcntl
 import io
 import json
 import os
+import sys
 import time
 from fractions import Fraction
 
 from numerics.model import BadParameter, parse_number
-from ssr import cli
+from ssr.inputs import QUANTITIES, choice, evaluate_point, load_grid, location, make_executor, model_inputs
+from ssr.inputs import writable_directory
+from ssr.progress import StatusLine, duration
 from ssr.grid import OPTIONS
 
 __all__ = ["COLUMNS", "KEY", "command", "key", "run"]
@@ -196,11 +199,11 @@ def _resume(path: str, header: bytes, keys: set) -> tuple[set, bool]:
 
 def run(args) -> int:
     """``ssr sweep``: validate every point, then compute and append the missing rows."""
-    cli._choice(args.quantity, "QUANTITY", cli.QUANTITIES)
-    points = cli._grid(args)
-    todo = [(key(point), cli._model_inputs(point)) for point in points.points()]
+    choice(args.quantity, "QUANTITY", QUANTITIES)
+    points = load_grid(args)
+    todo = [(key(point), model_inputs(point)) for point in points.points()]
     recorded = command(args, points, todo[0][1])
-    directory = cli._writable_directory(args.out, "out")
+    directory = writable_directory(args.out, "out")
     lock = open(os.path.join(directory, "sweep.lock"), "w")
     try:
         try:
@@ -224,7 +227,7 @@ def _lines(points):
     """
     warm: dict = {}
     for point, inputs, where in points:
-        out, _ = cli._evaluate_point(*inputs, warm=warm, where=where)
+        out, _ = evaluate_point(*inputs, warm=warm, where=where)
         yield b"".join(_line(row) for row in _rows_of(point, inputs, out))
 
 
@@ -239,12 +242,12 @@ def _sweep(args, points, todo, recorded, directory) -> int:
     path = os.path.join(directory, "sweep.csv")
     done, torn = _resume(path, _line(COLUMNS), {point for point, _ in todo})
     missing = [(point, inputs) for point, inputs in todo if point not in done]
-    progress = cli.StatusLine(cli.sys.stderr) if cli.sys.stderr.isatty() and not args.json else None
-    items = [(point, inputs, cli._where(points, inputs) if points.ranged else "") for point, inputs in missing]
+    progress = StatusLine(sys.stderr) if sys.stderr.isatty() and not args.json else None
+    items = [(point, inputs, location(points, inputs) if points.ranged else "") for point, inputs in missing]
     fd = os.open(path, os.O_WRONLY | os.O_APPEND)
     count = 0
     try:
-        with cli._executor(args) as executor:
+        with make_executor(args) as executor:
             if executor.local:  # each row as soon as its point is done
                 batches = ([line] for line in _lines(items))
             else:  # chunks of points as tasks, each chunk's rows as it arrives
@@ -269,5 +272,5 @@ def _sweep(args, points, todo, recorded, directory) -> int:
         shape = " x ".join(f"{len(values)} {attr.replace('_', '-')}" for attr, values in points.axes.items())
         print(f"ssr sweep: {recorded['quantity']} over {shape or 'one point'} = {len(todo)} points: "
               f"{len(missing)} computed, {len(done)} already in {path}"
-              f"{' (dropped a torn last line)' if torn else ''}; {cli._duration(seconds)}")
+              f"{' (dropped a torn last line)' if torn else ''}; {duration(seconds)}")
     return 0

@@ -56,7 +56,7 @@ def test_an_empirical_law_is_a_discrete_law_with_equal_weights():
 def test_every_estimator_is_one_record():
     for name, est in estimators.ESTIMATORS.items():
         assert est.name == name and est.meaning
-        assert set(est.quantities) == {q.name for q in quantities.REGISTRY.values() if name in q.estimators}
+        assert set(quantities.of(name)) == {q.name for q in quantities.REGISTRY.values() if name in q.estimators}
         model = Model("1/2", "1/5", mask_ratio="0.3" if est.under_mask == name else 0)
         with mp.workdps(30):  # the eigenvalue map, its inverse and its Jacobian dt/da
             t = mp.mpf(3)
