@@ -71,9 +71,9 @@ def test_select_turns_ssr_into_masked():
 def test_quantities_of_an_estimator_come_from_the_registry():
     for est in estimators.ESTIMATORS.values():
         expected = tuple(q.name for q in quantities.REGISTRY.values() if est.name in q.estimators)
-        assert est.quantities == expected
-    assert "gen-error" not in estimators.get("pca").quantities
-    assert "mask-optimum" in estimators.get("masked").quantities and "mask-optimum" not in estimators.get("ssr").quantities
+        assert quantities.of(est.name) == expected
+    assert "gen-error" not in quantities.of("pca")
+    assert "mask-optimum" in quantities.of("masked") and "mask-optimum" not in quantities.of("ssr")
 
 
 def test_mask_is_the_model_ratio():

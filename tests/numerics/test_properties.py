@@ -13,7 +13,9 @@ valid parameters (γ, λ, θ, a discrete law of one to three atoms, the basis) g
 An internal error (exit 1), a traceback, or a value the second route contradicts fails.
 
 The examples are derandomised (the same sequence on every run, so CI is reproducible); set
-``SSR_HYPOTHESIS_RANDOM=1`` to explore new ones. The ``slow`` tier runs more examples. The first
+``SSR_HYPOTHESIS_RANDOM=1`` to explore new ones. They run in the ``slow`` tier (15 examples per
+quantity and estimator, elliptical data among them): about a minute and a half of the fast tier's
+budget otherwise. The first
 search found a false refusal of the algebraic route (γ = 3, ν = (3/5)δ_{1/2} + (1/5)δ_1 +
 (1/5)δ_2: an atom of T in the null part it did not count), now fixed and kept as an explicit
 example.
@@ -150,20 +152,6 @@ def _solved_some(outcomes, quantity, method):
     assert "solved" in outcomes, f"{quantity} ({method}): every drawn example was refused: {outcomes}"
 
 
-@pytest.mark.parametrize("quantity, method", _CASES)
-def test_every_quantity_is_confirmed_or_refused(capsys, quantity, method):
-    outcomes = []
-
-    @settings(max_examples=3, **_SETTINGS)
-    @example(model=_FOUND, fraction=Fraction(1, 10))
-    @given(model=models(), fraction=st.sampled_from([Fraction(1, 5), Fraction(1, 2), Fraction(4, 5)]))
-    def run(model, fraction):
-        outcomes.append(_check(capsys, quantity, method, model, fraction))
-
-    run()
-    _solved_some(outcomes, quantity, method)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("quantity, method", _CASES)
 def test_every_quantity_is_confirmed_or_refused_more_examples(capsys, quantity, method):
@@ -171,6 +159,7 @@ def test_every_quantity_is_confirmed_or_refused_more_examples(capsys, quantity, 
     outcomes = []
 
     @settings(max_examples=15, **_SETTINGS)
+    @example(model=_FOUND, fraction=Fraction(1, 10))
     @given(model=models(elliptical=True),
            fraction=st.sampled_from([Fraction(1, 10), Fraction(1, 3), Fraction(2, 3), Fraction(9, 10)]))
     def run(model, fraction):
