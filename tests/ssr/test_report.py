@@ -245,10 +245,11 @@ def test_figures_are_reproducible_bit_for_bit(rendered, tmp_path, name):
     assert (tmp_path / figure.png).read_bytes() == (directory / figure.png).read_bytes()
 
 
-def test_universality_is_the_last_figure():
-    # appended at the end of FIGURES: the figure index in every other figure's seeds is unchanged
-    assert [name for name, _ in report.FIGURES][-1] == "universality"
-    assert len(report.FIGURES) == 14
+def test_new_figures_are_appended_last():
+    # universality, then real-images, appended at the end of FIGURES: the figure index in every
+    # other figure's seeds is unchanged
+    assert [name for name, _ in report.FIGURES][-2:] == ["universality", "real-images"]
+    assert len(report.FIGURES) == 15
 
 
 def test_universality_figure_holds_its_numbers(rendered):
