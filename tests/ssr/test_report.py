@@ -287,4 +287,5 @@ def test_universality_figure_holds_its_numbers(rendered):
             elif abs(z) >= 4:
                 assert f"{label} {100 * rel:+.2f} % (z = {z:+.1f}) with {spec}" in sentence
     assert "| theory (Gaussian limit) | — |" in page
-    assert f"default_rng([{report.SEED}, {len(report.FIGURES) - 1}, law, replica, 2]) at d/2" in page
+    index = [name for name, _ in report.FIGURES].index("universality")
+    assert f"default_rng([{report.SEED}, {index}, law, replica, 2]) at d/2" in page
