@@ -259,7 +259,7 @@ _SPLIT_DIAG_NOTE = _SPLIT_NOTE.format(f"Richardson with d/2 (the plain mean's O(
                                       "d = 2000, K = 12")
 #: The full budget of the masked claims: d = 800 (issue 9), 12 replicas.
 _MASKED_FULL = Size(800, 12)
-_MASKED_NOTE = ("masked estimator (SPEC §5): isotropic, closed form of derive.masking against the fixed point; "
+_MASKED_NOTE = ("masked estimator (random masks, an effective ridge): isotropic, closed form of derive.masking against the fixed point; "
                 "simulation of Â_p = (I − diag(G⁻¹)⁻¹G⁻¹)/(1−p), the same estimators and drifts as the "
                 "leave-one-out claims")
 _OPTIMUM_NOTE = ("finite-d estimate: per replica, the ratio minimising that replica's E_d(0; p) (bounded Brent "
@@ -382,13 +382,13 @@ CLAIMS: list[Claim] = [
           "overlap", _MASKED_SPIKED, method="masked", quick=Size(400, 8), full=_MASKED_FULL, note=_MASKED_NOTE),
     Claim("masked/threshold", "masked, isotropic: θ_c = √γ whatever p (a scalar extra ridge)",
           "threshold", _MASKED, method="masked", note=_THRESHOLD_NOTE),
-    Claim("masked-rot/gen-error", "masked, rotational ½δ₁+½δ₆, γ = 1/2, λ = 1/10, p = q = 0.3: SPEC §5 checkpoint 2.7948",
+    Claim("masked-rot/gen-error", "masked, rotational ½δ₁+½δ₆, γ = 1/2, λ = 1/10, p = q = 0.3: masking checkpoint 2.7948",
           "gen-error", _MASKED_ROT, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
           note=_GENERAL_NOTE),
-    Claim("masked-rot/gen-error-q0", "masked, rotational, train p = 0.3, test q = 0: SPEC §5 checkpoint 2.4881",
+    Claim("masked-rot/gen-error-q0", "masked, rotational, train p = 0.3, test q = 0: masking checkpoint 2.4881",
           "gen-error", _MASKED_ROT_Q0, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
           note=_GENERAL_NOTE),
-    Claim("masked-het/gen-error", "masked, diagonal ½δ₁+½δ₆, p = q = 0.3: SPEC §5 checkpoint 4.4711",
+    Claim("masked-het/gen-error", "masked, diagonal ½δ₁+½δ₆, p = q = 0.3: masking checkpoint 4.4711",
           "gen-error", _MASKED_HET, method="masked", quick=Size(400, 8), full=_MASKED_FULL, extrapolate=True,
           note=_GENERAL_NOTE),
     Claim("masked-het/train-error", "masked, diagonal ½δ₁+½δ₆, p = 0.3: the masked training loss",
@@ -397,7 +397,7 @@ CLAIMS: list[Claim] = [
     Claim("masked-het/edges", "masked, diagonal ½δ₁+½δ₆, p = 0.3: bulk edges (per-atom ridge b(s))",
           "edges", _MASKED_HET, method="masked", quick=Size(400, 8), full=_MASKED_FULL, note=_GENERAL_NOTE,
           full_only=True),
-    Claim("masked-het/threshold", "masked, diagonal ½δ₁+½δ₆, p = 0.3: θ_c = 1.3369 (SPEC §5), below p = 0's 1.3517",
+    Claim("masked-het/threshold", "masked, diagonal ½δ₁+½δ₆, p = 0.3: θ_c = 1.3369 (masking checkpoint), below p = 0's 1.3517",
           "threshold", _MASKED_HET, method="masked", note=_THRESHOLD_NOTE),
     Claim("masked-het/outlier", "masked, diagonal ½δ₁+½δ₆, p = 0.3, θ = 3: top eigenvalue of Â_p",
           "outlier", _MASKED_HET_SPIKED, method="masked", quick=Size(400, 16), full=_MASKED_FULL,

@@ -6,7 +6,7 @@ import numpy as np
 
 from numerics.model import Model
 from numerics.simulate import measure
-from ssr.report.common import SEED, Budget, Figure, decimal, mean_se, pyplot, rng, save, theory_value
+from ssr.report.common import SEED, SMOOTH_POINTS, Budget, Figure, decimal, mean_se, pyplot, rng, save, theory_value
 
 _ERRORS = [("train-error", "ssr"), ("gen-error", "ssr")]
 
@@ -15,7 +15,7 @@ def errors(axis: str, index: int, budget: Budget, directory: str) -> Figure:
     """``E_train`` and ``E_gen`` against ``λ`` (``γ = 1/2``) or ``γ`` (``λ = 10⁻²``)."""
     plt = pyplot()
     if axis == "lambda":
-        curve = np.logspace(-3, 1, budget.curve_points)
+        curve = np.logspace(-3, 1, SMOOTH_POINTS)
         points = np.logspace(-3, 1, budget.errors_points)
 
         def model_at(x):
@@ -23,7 +23,7 @@ def errors(axis: str, index: int, budget: Budget, directory: str) -> Figure:
 
         label, fixed, words = r"ridge $\lambda$", r"$\gamma = 1/2$", "the ridge λ (γ = 1/2"
     else:
-        curve = np.logspace(-1, np.log10(4), budget.curve_points)
+        curve = np.logspace(-1, np.log10(4), SMOOTH_POINTS)
         points = np.logspace(-1, np.log10(4), budget.errors_points)
 
         def model_at(x):
@@ -31,8 +31,8 @@ def errors(axis: str, index: int, budget: Budget, directory: str) -> Figure:
 
         label, fixed, words = r"aspect ratio $\gamma = d/n$", r"$\lambda = 10^{-2}$", "the aspect ratio γ = d/n (λ = 1/100"
     figure = Figure(f"errors-vs-{axis}", f"Errors against {'λ' if axis == 'lambda' else 'γ'}",
-                    f"Training and generalisation error of Â against {words}, isotropic), theory and "
-                    f"simulation (d = {budget.errors_d}, {budget.errors_seeds} replicas per point, mean ± stderr).",
+                    f"Training and generalisation error of Â (leave-one-out SSR, no masks) against {words}, "
+                    f"isotropic), theory ({SMOOTH_POINTS} points, closed forms) and simulation (d = {budget.errors_d}, {budget.errors_seeds} replicas per point, mean ± stderr).",
                     seeds=f"default_rng([{SEED}, {index}, point, replica])")
     fig, ax = plt.subplots(figsize=(7, 4.6), constrained_layout=True)
     colours = {"train-error": "tab:green", "gen-error": "tab:red"}
@@ -60,7 +60,7 @@ def errors(axis: str, index: int, budget: Budget, directory: str) -> Figure:
     if axis == "gamma":
         ax.axvline(1.0, color="0.4", lw=0.8, ls=":")
         ax.text(1.03, 0.97, r"$\gamma = 1$: ridgeless peak", transform=ax.get_xaxis_transform(), va="top", fontsize=8)
-    ax.set_title(f"Errors of masked SSR against {label}: {fixed}", fontsize=10)
+    ax.set_title(f"Errors of SSR (leave-one-out $\\hat A$) against {label}: {fixed}", fontsize=10)
     ax.legend(fontsize=9)
     save(fig, figure, directory)
     return figure

@@ -75,7 +75,7 @@ def finite_size(index: int, budget: Budget, directory: str) -> Figure:
                     f"off by more than {SLOPE_TOLERANCE} and by more than 3 stderr. Error bars: delta-method "
                     "stderr of the RMS.",
                     seeds=f"default_rng([{SEED}, {index}, d-index, replica])")
-    fig, ax = plt.subplots(figsize=(7.6, 5.2), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(8.4, 6.4), constrained_layout=True)
     table = ["| quantity | expected slope | fitted slope ± se | RMS error at d = " + ", ".join(map(str, dims)) +
              " | flag |", "|---|---|---|---|---|"]
     markers = "osD^v<>"
@@ -102,6 +102,8 @@ def finite_size(index: int, budget: Budget, directory: str) -> Figure:
                      + ", ".join(f"{v:.2e}" for v in rms)
                      + f" | {'**FLAGGED**: contradicts the expected rate' if flagged else 'ok'} |")
         figure.flags.append((name, expected, slope, se, flagged))
+    ax.plot([], [], color="0.3", lw=1.1, ls="-", label="lines: least-squares fits, SSR (solid)")
+    ax.plot([], [], color="0.3", lw=1.1, ls="--", label="lines: least-squares fits, PCA (dashed; open markers)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks(dims, [str(d) for d in dims])
@@ -109,7 +111,8 @@ def finite_size(index: int, budget: Budget, directory: str) -> Figure:
     ax.set_xlabel(r"dimension $d$ ($n = d/\gamma$)")
     ax.set_ylabel(r"RMS error $\sqrt{\langle (x_d - x_\infty)^2 \rangle}$")
     ax.set_title(f"Finite-size scaling: {params(model)}", fontsize=10)
-    ax.legend(fontsize=7.5, loc="lower left")
+    handles, labels = ax.get_legend_handles_labels()  # beside the data, never over it
+    fig.legend(handles, labels, fontsize=7.5, loc="outside lower center", ncol=2)
     figure.notes += ["", *table]
     save(fig, figure, directory)
     return figure

@@ -19,7 +19,8 @@ import numpy as np
 from numerics import estimators, theory
 from numerics.model import Model
 from numerics.simulate import sample
-from ssr.report.common import DPS, SEED, Budget, Figure, decimal, mean_se, params, pyplot, rng, save, theory_value
+from ssr.report.common import (DPS, SEED, Budget, Figure, decimal, mean_se, params, pyplot, refine, rng, save,
+                               theory_value)
 
 _MASKED_NOISE = "1:1/2,6:1/2"
 _MASKED_LAM = Fraction(1, 10)
@@ -54,10 +55,12 @@ def masked_errors(index: int, budget: Budget, directory: str) -> Figure:
 
     d, seeds = budget.masked_d, budget.masked_seeds
     figure = Figure("masked-errors", "Masked test error against the training ratio p",
-                    "Masked test error E(q) of the ratio-p estimator Â_p (SPEC §5) against the training masking "
-                    "ratio p, for test ratios q = 0 (the leave-one-out error of §1), q = 0.15 and q = p; rotational "
-                    "basis, ν = ½δ₁ + ½δ₆, λ = 1/10, γ = 1/2 (left) and γ = 2 (right). Lines: theory (fixed "
-                    f"point, dps 15, {len(curve)} ratios per curve); points: simulation (d = {d}, {seeds} replicas "
+                    "Masked test error E(q) of the ratio-p estimator Â_p (trained with random masks hiding each "
+                    "coordinate with probability p) against the training masking ratio p, for test ratios q = 0 "
+                    "(the leave-one-out error), q = 0.15 and q = p; rotational basis, ν = ½δ₁ + ½δ₆, λ = 1/10, "
+                    "γ = 1/2 (left) and γ = 2 (right). Lines: theory (fixed point, dps 15, on "
+                    f"{len(curve)} equally spaced ratios plus midpoints wherever a curve bends away from its chords "
+                    "by more than 0.3 % of the panel's range); points: simulation (d = {d}, {seeds} replicas "
                     "per point, mean ± stderr; each replica fits Â_p once and evaluates E(q) for every q on that "
                     "fit with the true Σ; the points sit above the limit by the O(1/d) finite-size bias of a "
                     "normalised trace). Dashed vertical line: the optimum p* of E(0) (`mask-optimum` at Q = 0), "
@@ -69,12 +72,22 @@ def masked_errors(index: int, budget: Budget, directory: str) -> Figure:
              "d·(simulation − theory), mean over points (range) |", "|---|---|---|---|---|---|"]
     for g_index, (gamma, ax) in enumerate(zip(gammas, axes)):
         tag = f"gamma-{gamma}"
+        def errors(p: Fraction, gamma: Fraction = gamma) -> tuple:
+            return tuple(theory_value("gen-error", model_at(gamma, p, q)) for q, _ in _TEST_RATIOS)
+
+        start = {p: errors(p) for p in curve}
+        height = max(max(ys) for ys in start.values()) - min(min(ys) for ys in start.values())
+        sampled = refine(lambda p: start[p] if p in start else errors(p), curve, lambda a, b: (a + b) / 2,
+                         tol=0.003, scale=[height] * len(_TEST_RATIOS), limit=4 * len(curve))
+        ratios = sorted(sampled)
         theory_at = {}
-        for (q, label), colour in zip(_TEST_RATIOS, colours):
-            ys = [theory_value("gen-error", model_at(gamma, p, q)) for p in curve]
-            ax.plot([float(p) for p in curve], ys, color=colour, lw=1.8, label=f"{label}: theory")
-            figure.rows += [(f"{tag}-q-{_q_name(q)}-theory", p, y, None) for p, y in zip(curve, ys)]
-            theory_at[q] = dict(zip(curve, ys))
+        for column, ((q, label), colour) in enumerate(zip(_TEST_RATIOS, colours)):
+            ys = [sampled[p][column] for p in ratios]
+            ax.plot([float(p) for p in ratios], ys, color=colour, lw=1.8, label=f"{label}: theory")
+            figure.rows += [(f"{tag}-q-{_q_name(q)}-theory", p, y, None) for p, y in zip(ratios, ys)]
+            theory_at[q] = dict(zip(ratios, ys))
+        figure.notes.append(f"γ = {gamma}: theory on {len(ratios)} ratios ({len(curve)} equally spaced, "
+                            f"{len(ratios) - len(curve)} added where the curves bend).")
         grid_min = min(zip(theory_at[Fraction(0)].values(), theory_at[Fraction(0)]))
         simulated = {q: [] for q, _ in _TEST_RATIOS}
         gaps = []
@@ -147,7 +160,7 @@ def masked_phase(index: int, budget: Budget, directory: str) -> Figure:
     """The ``(p, θ)`` phase diagram of spike detection by ``Â_p`` (diagonal basis; theory only).
 
     The optimum ratio is ``threshold-optimum`` when ``budget.masked_optimum_search`` (the full
-    budget); otherwise (the quick budget, which must stay cheap: the search costs ~15 s) the vertex
+    budget); otherwise (the quick budget, which must stay cheap: the search costs about two minutes) the vertex
     of the parabola through the grid minimum of ``θ_c(p)`` and its two neighbours, and the note says
     which.
     """
@@ -164,45 +177,57 @@ def masked_phase(index: int, budget: Budget, directory: str) -> Figure:
     i = int(np.argmin(diagonal))
     if quick and 0 < i < len(curve) - 1:
         best, at_best = _parabola_vertex([float(p) for p in curve], diagonal, i)
-        how = (f"the vertex of the parabola through the grid minimum of θ_c(p) (p = {float(curve[i]):g}) and its two "
-               "neighbours (quick budget, no optimum search; the full budget runs `threshold-optimum`)")
+        how = (f"an approximation: the vertex of the parabola through the grid minimum of θ_c(p) (p = "
+               f"{float(curve[i]):g}) and its two neighbours (quick budget, no optimum search; the full budget "
+               "marks the minimiser that `ssr eval threshold-optimum` prints)")
     elif quick:
         best, at_best = float(curve[i]), diagonal[i]
-        how = ("the grid minimum of θ_c(p) (quick budget, no optimum search; the full budget runs "
-               "`threshold-optimum`)")
+        how = ("an approximation: the grid minimum of θ_c(p) (quick budget, no optimum search; the full budget "
+               "marks the minimiser that `ssr eval threshold-optimum` prints)")
     else:
         notes: list = []
         best = float(theory.evaluate("threshold-optimum", model_at(0), dps=DPS, notes=notes))
         at_best = theory_value("threshold", model_at(decimal(best, 12)))
-        how = "`threshold-optimum` (theory, dps 15)" + "".join(f"; {note}" for note in notes if note)
+        how = ("`threshold-optimum` (theory, dps 15, the number `ssr eval threshold-optimum` prints)"
+               + "".join(f"; {note}" for note in notes if note))
     p_cells, theta_cells = budget.masked_phase_points
     theta_max = Fraction(5)
     grid_p = _ratios(p_cells)
     grid_theta = [theta_max * Fraction(2 * j + 1, 2 * theta_cells) for j in range(theta_cells)]
     overlap = np.array([[theory_value("overlap", model_at(p, theta)) for p in grid_p] for theta in grid_theta])
     figure = Figure("masked-phase", "Spike detection by Â_p: the (p, θ) phase diagram",
-                    "Detection of a planted direction by the top eigenvector of the ratio-p estimator Â_p (SPEC §5): "
+                    "Detection of a planted direction by the top eigenvector of the ratio-p estimator Â_p (trained "
+                    "with random masks of ratio p): "
                     "the threshold θ_c(p) (an outlier separates from the bulk and the overlap is positive for "
                     "θ > θ_c(p)) against the training ratio p, diagonal basis, ν = ½δ₁ + ½δ₆, γ = 1/2, "
-                    f"λ = 1/10 (theory, fixed point at dps 15, {len(curve)} ratios); colour: the limiting overlap "
-                    f"cos²(v, top right eigenvector of Â_p) on a {p_cells} × {theta_cells} grid; dashed: the "
+                    f"λ = 1/10 (theory, fixed point at dps 15, at {len(curve)} ratios, the dots of the zoom; the line "
+                    "between them is their monotone cubic interpolation); colour: the limiting overlap "
+                    f"cos²(v, top right eigenvector of Â_p) on a {p_cells} × {theta_cells} grid, the colour scale "
+                    "spanning the overlaps of the grid; dashed: the "
                     f"rotational basis, whose θ_c(p) does not depend on p (masking is a scalar ridge there, and "
                     f"the rotational threshold is that of PCA; {len(coarse)} ratios); star: the ratio minimising "
                     f"θ_c(p), from {how}.")
+    from scipy.interpolate import PchipInterpolator
+    star = (rf"$\approx$ minimum of $\theta_c$ (parabola through the grid, quick budget): $p \approx {best:.3f}$, "
+            rf"$\theta_c \approx {at_best:.4f}$" if quick else
+            rf"minimum of $\theta_c$ (threshold-optimum): $p = {best:.4f}$, $\theta_c = {at_best:.4f}$")
     fig, (ax, zoom) = plt.subplots(1, 2, figsize=(12, 5.2), constrained_layout=True,
                                    gridspec_kw=dict(width_ratios=(1.45, 1)))
     xs = [float(p) for p in curve]
-    ax.fill_between(xs, 0, diagonal, color="0.82", zorder=0, label=r"not detected: $\theta < \theta_c(p)$ (diagonal)")
-    ax.fill_between(xs, diagonal, float(theta_max) * 1.1, color="tab:blue", alpha=0.08, zorder=0,
+    fine = np.linspace(0, float(_MASK_MAX), 400)
+    line = PchipInterpolator(xs, diagonal)(fine)
+    ax.fill_between(fine, 0, line, color="0.82", zorder=0, label=r"not detected: $\theta < \theta_c(p)$ (diagonal)")
+    ax.fill_between(fine, line, float(theta_max) * 1.1, color="tab:blue", alpha=0.08, zorder=0,
                     label=r"detected: $\theta > \theta_c(p)$ (diagonal)")
     P, T = np.meshgrid([float(p) for p in grid_p], [float(t) for t in grid_theta])
-    dots = ax.scatter(P.ravel(), T.ravel(), c=overlap.ravel(), cmap="viridis", vmin=0, vmax=1, s=55, marker="s",
+    dots = ax.scatter(P.ravel(), T.ravel(), c=overlap.ravel(), cmap="viridis", vmin=float(overlap.min()), vmax=float(overlap.max()), s=55, marker="s",
                       edgecolors="0.3", linewidths=0.4, zorder=2, clip_on=False)
     fig.colorbar(dots, ax=ax, label=r"overlap $\cos^2(v, \hat r_p)$, diagonal basis (squares)")
     for axis in (ax, zoom):
-        axis.plot(xs, diagonal, color="black", lw=2, zorder=3, label=r"$\theta_c(p)$, diagonal basis" if axis is ax else None)
+        axis.plot(fine, line, color="black", lw=2, zorder=3,
+                  label=rf"$\theta_c(p)$, diagonal basis ({len(curve)} ratios, interpolated)" if axis is ax else None)
         axis.plot([best], [at_best], marker="*", ms=15, color="tab:red", mec="black", zorder=4, ls="none",
-                  label=rf"minimum of $\theta_c$: $p = {best:.4f}$, $\theta_c = {at_best:.4f}$" if axis is ax else None)
+                  label=star if axis is ax else None)
         axis.set_xlim(0, float(_MASK_MAX))
         axis.set_xlabel(r"training masking ratio $p$")
     ax.plot([float(p) for p in coarse], rotational, color="tab:orange", lw=1.6, ls="--", marker="o", ms=4, zorder=3,
@@ -215,7 +240,7 @@ def masked_phase(index: int, budget: Budget, directory: str) -> Figure:
     zoom.text(float(_MASK_MAX) * 0.98, diagonal[0], rf"$\theta_c(0) = {diagonal[0]:.4f}$ (dotted)", ha="right",
               va="top", fontsize=8.5, color="0.3")
     zoom.set_ylabel(r"threshold $\theta_c(p)$, diagonal basis")
-    zoom.set_title(rf"zoom: $\theta_c(p)$ in the diagonal basis ({len(curve)} ratios, dots)", fontsize=10)
+    zoom.set_title(rf"zoom: $\theta_c(p)$, diagonal basis ({len(curve)} ratios, interpolated)", fontsize=10)
     fig.suptitle(r"Spike detection by $\hat A_p$: $\gamma=1/2$, $\lambda=1/10$, $\nu = \frac{1}{2}\delta_1 + "
                  r"\frac{1}{2}\delta_6$", fontsize=10)
     handles, labels = ax.get_legend_handles_labels()

@@ -220,7 +220,7 @@ def universality(index: int, budget: Budget, directory: str) -> Figure:
         f"d = {d}, n = {2 * d}, {seeds} replicas per law",
         "ν = ½δ₁ + ½δ₆ (diagonal), γ = 1/2, λ = 1/10, θ = 3",
     ]), va="top", ha="left", fontsize=9, transform=legend.transAxes)
-    fig.suptitle("Universality: non-Gaussian data against the Gaussian limit (SPEC §6)", fontsize=11)
+    fig.suptitle("Universality: non-Gaussian data against the Gaussian limit", fontsize=11)
     labels = [label for _, label, _ in UNIVERSALITY_QUANTITIES]
     table = ["| data law | E z⁴ | " + " | ".join(labels) + " |", "|---|---|" + "---|" * len(labels),
              "| theory (Gaussian limit) | — | " + " | ".join(f"{r['theory']:.6g}" for r in rows[:len(labels)]) + " |"]
