@@ -159,10 +159,12 @@ def _parabola_vertex(xs, ys, i: int) -> tuple[float, float]:
 def masked_phase(index: int, budget: Budget, directory: str) -> Figure:
     """The ``(p, θ)`` phase diagram of spike detection by ``Â_p`` (diagonal basis; theory only).
 
-    The optimum ratio is ``threshold-optimum`` when ``budget.masked_optimum_search`` (the full
-    budget); otherwise (the quick budget, which must stay cheap: the search costs about two minutes) the vertex
-    of the parabola through the grid minimum of ``θ_c(p)`` and its two neighbours, and the note says
-    which.
+    The optimum ratio is ``threshold-optimum`` (the number ``ssr eval threshold-optimum`` prints)
+    when ``budget.masked_optimum_search`` (the full budget); otherwise (the quick budget, which must
+    stay cheap: the search costs about two minutes) the vertex of the parabola through the grid
+    minimum of ``θ_c(p)`` and its two neighbours, and the legend, the caption and the note say that
+    it is an approximation. ``θ_c(p)`` is computed at ``budget.masked_threshold_points`` ratios
+    (~1 s each) and drawn as their monotone cubic interpolation.
     """
     plt = pyplot()
     quick = not budget.masked_optimum_search
