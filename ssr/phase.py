@@ -535,7 +535,7 @@ def plot(phase: PhaseMap, path) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.colors import ListedColormap, Normalize, TwoSlopeNorm
     from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
     thetas = np.array([float(t) for t in phase.thetas])
@@ -548,10 +548,20 @@ def plot(phase: PhaseMap, path) -> str:
     x_edges, y_edges = _edges(thetas, log=False), _edges(axis, log=True)
     x_edges[0] = max(x_edges[0], 0.0)
     finite = gap[np.isfinite(gap)]
-    bound = max(float(np.max(np.abs(finite))) if finite.size else 0.0, 1e-3)
-    cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad="0.6")
-    mesh = ax.pcolormesh(x_edges, y_edges, np.ma.masked_invalid(gap), cmap=cmap, shading="flat",
-                         norm=TwoSlopeNorm(vcenter=0.0, vmin=-bound, vmax=bound))
+    # colour limits from the data, zero (white) kept as the centre of the diverging map: a gap of one
+    # sign uses only that half of the map, so the whole colour bar carries values
+    low = min(float(finite.min()) if finite.size else 0.0, 0.0)
+    high = max(float(finite.max()) if finite.size else 0.0, 0.0)
+    if high - low < 1e-3:
+        low, high = -5e-4, 5e-4
+    diverging = matplotlib.colormaps["RdBu_r"]
+    if low < 0 < high:
+        cmap, norm = diverging, TwoSlopeNorm(vcenter=0.0, vmin=low, vmax=high)
+    else:
+        half = np.linspace(0.5, 1.0, 128) if high > 0 else np.linspace(0.0, 0.5, 128)
+        cmap, norm = ListedColormap(diverging(half)), Normalize(vmin=low, vmax=high)
+    mesh = ax.pcolormesh(x_edges, y_edges, np.ma.masked_invalid(gap), cmap=cmap.with_extremes(bad="0.6"),
+                         shading="flat", norm=norm)
     bar = fig.colorbar(mesh, ax=ax)
     bar.set_label(r"overlap gap  $\cos^2(v,\hat r_{\mathrm{SSR}}) - \cos^2(v,\hat u_{\mathrm{PCA}})$")
 

@@ -198,11 +198,6 @@ def test_the_readme_names_every_registered_quantity_and_estimator():
 #: docs/theory.md, the derivations in derivations/ and the module docstrings.
 _PRIVATE_CITATION = re.compile(r"SPEC(\.md|\s*§|\s+[0-9])")
 
-#: TEMPORARY: these two files are being rewritten by another change, which removes their citations;
-#: delete this exclusion when it is merged.
-_PRIVATE_CITATION_PENDING = {"README.md", "ssr/report.py"}
-
-
 def _tracked_text_files() -> list[str]:
     """The repository's tracked files (``git ls-files``), or a walk of the checkout without git."""
     try:
@@ -221,8 +216,6 @@ def _tracked_text_files() -> list[str]:
 def test_no_file_cites_the_private_notes():
     hits = []
     for name in _tracked_text_files():
-        if name in _PRIVATE_CITATION_PENDING:
-            continue
         path = ROOT / name
         if not path.is_file():  # deleted in the work tree, not yet in the index
             continue
