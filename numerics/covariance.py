@@ -263,15 +263,23 @@ def _solve_e1(mu: np.ndarray, gamma: float) -> tuple[float, float]:
         x = 1 + delta
         return gamma * float(np.mean(mu * x / (mu + x))) - delta
 
-    high = gamma * float(np.mean(mu))
+    def slope(delta):
+        x = 1 + delta
+        return gamma * float(np.mean((mu / (mu + x)) ** 2)) - 1
+
+    return _bracketed_root(F, slope, gamma * float(np.mean(mu)))
+
+
+def _bracketed_root(F, slope, high: float) -> tuple[float, float]:
+    """The root of the (E1) residual ``F`` in ``(0, high)``: :func:`scipy.optimize.brentq`, then two
+    Newton steps with ``slope = F'`` (each kept only if it lowers ``|F|``); ``(δ, |F(δ)|)``, or
+    :class:`ConvergenceError` when ``|F(δ)| > E1_TOL · δ``."""
     try:
         delta = optimize.brentq(F, 0.0, high, xtol=1e-300, rtol=4 * _EPS, maxiter=500)
     except (ValueError, RuntimeError) as err:
         raise ConvergenceError(f"(E1) bracketing ({err})", float("inf"), E1_TOL) from None
     for _ in range(2):
-        x = 1 + delta
-        slope = gamma * float(np.mean((mu / (mu + x)) ** 2)) - 1
-        step = -F(delta) / slope
+        step = -F(delta) / slope(delta)
         if abs(F(delta + step)) <= abs(F(delta)):
             delta += step
     residual = abs(F(delta))
@@ -292,21 +300,11 @@ def _solve_e1_scaled(mu: np.ndarray, gamma: float, rho: "_Rho") -> tuple[float, 
     def F(delta):
         return gamma * float(np.mean(mu / (1 + rho.first(delta) * mu))) - delta
 
-    high = gamma * float(np.mean(mu))
-    try:
-        delta = optimize.brentq(F, 0.0, high, xtol=1e-300, rtol=4 * _EPS, maxiter=500)
-    except (ValueError, RuntimeError) as err:
-        raise ConvergenceError(f"(E1) bracketing ({err})", float("inf"), E1_TOL) from None
-    for _ in range(2):
+    def slope(delta):
         r = 1 / (1 + rho.first(delta) * mu)
-        slope = gamma * rho.second(delta) * float(np.mean((mu * r) ** 2)) - 1
-        step = -F(delta) / slope
-        if abs(F(delta + step)) <= abs(F(delta)):
-            delta += step
-    residual = abs(F(delta))
-    if not residual <= E1_TOL * delta:
-        raise ConvergenceError("(E1) delta = gamma tr(Sigma Rbar)/d", residual / delta, E1_TOL)
-    return delta, residual
+        return gamma * rho.second(delta) * float(np.mean((mu * r) ** 2)) - 1
+
+    return _bracketed_root(F, slope, gamma * float(np.mean(mu)))
 
 
 # --- the scale law in float64 ----------------------------------------------------------------------
