@@ -601,8 +601,9 @@ def _digits(model: Model, method: str, dps: int) -> int:
     from 0 (a large ridge, e.g. the masked ridge ``b ~ λ/(1−p)²`` as ``p → 1``: about 10 digits at
     ``p = 0.99``, 25 at ``p = 0.999``). Both outer edges are therefore verified against
     the shared (E3) equations (:class:`numerics.reduction.SpectralSystem`: the equation and its
-    ``δ``-derivative vanish at an edge) to ``10^{-(dps+3)}``; when they do not, the system is
-    solved again with :data:`GUARD` more digits, at most :data:`_RETRIES` times, and then
+    ``δ``-derivative vanish at an edge) to ``10^{-(dps+3)}``; when they do not, or when the support
+    fails its invariant (:func:`numerics.support.check`), the system is solved again with
+    :data:`GUARD` more digits, at most :data:`_RETRIES` times, and then
     :class:`AlgebraicError` quotes the residual and the tolerance.
     """
     tol = mp.mpf(10) ** (-(dps + 3))
@@ -610,7 +611,9 @@ def _digits(model: Model, method: str, dps: int) -> int:
     for extra in range(0, (_RETRIES + 1) * GUARD, GUARD):
         try:
             system_, _, (lower, upper) = _support(model, method, dps + extra)
-        except AlgebraicError as err:
+        except (AlgebraicError, support.SupportError) as err:
+            # a support refused by its invariant may have lost a narrow gap to rounding in the
+            # discriminant's roots: searched again with more digits, refused if it never passes
             error = err
             continue
         except BadParameter:  # the bulk edges are not defined (they refuse themselves): nothing to verify
