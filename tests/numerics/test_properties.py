@@ -158,7 +158,8 @@ def test_every_quantity_is_confirmed_or_refused_more_examples(capsys, quantity, 
     """More examples, elliptical data among them."""
     outcomes = []
 
-    @settings(max_examples=15, **_SETTINGS)
+    # an optimum solves its quantity at ~60 points per example: 5 examples keep it within the test budget
+    @settings(max_examples=5 if quantities.get(quantity).uses else 15, **_SETTINGS)
     @example(model=_FOUND, fraction=Fraction(1, 10))
     @given(model=models(elliptical=True),
            fraction=st.sampled_from([Fraction(1, 10), Fraction(1, 3), Fraction(2, 3), Fraction(9, 10)]))
