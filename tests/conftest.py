@@ -1,6 +1,6 @@
 """Shared test fixtures.
 
-STYLE §4: precision is local. Every test starts from mpmath's default context (15 digits),
+Precision is local. Every test starts from mpmath's default context (15 digits),
 so a test cannot pass or fail because an earlier one changed ``mp.dps``.
 """
 import mpmath as mp

@@ -1,4 +1,4 @@
-r"""Monte Carlo at finite ``d`` against the theory limits (STYLE §7: statistical tolerances).
+r"""Monte Carlo at finite ``d`` against the theory limits (statistical tolerances in units of the standard error).
 
 Every comparison is a z-score ``(estimate − theory)/stderr`` with ``|z| < 4``, for every base
 seed in 0–99 (a few are run here; the seed enters only through ``simulate(seed=…)``).

@@ -1,6 +1,6 @@
 r"""``numerics.theory.evaluate``: the two routes agree, and the identities every spectrum obeys.
 
-The battery (SciPy's pattern, STYLE §8) runs one list of cases through the same check: the
+The battery (a table of cases, as SciPy's tests do) runs one list of cases through the same check: the
 closed route (SymPy closed forms, lambdified) and the fixed-point route (mpmath solution of
 (E1)–(E4), no closed form) agree to ≥ 45 digits at ``dps=50``. Further tests check identities
 rather than values: the density integrates to the continuous mass, the SSR density is the
