@@ -10,7 +10,7 @@ selection); what they solve and how a solution turns into a quantity is here:
 - the (E3)–(E4) system of ``T = D̄^{1/2}(S + B)D̄^{1/2}`` (:class:`SpectralSystem`, built by
   :func:`spectral_system` from the estimator's ridge and scale);
 - the spectral post-processing: :func:`density` (domain, Jacobian ``dt/da``, cut-off),
-  :func:`threshold` (``θ_c = −(1+δ₊)/q(δ₊, u₊)``) and :func:`overlap` (residue and
+  :func:`threshold` (``θ_c = −1/(c(δ₊) q(δ₊, u₊))``) and :func:`overlap` (residue and
   Hellmann–Feynman, see :func:`overlap`).
 
 So a cross-check of the two routes tests the *solving* (branch choice, edges, outliers,
@@ -289,38 +289,27 @@ class SpectralSystem:
         return other
 
     def equation(self, delta, u):
-        if self.scale_law.gaussian:  # the Gaussian expression, operation for operation
-            return self.gamma * self._integrate(lambda D, c, h: c / (c / (1 + delta) + h - u)) - delta
-        first = self.scale_law.first(delta)
+        first = self.scale_law.first(delta)  # c(δ); 1/(1+δ) for Gaussian data
         return self.gamma * self._integrate(lambda D, c, h: c / (c * first + h - u)) - delta
 
     def d_equation(self, delta, u):
         """``∂/∂δ`` of :meth:`equation` (it vanishes at a bulk edge; ``c'(δ) = −e₂(δ)``)."""
-        if self.scale_law.gaussian:
-            return self.gamma * self._integrate(
-                lambda D, c, h: c * c / (1 + delta) ** 2 / (c / (1 + delta) + h - u) ** 2) - 1
         first, second = self.scale_law.first(delta), self.scale_law.second(delta)
         return self.gamma * self._integrate(lambda D, c, h: c * c * second / (c * first + h - u) ** 2) - 1
 
     def g(self, delta, u):
-        if self.scale_law.gaussian:
-            return self._integrate(lambda D, c, h: 1 / (c / (1 + delta) + h - u))
         first = self.scale_law.first(delta)
         return self._integrate(lambda D, c, h: 1 / (c * first + h - u))
 
     def cross_form(self, delta, u):
-        """``aᵀ(C₀/(1+δ) + BD̄ − u)^{-1}w`` with ``a = D̄^{-1/2}v``, ``w = D̄^{1/2}v``: equal to :meth:`g`."""
+        """``aᵀ(c(δ)C₀ + BD̄ − u)^{-1}w`` with ``a = D̄^{-1/2}v``, ``w = D̄^{1/2}v``: equal to :meth:`g`."""
         return self.g(delta, u)
 
     def quadratic_form(self, delta, u):
-        if self.scale_law.gaussian:
-            return self._integrate(lambda D, c, h: D / (c / (1 + delta) + h - u))
         first = self.scale_law.first(delta)
         return self._integrate(lambda D, c, h: D / (c * first + h - u))
 
     def secular(self, delta, u):
-        if self.scale_law.gaussian:
-            return 1 + self.theta / (1 + delta) * self.quadratic_form(delta, u)
         return 1 + self.theta * self.scale_law.first(delta) * self.quadratic_form(delta, u)
 
     def mean(self):
@@ -363,9 +352,7 @@ def density(model, est, at, rho_t, dps):
 
 
 def threshold(system: SpectralSystem, delta_edge, t_edge):
-    r"""``θ_c = −(1+δ₊)/q(δ₊, u₊)``: (E4) holds at the upper edge ``u₊`` of ``T`` for ``θ = θ_c``."""
-    if system.scale_law.gaussian:
-        return -(1 + delta_edge) / system.quadratic_form(delta_edge, t_edge)
+    r"""``θ_c = −1/(c(δ₊) q(δ₊, u₊))`` (Gaussian data: ``−(1+δ₊)/q``): (E4) holds at the upper edge ``u₊`` of ``T``."""
     return -1 / (system.scale_law.first(delta_edge) * system.quadratic_form(delta_edge, t_edge))
 
 
@@ -385,8 +372,5 @@ def overlap(system: SpectralSystem, delta_star, t_star, slope, trace):
 
     ``slope = h'(u*)`` and ``trace = du*/dε`` come from the route.
     """
-    if system.scale_law.gaussian:
-        numerator = system.theta / (1 + delta_star) * system.cross_form(delta_star, t_star) ** 2 / slope
-    else:
-        numerator = system.theta * system.scale_law.first(delta_star) * system.cross_form(delta_star, t_star) ** 2 / slope
+    numerator = system.theta * system.scale_law.first(delta_star) * system.cross_form(delta_star, t_star) ** 2 / slope
     return numerator / trace
