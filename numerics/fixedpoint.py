@@ -270,10 +270,15 @@ def _edge(system: "Spectral", outside, inside):
     ``∂_δ equation``, and never stepping past half the distance to a pole of (E3); then Newton on ``{equation = 0, ∂_δ equation = 0}`` polishes the edge at
     full precision.
     """
-    if system.large:  # the walk in float64 (a density: on its discretisation), the polish below
+    # the walk in float64 first (a density: on its discretisation), the polish below; for a few
+    # atoms, where float64 cancellation can spoil the start (a narrow bulk far from 0), the same
+    # walk at 20 digits when that polish fails
+    try:
         delta, u = _coarse(system).edge(float(outside), float(inside))
-        delta, u = mp.mpf(delta), mp.mpf(u)
-        return _polish_edge(system, delta, u)
+        return _polish_edge(system, mp.mpf(delta), mp.mpf(u))
+    except ConvergenceError:
+        if system.large:
+            raise
     with mp.workdps(20):
         loose = mp.mpf(10) ** -12
         u = mp.mpf(outside)
@@ -490,9 +495,9 @@ class _Coarse:
     def secular(self, delta, u, theta: float):
         """The left side of (E4), ``1 + θ c(δ) Σ w D̄/(c·c(δ) + h − u)`` (Gaussian: ``c(δ) = 1/(1+δ)``)."""
         if self.scale.gaussian:
-            return 1 + theta / (1 + delta) * float((self.w * self.D / (self.c / (1 + delta) + self.h - u)).sum())
+            return 1 + theta / (1 + delta) * float((self.w * self.D / (self.c / (1 + delta) + (self.h - u))).sum())
         first = float(self.scale.first_np(delta))
-        return 1 + theta * first * float((self.w * self.D / (self.c * first + self.h - u)).sum())
+        return 1 + theta * first * float((self.w * self.D / (self.c * first + (self.h - u))).sum())
 
     def outlier(self, grid, theta: float):
         """``(δ, u)`` at the first sign change of (E4) along the descending real ``grid`` (or ``None``)."""
@@ -508,11 +513,11 @@ class _Coarse:
         return None
 
     def equation(self, delta, u):
-        return self.gamma * float((self.w * self.c / (support.scaled(self.c, delta, self.scale)[0] + self.h - u)).sum()) - delta
+        return self.gamma * float((self.w * self.c / (support.scaled(self.c, delta, self.scale)[0] + (self.h - u))).sum()) - delta
 
     def d_equation(self, delta, u):
         x, second = support.scaled(self.c, delta, self.scale)
-        return self.gamma * float((self.w * second / (x + self.h - u) ** 2).sum()) - 1
+        return self.gamma * float((self.w * second / (x + (self.h - u)) ** 2).sum()) - 1
 
     def poles(self, delta):
         return support.scaled(self.c, delta, self.scale)[0] + self.h

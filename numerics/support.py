@@ -112,7 +112,7 @@ def float_continuation(terms, gamma: float, points, eta: float, scale=None):
         z = points + 1j * (max(height * 3.0 ** -j, floor) if j <= levels else eta)
         for _ in range(8):
             first, second = scaled(c, delta[:, None], scale)
-            denominator = first + h - z[:, None]
+            denominator = first + (h - z[:, None])
             F = gamma * (w * c / denominator).sum(axis=1) - delta
             dF = gamma * (w * second / denominator ** 2).sum(axis=1) - 1
             delta = delta - F / dF
@@ -124,31 +124,42 @@ def float_density(terms, gamma: float, points, eta: float, scale=None):
 
     Along the ordered ``points`` each δ is Newton's from the previous point's (warm start); a
     point where that fails to converge or lands off the branch (``Im g < 0``) is continued from
-    ``+i∞`` on its own (:func:`float_continuation`).
+    ``+i∞`` on its own (:func:`float_continuation`). (E3) is evaluated as ``γ Σ w c r − δ`` with
+    ``r = 1/(c·c(δ) + (h − z))``: ``h − z`` first, exact when a narrow bulk sits far from 0 (``p``
+    near 1, a large ridge), where ``(c·c(δ) + h) − z`` would cancel to the width's float64 digits.
     """
     import numpy as np
 
     w, c, h = terms
     points = np.asarray(points, dtype=float)
     rho = np.empty(points.shape)
+    weights = w.astype(complex)
+    wc, wcc = (w * c).astype(complex), (w * c * c).astype(complex)
+    gaussian = scale is None or scale.gaussian
+
+    def factors(delta):
+        if gaussian:
+            y = 1 / (1 + delta)
+            return y, y * y
+        return complex(scale.first_np(delta)), complex(scale.second_np(delta))
+
     delta = None
     for i, u in enumerate(points):
-        z = u + 1j * eta
+        shifted = h - (u + 1j * eta)
         good = False
         if delta is not None:
             for _ in range(30):
-                first, second = scaled(c, delta, scale)
-                denominator = first + h - z
-                F = gamma * (w * c / denominator).sum() - delta
+                first, second = factors(delta)
+                r = 1 / (c * first + shifted)
+                F = gamma * (wc @ r) - delta
                 if abs(F) <= 1e-12 * (1 + abs(delta)):
                     good = True
                     break
-                dF = gamma * (w * second / denominator ** 2).sum() - 1
-                delta = delta - F / dF
-        g = (w / (scaled(c, delta, scale)[0] + h - z)).sum() if good else None
+                delta = delta - F / (gamma * second * (wcc @ (r * r)) - 1)
+        g = weights @ r if good else None
         if not good or g.imag < -1e-9 * abs(g):
             delta = complex(float_continuation(terms, gamma, [u], eta, scale)[0])
-            g = (w / (scaled(c, delta, scale)[0] + h - z)).sum()
+            g = weights @ (1 / (c * factors(delta)[0] + shifted))
         rho[i] = max(g.imag, 0.0) / np.pi
     return rho
 
@@ -547,7 +558,7 @@ def check(system, intervals, terms=None):
     outside = np.array([p for p in outside if all(abs(p - t) > 1e-9 * scale for t in atoms_at)])
     if outside.size:
         delta = float_continuation(terms, gamma, outside, eta, law)
-        g = (w / (scaled(c, delta[:, None], law)[0] + h - (outside + 1j * eta)[:, None])).sum(axis=1)
+        g = (w / (scaled(c, delta[:, None], law)[0] + (h - (outside + 1j * eta)[:, None]))).sum(axis=1)
         bad = np.abs(g.imag) > 1e-7 * (1 + np.abs(g))
         for k in np.flatnonzero(bad):
             # float64 cannot resolve a very narrow gap: decide at 30 digits, where outside the
