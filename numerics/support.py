@@ -44,6 +44,8 @@ component, the digits of each edge come from its Newton polish.
 """
 from __future__ import annotations
 
+import functools
+
 import mpmath as mp
 
 from numerics.reduction import ConvergenceError
@@ -75,13 +77,21 @@ def float_terms(system):
     else:
         law = system.law
         cuts = [_exact(law.lower), *[_exact(b) for b in law.breakpoints()], _exact(law.upper)]
-        nodes, weights = np.polynomial.legendre.leggauss(600)
+        nodes, weights = _gauss_legendre(600)
         rows = []
         for a, b in zip(cuts, cuts[1:]):
             for x, v in zip(nodes, weights):
                 s = a + (b - a) * (mp.mpf(float(x)) + 1) / 2
                 rows.append((law.pdf(s) * (b - a) / 2 * float(v), *system.coefficients(s)))
     return tuple(np.array([float(r[i]) for r in rows]) for i in range(4))
+
+
+@functools.lru_cache(maxsize=4)
+def _gauss_legendre(n: int):
+    """Gauss–Legendre nodes and weights on ``[−1, 1]`` (an eigenvalue problem of size ``n``: cached)."""
+    import numpy as np
+
+    return np.polynomial.legendre.leggauss(n)
 
 
 def _exact(value):
