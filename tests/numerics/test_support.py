@@ -395,3 +395,42 @@ def test_a_wrong_upper_edge_is_refused():
             support.check_top(system, intervals[0][1])
         with pytest.raises(support.SupportError, match="outside the bounds"):
             support.check_top(system, intervals[-1][1] * 2)
+
+
+#: A PCA bulk with ``γ`` 10⁻⁴ above 1 next to the closing of its gap (drawn by the near-critical
+#: strategy of test_support_hard.py): two roots of (E3) almost meet at ``t ≈ 1.38``.
+_PINCH = Model(Fraction(4152532825733977444552956269, 4000000000000000000000000000), 1, noise="1:2/5,18:3/5")
+
+
+@pytest.mark.parametrize("nodes", [2048, 16384])
+def test_the_float64_density_stays_on_the_branch_at_a_pinch(nodes):
+    """On the Chebyshev nodes of the mass quadrature the warm-started float64 density once slid onto
+    the neighbouring root at the pinch (the density vanished above ``t ≈ 1.38``, 0.6 of the mass lost)
+    for 2048 and 16384 nodes. The continuous mass of PCA for ``γ > 1`` is ``1/γ`` (Marchenko–Pastur:
+    the atom at 0 has mass ``1 − 1/γ``), the oracle here."""
+    from numerics import fixedpoint, support
+
+    with mp.workdps(30):
+        system = fixedpoint.Spectral(_PINCH, "pca")
+        (lo, hi), = fixedpoint.intervals_t(_PINCH, "pca", 15)
+        w, _, c, h = support.float_terms(system)
+    lo, hi = float(lo), float(hi)
+    x = np.cos((2 * np.arange(1, nodes + 1) - 1) * np.pi / (2 * nodes))[::-1]
+    rho = support.float_density((w, c, h), float(system.gamma), (lo + hi) / 2 + (hi - lo) / 2 * x, 1e-13 * hi)
+    mass = float((rho * np.sqrt(1 - x * x)).sum()) * np.pi / nodes * (hi - lo) / 2
+    assert abs(mass - 1 / float(_PINCH.gamma)) < 1e-4
+
+
+def test_a_mass_the_quadrature_does_not_resolve_is_refused(monkeypatch):
+    """The difference of the last two rules enters the mass tolerance as the quadrature's error: a
+    density whose rules do not settle (here the true one times ``1 + 10/nodes``) is refused, not
+    accepted with a tolerance that would hide a missing component."""
+    from numerics import support
+
+    _, system, intervals = _pca_system()
+    honest = support.float_density
+    monkeypatch.setattr(support, "float_density",
+                        lambda terms, gamma, points, eta, scale=None:
+                        honest(terms, gamma, points, eta, scale) * (1 + 10 / max(len(points), 2)))
+    with mp.workdps(30), pytest.raises(support.SupportError, match="not resolved"):
+        support.check(system, intervals)
