@@ -28,6 +28,8 @@ sqrt(gamma)*s_1*s_2/(s_1*(1 - w) + s_2*w)
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import NamedTuple
 
 import sympy as sp
 
@@ -86,7 +88,6 @@ delta_lam = sp.Symbol("delta_lambda", positive=True)  # δ(λ) of (E1), distinct
 delta_0 = sp.Symbol("delta_0", positive=True)  # lim δ(λ) as λ → 0⁺ for γ < 1
 
 TWO_ATOM = ((s1, w), (s2, 1 - w))
-METHODS = ("pca", "ssr")
 
 
 # ---------------------------------------------------------------- polynomial-ring helpers
@@ -149,13 +150,110 @@ def _collected(expr, symbol):
     return sp.Add(*[sp.factor(c) * symbol**j for (j,), c in poly.terms()])
 
 
-def _setting(method):
-    """Spectral symbol and the substitution ``(c_i, h_i)`` of :func:`generic_polynomial` for ``method``."""
-    if method == "pca":
-        return z, {c1: s1, c2: s2, h1: 0, h2: 0}
-    if method == "ssr":
-        return u, {c1: D1 * s1, c2: D2 * s2, h1: lam * D1, h2: lam * D2}
-    raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
+# ---------------------------------------------------------------- the two estimators: S (pca) and T (ssr)
+
+
+def _pca_polynomial(primitive, ring, where, removed, doc):
+    """The step of :func:`stieltjes_polynomial` for PCA: ``P_pca`` collected in ``g``."""
+    doc.step(rf"**PCA** ($S$): substituting {where} and removing the factor ${sp.latex(removed)}$ "
+             r"(free of $g$):", sp.Eq(sp.Symbol(r"P_{\rm pca}"), _collected(primitive.as_expr(), g)))
+
+
+def _ssr_polynomial(primitive, ring, where, removed, doc):
+    """The step of :func:`stieltjes_polynomial` for SSR: the degrees of ``P_ssr``, its leading coefficient in ``g``."""
+    doc.step(rf"**SSR** ($T$): substituting {where} leaves a primitive polynomial (removed factor "
+             rf"${sp.latex(removed)}$) $P_{{\rm ssr}}(g, u)$ of degree 3 in $g$ and "
+             rf"{primitive.degree(ring(u))} in $u$ ({len(primitive.terms())} terms) with leading coefficient",
+             sp.Eq(sp.Symbol("a_3"), sp.factor(primitive.coeff_wrt(ring(g), 3).as_expr())))
+
+
+def _pca_edges(P, N, E, substitution, doc):
+    """:func:`edge_equation` for PCA: ``disc_g P_pca = γ² z⁴ Q(z)``, ``Q`` vanishing at the critical values
+    of :func:`inverse_map`."""
+    ring = _ring([P], last=(z, g))
+    Delta_r, _ = _eliminate("discriminant", [ring.from_expr(P)], g)
+    constant, factors = Delta_r.factor_list()
+    Delta = sp.Mul(constant, *[f.as_expr() ** e for f, e in factors])
+    doc.step(r"**PCA.** The discriminant of $P_{\rm pca}$ in $g$ factors as $\gamma^2 z^4 Q(z)$:",
+             sp.Eq(sp.Symbol(r"\Delta_{\rm pca}"), Delta))
+    by_expr = {f.as_expr(): e for f, e in factors}
+    check(constant == 1 and by_expr.pop(z, None) == 4 and by_expr.pop(gamma, None) == 2 and len(by_expr) == 1,
+          "PCA edges: disc_g P_pca does not factor as γ² z⁴ Q(z) with one remaining factor Q")
+    (Q,) = by_expr  # the remaining factor
+    leading = sp.Poly(P, g).all_coeffs()[:2]
+    check(all(c.subs(z, 0) == 0 for c in leading),
+          "PCA edges: the two leading coefficients of P_pca in g do not both vanish at z = 0")
+    doc.step(r"The root $z = 0$ is spurious: there the two leading coefficients of $P_{\rm pca}$ in $g$ "
+             r"vanish (two roots $g$ escape to infinity); it is not an edge of the bulk.")
+    inverse = inverse_map(doc=doc)
+    pair = [sp.numer(sp.together(z - inverse)), sp.numer(sp.together(sp.diff(inverse, ell)))]
+    ring_l = _ring(pair + [Q], last=(z, ell))
+    eliminated, _ = _eliminate("resultant", [ring_l.from_expr(sp.expand(e)) for e in pair], ell)
+    ratio, remainder = eliminated.div(ring_l.from_expr(Q))
+    check(remainder == 0 and ratio.degree(ring_l(z)) == 0,
+          "PCA edges: Res_ℓ(z − z(ℓ), z'(ℓ)) is not Q times a factor free of z")
+    doc.step(r"Eliminating $\ell$ between $z = z(\ell)$ and $z'(\ell) = 0$ (resultant in $\ell$) gives $Q$ "
+             r"times a factor free of $z$:",
+             sp.Eq(sp.Symbol(r"\operatorname{Res}_\ell") / sp.Symbol("Q"), sp.factor(ratio.as_expr())))
+    doc.step(r"So the roots of $Q$ are the critical values of $z(\ell)$: its real roots are the edges of the "
+             r"bulk of $S$ (two when the bulk is one interval, four when it splits), and its non-real roots "
+             r"come from complex-conjugate critical points. The upper edge $z_+$ is the largest real root.")
+    example = {s1: 1, s2: 6, w: sp.Rational(1, 2), gamma: sp.Rational(1, 2)}
+    roots = sp.Poly(Q.subs(example), z).nroots(n=20)
+    real = sorted(r for r in roots if r.is_real)
+    check(len(real) == 4, "PCA edges example: Q does not have four real roots (the text says the bulk splits)")
+    doc.step(r"Example: $\nu = \frac12\delta_1 + \frac12\delta_6$, $\gamma = \frac12$. The roots of $Q$ are",
+             [sp.Eq(sp.Symbol(f"z_{j}"), r) for j, r in enumerate(roots)])
+    intervals = r" \cup ".join(f"[{sp.latex(real[j])}, {sp.latex(real[j + 1])}]" for j in range(0, len(real), 2))
+    doc.step(f"all real: the bulk of $S$ has {len(real) // 2} intervals, ${intervals}$ (the atoms $1$ and $6$ "
+             "are far enough apart for the bulk to split).")
+    return Delta
+
+
+def _ssr_edges(P, N, E, substitution, doc):
+    """:func:`edge_equation` for SSR: ``γ² N² E`` of :func:`generic_discriminant` at the SSR ``c_i, h_i``."""
+    Delta = gamma**2 * N.xreplace(substitution) ** 2 * E.xreplace(substitution)
+    E_ring = _generic_discriminant_ring()[2]
+    top = E_ring.ring(u)
+    lead = sp.factor(E_ring.coeff_wrt(top, E_ring.degree(top)).as_expr().xreplace(substitution))
+    check(lead != 0, "SSR edges: the leading coefficient of E in u vanishes at the SSR c_i, h_i")
+    doc.step(r"**SSR.** $P_{\rm ssr}$ is the generic $P$ at $c_i = \bar D_i s_i$, $h_i = \lambda\bar D_i$ "
+             r"with no factor removed, so its discriminant is the specialisation of the generic one, "
+             r"$\Delta_{\rm ssr}(u) = \gamma^2 N(u)^2 E(u)$ at these $c_i, h_i$; the leading coefficient of "
+             r"$E$ in $u$ stays non-zero,", sp.Eq(sp.Symbol(r"\operatorname{lc}_u E"), lead))
+    doc.step(r"so $E$ keeps degree 6. The squared factor is spurious. The bulk edges of $T$ are the real roots "
+             r"of $E$ at which the double root of (E3) is the physical $\delta(u)$ (real, in $(-1, 0)$ above "
+             r"the bulk, continued from $\delta\to0$ at $u\to+\infty$). The upper edge $u_+$ is the largest "
+             r"real root (checked against the fixed-point solver, not proved: a double root of a "
+             r"non-physical branch could lie above it), and the upper edge of $\hat A$ is $1 - 1/u_+$.")
+    return Delta
+
+
+class _Setting(NamedTuple):
+    """One estimator in the diagonal basis: the ``spectral`` symbol (``z`` of ``S``, ``u`` of ``T``), the
+    ``substitution`` ``(c_i, h_i)`` of :func:`generic_polynomial`, and its steps of
+    :func:`stieltjes_polynomial` (``show_polynomial``) and :func:`edge_equation` (``edges``)."""
+
+    spectral: sp.Symbol
+    substitution: dict
+    show_polynomial: Callable
+    edges: Callable
+
+
+_SETTINGS = {
+    "pca": _Setting(z, {c1: s1, c2: s2, h1: 0, h2: 0}, _pca_polynomial, _pca_edges),
+    "ssr": _Setting(u, {c1: D1 * s1, c2: D2 * s2, h1: lam * D1, h2: lam * D2}, _ssr_polynomial, _ssr_edges),
+}
+
+METHODS = tuple(_SETTINGS)
+
+
+def _setting(method) -> _Setting:
+    """The :class:`_Setting` of ``method`` (a ``ValueError`` naming the valid methods otherwise)."""
+    try:
+        return _SETTINGS[method]
+    except (KeyError, TypeError):
+        raise ValueError(f"method: expected one of {METHODS}, got {method!r}") from None
 
 
 def _mean(law, f):
@@ -296,7 +394,8 @@ def stieltjes_polynomial(method: str, *, doc):
     [3, 2]
     """
     _, P_generic = generic_polynomial(doc=doc)
-    spectral, substitution = _setting(method)
+    setting = _setting(method)
+    spectral, substitution = setting.spectral, setting.substitution
     specialised = sp.expand(P_generic.xreplace(substitution).xreplace({u: spectral}))
     ring = _ring([specialised], last=(spectral, g))
     content, primitive = _primitive(ring.from_expr(specialised), g)
@@ -305,14 +404,7 @@ def stieltjes_polynomial(method: str, *, doc):
     P = primitive.as_expr()
     where = ", ".join(f"${sp.latex(key)} = {sp.latex(value)}$" for key, value in substitution.items())
     removed = sp.factor(content.as_expr())
-    if method == "pca":
-        doc.step(rf"**PCA** ($S$): substituting {where} and removing the factor ${sp.latex(removed)}$ "
-                 r"(free of $g$):", sp.Eq(sp.Symbol(r"P_{\rm pca}"), _collected(P, g)))
-    else:
-        doc.step(rf"**SSR** ($T$): substituting {where} leaves a primitive polynomial (removed factor "
-                 rf"${sp.latex(removed)}$) $P_{{\rm ssr}}(g, u)$ of degree 3 in $g$ and "
-                 rf"{primitive.degree(ring(u))} in $u$ ({len(primitive.terms())} terms) with leading coefficient",
-                 sp.Eq(sp.Symbol("a_3"), sp.factor(primitive.coeff_wrt(ring(g), 3).as_expr())))
+    setting.show_polynomial(primitive, ring, where, removed, doc)
     return P
 
 
@@ -420,63 +512,10 @@ def edge_equation(method: str, *, doc):
     >>> sorted((degree(f, z), e) for f, e in factor_list(edge_equation("pca"))[1])
     [(0, 2), (1, 4), (4, 1)]
     """
-    spectral, substitution = _setting(method)
+    setting = _setting(method)
     P = stieltjes_polynomial(method, doc=doc)
     N, E = generic_discriminant(doc=doc)
-    if method == "ssr":
-        Delta = gamma**2 * N.xreplace(substitution) ** 2 * E.xreplace(substitution)
-        E_ring = _generic_discriminant_ring()[2]
-        top = E_ring.ring(u)
-        lead = sp.factor(E_ring.coeff_wrt(top, E_ring.degree(top)).as_expr().xreplace(substitution))
-        check(lead != 0, "SSR edges: the leading coefficient of E in u vanishes at the SSR c_i, h_i")
-        doc.step(r"**SSR.** $P_{\rm ssr}$ is the generic $P$ at $c_i = \bar D_i s_i$, $h_i = \lambda\bar D_i$ "
-                 r"with no factor removed, so its discriminant is the specialisation of the generic one, "
-                 r"$\Delta_{\rm ssr}(u) = \gamma^2 N(u)^2 E(u)$ at these $c_i, h_i$; the leading coefficient of "
-                 r"$E$ in $u$ stays non-zero,", sp.Eq(sp.Symbol(r"\operatorname{lc}_u E"), lead))
-        doc.step(r"so $E$ keeps degree 6. The squared factor is spurious. The bulk edges of $T$ are the real roots "
-                 r"of $E$ at which the double root of (E3) is the physical $\delta(u)$ (real, in $(-1, 0)$ above "
-                 r"the bulk, continued from $\delta\to0$ at $u\to+\infty$). The upper edge $u_+$ is the largest "
-                 r"real root (checked against the fixed-point solver, not proved: a double root of a "
-                 r"non-physical branch could lie above it), and the upper edge of $\hat A$ is $1 - 1/u_+$.")
-        return Delta
-    ring = _ring([P], last=(z, g))
-    Delta_r, _ = _eliminate("discriminant", [ring.from_expr(P)], g)
-    constant, factors = Delta_r.factor_list()
-    Delta = sp.Mul(constant, *[f.as_expr() ** e for f, e in factors])
-    doc.step(r"**PCA.** The discriminant of $P_{\rm pca}$ in $g$ factors as $\gamma^2 z^4 Q(z)$:",
-             sp.Eq(sp.Symbol(r"\Delta_{\rm pca}"), Delta))
-    by_expr = {f.as_expr(): e for f, e in factors}
-    check(constant == 1 and by_expr.pop(z, None) == 4 and by_expr.pop(gamma, None) == 2 and len(by_expr) == 1,
-          "PCA edges: disc_g P_pca does not factor as γ² z⁴ Q(z) with one remaining factor Q")
-    (Q,) = by_expr  # the remaining factor
-    leading = sp.Poly(P, g).all_coeffs()[:2]
-    check(all(c.subs(z, 0) == 0 for c in leading),
-          "PCA edges: the two leading coefficients of P_pca in g do not both vanish at z = 0")
-    doc.step(r"The root $z = 0$ is spurious: there the two leading coefficients of $P_{\rm pca}$ in $g$ "
-             r"vanish (two roots $g$ escape to infinity); it is not an edge of the bulk.")
-    inverse = inverse_map(doc=doc)
-    pair = [sp.numer(sp.together(z - inverse)), sp.numer(sp.together(sp.diff(inverse, ell)))]
-    ring_l = _ring(pair + [Q], last=(z, ell))
-    eliminated, _ = _eliminate("resultant", [ring_l.from_expr(sp.expand(e)) for e in pair], ell)
-    ratio, remainder = eliminated.div(ring_l.from_expr(Q))
-    check(remainder == 0 and ratio.degree(ring_l(z)) == 0,
-          "PCA edges: Res_ℓ(z − z(ℓ), z'(ℓ)) is not Q times a factor free of z")
-    doc.step(r"Eliminating $\ell$ between $z = z(\ell)$ and $z'(\ell) = 0$ (resultant in $\ell$) gives $Q$ "
-             r"times a factor free of $z$:",
-             sp.Eq(sp.Symbol(r"\operatorname{Res}_\ell") / sp.Symbol("Q"), sp.factor(ratio.as_expr())))
-    doc.step(r"So the roots of $Q$ are the critical values of $z(\ell)$: its real roots are the edges of the "
-             r"bulk of $S$ (two when the bulk is one interval, four when it splits), and its non-real roots "
-             r"come from complex-conjugate critical points. The upper edge $z_+$ is the largest real root.")
-    example = {s1: 1, s2: 6, w: sp.Rational(1, 2), gamma: sp.Rational(1, 2)}
-    roots = sp.Poly(Q.subs(example), z).nroots(n=20)
-    real = sorted(r for r in roots if r.is_real)
-    check(len(real) == 4, "PCA edges example: Q does not have four real roots (the text says the bulk splits)")
-    doc.step(r"Example: $\nu = \frac12\delta_1 + \frac12\delta_6$, $\gamma = \frac12$. The roots of $Q$ are",
-             [sp.Eq(sp.Symbol(f"z_{j}"), r) for j, r in enumerate(roots)])
-    intervals = r" \cup ".join(f"[{sp.latex(real[j])}, {sp.latex(real[j + 1])}]" for j in range(0, len(real), 2))
-    doc.step(f"all real: the bulk of $S$ has {len(real) // 2} intervals, ${intervals}$ (the atoms $1$ and $6$ "
-             "are far enough apart for the bulk to split).")
-    return Delta
+    return setting.edges(P, N, E, setting.substitution, doc)
 
 
 # ---------------------------------------------------------------- ridgeless threshold, γ < 1

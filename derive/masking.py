@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
+from typing import NamedTuple
 
 import sympy as sp
 
@@ -74,8 +76,6 @@ sbar = sp.Symbol("sbar", positive=True)
 lam_eff = sp.Symbol("lambda_eff", positive=True)
 #: ``κ = κ(λ_eff)``, the (E2) factor at the effective ridge.
 kappa_eff = sp.Symbol("kappa", positive=True)
-
-BASES = ("diagonal", "rotational")
 
 #: ``0 ≤ p < 1`` as ``p = k/(1+k)``, ``k > 0`` (SymPy cannot assume ``p < 1``).
 _BELOW_ONE = {p: k / (1 + k)}
@@ -486,6 +486,77 @@ def _second_order(trace_x, trace_sigma):
     return weight * trace_x / (1 - weight * trace_sigma)
 
 
+def _diagonal_equivalents(law, integral, resolvent, trace_sigma, trace_identity):
+    """Diagonal basis: one term per atom, ``Σ_kk = Δ_kk = s``, ``R_kk → R̄(s)``, ``(RΣ)_kk → sR̄(s)`` and
+    ``(RXR)_kk → (1 + c(Σ)) sR̄(s)²`` for ``X = Σ, Δ = Σ₀``."""
+    c_sigma = _second_order(trace_sigma, trace_sigma)
+    return [(weight, {_SIG: atom, _DEL: atom, _RKK: resolvent(atom), _RS: atom * resolvent(atom),
+                      _RSR: (1 + c_sigma) * atom * resolvent(atom) ** 2,
+                      _RDR: (1 + c_sigma) * atom * resolvent(atom) ** 2}) for atom, weight in law]
+
+
+def _rotational_equivalents(law, integral, resolvent, trace_sigma, trace_identity):
+    """Rotational basis: one term, the diagonal entries of functions of ``Σ₀`` tend to their normalised
+    traces (integrals over ``ν``), ``Δ → s̄ I``."""
+    c_sigma = _second_order(trace_sigma, trace_sigma)
+    mean = integral(lambda atom: atom)
+    c_delta = mean * _second_order(trace_identity, trace_sigma)
+    return [(sp.Integer(1), {_SIG: mean, _DEL: mean, _RKK: integral(resolvent),
+                             _RS: integral(lambda atom: atom * resolvent(atom)),
+                             _RSR: (1 + c_sigma) * trace_identity,
+                             _RDR: mean * integral(lambda atom: resolvent(atom) ** 2) + c_delta * trace_identity})]
+
+
+def _diagonal_ridge(law, integral):
+    """Diagonal basis: ``b(s) = λ_eff`` at ``s̄ = s``, and (E1) summed atom by atom with each atom's ridge."""
+    ridge_of = lambda atom: effective_ridge(atom)  # noqa: E731
+    return ridge_of, sum(first_order(((atom, weight),)).rhs.subs(lam, ridge_of(atom)) for atom, weight in law)
+
+
+def _rotational_ridge(law, integral):
+    """Rotational basis: the scalar ridge ``λ_eff`` at ``s̄ = ∫ s dν`` in (E1)."""
+    ridge = effective_ridge(integral(lambda atom: atom))
+    return (lambda atom: ridge), first_order(law).rhs.subs(lam, ridge)
+
+
+def _rotational_check(law, integral, terms, resolvent, ridge_of):
+    """Rotational basis: SymPy checks ``1 + c(Σ) = κ`` of (E2) at the scalar ridge ``b(s̄)``."""
+    ridge = ridge_of(integral(lambda atom: atom))
+    check(_is_zero(terms[0][1][_RSR] / integral(lambda atom: atom * resolvent(atom) ** 2)
+                   - kappa(law).subs(lam, ridge)), "masked E(q): 1 + c(Σ) is not κ of (E2) (rotational)")
+
+
+class _Basis(NamedTuple):
+    """The masked error in one basis: the deterministic ``equivalents`` of the entries (:func:`_equivalents`),
+    the masking ``ridge`` ``(s ↦ b(s), right side of (E1))``, the ``where`` of the document step of
+    :func:`gen_error_implicit` and a ``check`` of its terms (none: nothing to check)."""
+
+    equivalents: Callable
+    ridge: Callable
+    where: str
+    check: Callable = lambda law, integral, terms, resolvent, ridge_of: None
+
+
+_BASES = {
+    "diagonal": _Basis(_diagonal_equivalents, _diagonal_ridge,
+                       "per coordinate of variance $s$ (one term per atom), "
+                       "$b(s) = \\lambda_{\\rm eff}|_{\\bar s = s}$"),
+    "rotational": _Basis(_rotational_equivalents, _rotational_ridge,
+                         r"with $\bar s = \int s\,d\nu$ and the normalised traces of functions of "
+                         r"$\Sigma_0$ for the diagonal entries", _rotational_check),
+}
+
+BASES = tuple(_BASES)
+
+
+def _basis(basis) -> _Basis:
+    """The :class:`_Basis` called ``basis`` (a ``ValueError`` naming the valid bases otherwise)."""
+    try:
+        return _BASES[basis]
+    except (KeyError, TypeError):
+        raise ValueError(f"basis: expected one of {BASES}, got {basis!r}") from None
+
+
 def _equivalents(basis: str, law, resolvent):
     r"""Deterministic equivalents of the entries of :func:`error_in_entries`, as ``[(weight, substitution)]``.
 
@@ -494,23 +565,12 @@ def _equivalents(basis: str, law, resolvent):
     for ``X = Σ, Δ = Σ₀``. Rotational basis: one term, the diagonal entries of functions of ``Σ₀`` tend to
     their normalised traces (integrals over ``ν``), ``Δ → s̄ I``.
     """
+    equivalents = _basis(basis).equivalents
     law = law_atoms(law)
     integral = lambda f: sum(weight * f(atom) for atom, weight in law)  # noqa: E731
     trace_sigma = integral(lambda atom: atom**2 * resolvent(atom) ** 2)
     trace_identity = integral(lambda atom: atom * resolvent(atom) ** 2)
-    c_sigma = _second_order(trace_sigma, trace_sigma)
-    if basis == "diagonal":
-        return [(weight, {_SIG: atom, _DEL: atom, _RKK: resolvent(atom), _RS: atom * resolvent(atom),
-                          _RSR: (1 + c_sigma) * atom * resolvent(atom) ** 2,
-                          _RDR: (1 + c_sigma) * atom * resolvent(atom) ** 2}) for atom, weight in law]
-    if basis == "rotational":
-        mean = integral(lambda atom: atom)
-        c_delta = mean * _second_order(trace_identity, trace_sigma)
-        return [(sp.Integer(1), {_SIG: mean, _DEL: mean, _RKK: integral(resolvent),
-                                 _RS: integral(lambda atom: atom * resolvent(atom)),
-                                 _RSR: (1 + c_sigma) * trace_identity,
-                                 _RDR: mean * integral(lambda atom: resolvent(atom) ** 2) + c_delta * trace_identity})]
-    raise ValueError(f"basis: expected one of {BASES}, got {basis!r}")
+    return equivalents(law, integral, resolvent, trace_sigma, trace_identity)
 
 
 def _kappa_in_m():
@@ -649,31 +709,19 @@ def gen_error_implicit(basis: str, law=TWO_ATOM, *, doc):
     >>> equation.lhs == delta
     True
     """
+    setting = _basis(basis)
     law = law_atoms(law)
     entries = error_in_entries(doc=doc)
     integral = lambda f: sum(weight * f(atom) for atom, weight in law)  # noqa: E731
-    if basis == "diagonal":
-        ridge_of = lambda atom: effective_ridge(atom)  # noqa: E731
-        rhs = sum(first_order(((atom, weight),)).rhs.subs(lam, ridge_of(atom)) for atom, weight in law)
-    elif basis == "rotational":
-        ridge = effective_ridge(integral(lambda atom: atom))
-        ridge_of = lambda atom: ridge  # noqa: E731
-        rhs = first_order(law).rhs.subs(lam, ridge)
-    else:
-        raise ValueError(f"basis: expected one of {BASES}, got {basis!r}")
+    ridge_of, rhs = setting.ridge(law, integral)
     effective_ridge(doc=doc)
     equation = sp.Eq(delta, rhs)
     resolvent = lambda atom: 1 / (atom / (1 + delta) + ridge_of(atom))  # noqa: E731
     terms = _equivalents(basis, law, resolvent)
     error = sum(weight * entries.subs(values) for weight, values in terms)
-    if basis == "rotational":
-        check(_is_zero(terms[0][1][_RSR] / integral(lambda atom: atom * resolvent(atom) ** 2)
-                       - kappa(law).subs(lam, ridge)), "masked E(q): 1 + c(Σ) is not κ of (E2) (rotational)")
-    where = ("per coordinate of variance $s$ (one term per atom), $b(s) = \\lambda_{\\rm eff}|_{\\bar s = s}$"
-             if basis == "diagonal" else r"with $\bar s = \int s\,d\nu$ and the normalised traces of functions of "
-                                         r"$\Sigma_0$ for the diagonal entries")
+    setting.check(law, integral, terms, resolvent, ridge_of)
     doc.step(rf"{basis.capitalize()} basis, law $\nu = {law_latex(law)}$, "
-             rf"{where}: (E1) at the masking ridge, and $E(q)$ with the deterministic equivalents "
+             rf"{setting.where}: (E1) at the masking ridge, and $E(q)$ with the deterministic equivalents "
              r"((E2) with $c(X)$) is a rational function of $\delta$ (not displayed; evaluated in the tests):", equation)
     return equation, error
 

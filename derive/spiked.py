@@ -19,6 +19,8 @@ sqrt(gamma)
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import NamedTuple
 
 import sympy as sp
 
@@ -31,32 +33,66 @@ from derive.symbols import delta, gamma, lam, m, s, theta, u, z
 __all__ = ["METHODS", "secular_system", "outlier_spectral", "threshold", "outlier", "overlap", "edge_delta",
            "headline"]
 
-METHODS = ("pca", "ssr")
-
 
 def _tidy(expr):
     """Rationalise and simplify (``(γ − γ^{3/2})/(√γ − γ)`` becomes ``√γ``)."""
     return sp.simplify(sp.radsimp(expr))
 
 
-def _setting(method):
-    """Spectral symbol, scale ``D̄`` and shift of (E3)–(E4) for ``method``."""
-    if method == "pca":
-        return z, 1, 0
-    if method == "ssr":
-        return u, m, lam * m
-    raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
+def _ssr_estimate(star, doc):
+    r"""The outlier ``a* = 1 − 1/u*`` of ``Â`` from the outlier ``u*`` of ``T`` (checked to be ``a(z*)``)."""
+    mm = stieltjes_m(doc=doc)
+    location = sp.simplify(1 - 1 / star)
+    doc.step(r"The outlier of $\hat A$ is $1 - 1/u^*$ (with $m = m(\lambda,\gamma)$); it equals the map "
+             r"$a(s)$ of the spectrum applied to the PCA outlier, as SymPy checks:", sp.Eq(sp.Symbol(r"a^*"), location))
+    pca_star, _ = outlier_spectral("pca", doc=doc)
+    amap = ssr_map(doc=doc)
+    check(sp.simplify(location.subs(m, mm) - amap.subs(s, pca_star)) == 0,
+          "SSR outlier: 1 − 1/u* is not the map a(s) applied to the PCA outlier")
+    return location.subs(m, mm)
+
+
+class _Setting(NamedTuple):
+    r"""(E3)–(E4) for one estimator: they are read for the ``matrix`` (``S`` or ``T``) in the
+    ``spectral`` symbol with scale ``D̄`` and ``shift``; ``edge`` maps the upper Marchenko–Pastur
+    edge ``z₊`` of ``S`` to the upper edge of that matrix (``T = m(S + λ)``: ``m(z₊ + λ)``);
+    ``estimate(star, doc)`` turns the outlier of the matrix into that of the estimate; ``intro``
+    opens the document's first section."""
+
+    matrix: str
+    spectral: sp.Symbol
+    scale: object
+    shift: object
+    edge: Callable
+    estimate: Callable
+    intro: str = ""
+
+
+_SETTINGS = {
+    "pca": _Setting("S", z, 1, 0, edge=lambda upper: upper, estimate=lambda star, doc: star,
+                    intro="PCA works with $S$ ($\\bar D = 1$, no shift); SSR with "
+                          "$T = \\bar D^{1/2}(S+\\lambda)\\bar D^{1/2}$, $\\bar D = mI$, shift $\\lambda m$, "
+                          "whose eigenvalues $t$ give those of $\\hat A$ as $1 - 1/t$."),
+    "ssr": _Setting("T", u, m, lam * m, edge=lambda upper: m * (upper + lam), estimate=_ssr_estimate),
+}
+
+METHODS = tuple(_SETTINGS)
+
+
+def _setting(method) -> _Setting:
+    """The :class:`_Setting` of ``method`` (a ``ValueError`` naming the valid methods otherwise)."""
+    try:
+        return _SETTINGS[method]
+    except (KeyError, TypeError):
+        raise ValueError(f"method: expected one of {METHODS}, got {method!r}") from None
 
 
 @recorded
 def secular_system(method: str, *, doc):
     r"""``(F, G, f)``: numerators of (E3) and (E4), and ``f`` with ``vᵀ(T − u)^{-1}v ≍ 1/f(u)``."""
-    spectral, scale, shift = _setting(method)
-    name = "S" if method == "pca" else "T"
-    doc.section(f"{method.upper()}: outlier, threshold and overlap",
-                "PCA works with $S$ ($\\bar D = 1$, no shift); SSR with $T = \\bar D^{1/2}(S+\\lambda)\\bar D^{1/2}$, "
-                "$\\bar D = mI$, shift $\\lambda m$, whose eigenvalues $t$ give those of $\\hat A$ as $1 - 1/t$."
-                if method == "pca" else "")
+    setting = _setting(method)
+    spectral, scale, shift, name = setting.spectral, setting.scale, setting.shift, setting.matrix
+    doc.section(f"{method.upper()}: outlier, threshold and overlap", setting.intro)
     eq, _ = sample_covariance(ISOTROPIC, spectral, scale, shift)
     secular = spike_secular(ISOTROPIC, spectral, scale, shift)
     doc.step(rf"(E3) and (E4) for ${name}$ with the isotropic bulk:", [eq, sp.Eq(secular, 0)])
@@ -72,7 +108,8 @@ def secular_system(method: str, *, doc):
 @recorded
 def edge_delta(method: str, *, doc):
     r"""``(δ_e, u₊)``: the value of ``δ`` at the upper bulk edge and the edge itself."""
-    spectral, _, _ = _setting(method)
+    setting = _setting(method)
+    spectral = setting.spectral
     F, _, _ = secular_system(method, doc=doc)
     solved = sp.solve(F, spectral)
     check(len(solved) == 1, f"{method} edge: (E3) does not have a unique solution for the spectral variable")
@@ -81,9 +118,7 @@ def edge_delta(method: str, *, doc):
     critical = sp.solve(sp.diff(inverse, delta), delta)
     doc.step(rf"The bulk edges are the stationary points of ${sp.latex(spectral)}(\delta)$:",
              [sp.Eq(delta, c) for c in critical])
-    upper = mp_edges(doc=doc)[1]
-    if method == "ssr":
-        upper = m * (upper + lam)
+    upper = setting.edge(mp_edges(doc=doc)[1])
     matches = [c for c in critical if sp.simplify(inverse.subs(delta, c) - upper) == 0]
     check(len(matches) == 1, f"{method} edge: not exactly one critical δ maps to the upper bulk edge")
     doc.step(rf"The one whose image is the upper edge (SymPy checks ${sp.latex(spectral)}(\delta_e) = "
@@ -94,7 +129,7 @@ def edge_delta(method: str, *, doc):
 @recorded
 def outlier_spectral(method: str, *, doc):
     r"""``(u*, δ*)``: the joint solution of (E3) and (E4) (outlier of ``S`` or of ``T``)."""
-    spectral, _, _ = _setting(method)
+    spectral = _setting(method).spectral
     F, G, _ = secular_system(method, doc=doc)
     solutions = sp.solve([F, G], [spectral, delta], dict=True)
     check(len(solutions) == 1, f"{method} outlier: (E3)–(E4) do not have a unique joint solution")
@@ -130,17 +165,7 @@ def outlier(method: str, *, doc):
     15/4
     """
     star, _ = outlier_spectral(method, doc=doc)
-    if method == "pca":
-        return star
-    mm = stieltjes_m(doc=doc)
-    location = sp.simplify(1 - 1 / star)
-    doc.step(r"The outlier of $\hat A$ is $1 - 1/u^*$ (with $m = m(\lambda,\gamma)$); it equals the map "
-             r"$a(s)$ of the spectrum applied to the PCA outlier, as SymPy checks:", sp.Eq(sp.Symbol(r"a^*"), location))
-    pca_star, _ = outlier_spectral("pca", doc=doc)
-    amap = ssr_map(doc=doc)
-    check(sp.simplify(location.subs(m, mm) - amap.subs(s, pca_star)) == 0,
-          "SSR outlier: 1 − 1/u* is not the map a(s) applied to the PCA outlier")
-    return location.subs(m, mm)
+    return _setting(method).estimate(star, doc)
 
 
 @recorded
@@ -155,7 +180,7 @@ def overlap(method: str, *, doc):
     >>> overlap("pca").subs({gamma: sp.Rational(1, 2), theta: 2})
     7/10
     """
-    spectral, _, _ = _setting(method)
+    spectral = _setting(method).spectral
     F, _, f = secular_system(method, doc=doc)
     star, delta_star = outlier_spectral(method, doc=doc)
     d_delta = -sp.diff(F, spectral) / sp.diff(F, delta)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import mpmath as mp
 
+from numerics import bases
 from numerics.parsing import BadParameter
 
 __all__ = ["Estimator", "Fit", "ESTIMATORS", "NAMES", "get", "select"]
@@ -123,13 +124,12 @@ def _ratio(model, like):
 
 
 def _masked_ridge(model, lam):
-    """``b(s) = (p s + λ/(1−p))/(1−p)`` (diagonal basis); rotational: ``s → s̄ = ∫ s dν``, a scalar."""
+    """``b(s) = (p σ² + λ/(1−p))/(1−p)`` at the variance ``σ² = lim S_kk`` of the coordinate
+    (:meth:`numerics.bases.Basis.at_variance`): ``σ² = s`` in the diagonal basis, ``s̄ = ∫ s dν``
+    in the rotational basis (a scalar ridge; exact for a symbolic ``lam``)."""
     p = _ratio(model, lam)
-    if model.basis == "rotational":
-        sbar = model.law.mean() if isinstance(lam, mp.mpf) else sum(s * w for s, w in model.law.exact)
-        b = (p * sbar + lam / (1 - p)) / (1 - p)
-        return lambda s: b
-    return lambda s: (p * s + lam / (1 - p)) / (1 - p)
+    ridge = lambda v: (p * v + lam / (1 - p)) / (1 - p)  # noqa: E731
+    return bases.get(model.basis).at_variance(model.law, ridge, exact=not isinstance(lam, mp.mpf))
 
 
 def _mask_mp(model):

@@ -17,6 +17,7 @@ from fractions import Fraction
 
 import mpmath as mp
 
+from numerics import bases
 from numerics.laws import CONTINUOUS, parse_law
 from numerics.parsing import BadParameter, parse_noise, parse_number
 from numerics.scale import parse_scale_law
@@ -28,11 +29,9 @@ __all__ = [
     "parse_noise",
     "parse_law",
     "CONTINUOUS",
-    "BASES",
     "ISOTROPIC",
 ]
 
-BASES = ("diagonal", "rotational")
 ISOTROPIC = ((Fraction(1), Fraction(1)),)
 
 
@@ -57,9 +56,9 @@ class Model:
     """Spiked population ``Σ = Σ₀ + θ v vᵀ`` observed with aspect ratio ``γ = d/n`` and ridge ``λ``.
 
     ``noise`` is the bulk law ``ν = Σ_i w_i δ_{s_i}`` of the eigenvalues of ``Σ₀`` as exact
-    ``(s_i, w_i)`` pairs, ``basis`` is ``"diagonal"`` (heteroscedastic coordinates) or
-    ``"rotational"`` (Haar eigenbasis). ``mask_ratio`` is the training masking ratio
-    ``p ∈ [0, 1)`` (``0``: leave-one-out) and ``test_mask_ratio`` the test ratio
+    ``(s_i, w_i)`` pairs, ``basis`` names an entry of :mod:`numerics.bases`: ``"diagonal"``
+    (heteroscedastic coordinates) or ``"rotational"`` (Haar eigenbasis). ``mask_ratio`` is the
+    training masking ratio ``p ∈ [0, 1)`` (``0``: leave-one-out) and ``test_mask_ratio`` the test ratio
     ``q ∈ [0, 1)`` of the masked test error (``None``: the training ratio, :attr:`test_ratio`).
     All numbers are exact rationals.
 
@@ -83,7 +82,7 @@ class Model:
     lam: Fraction
     theta: Fraction = Fraction(0)
     noise: tuple[tuple[Fraction, Fraction], ...] = field(default=ISOTROPIC)
-    basis: str = "diagonal"
+    basis: str = bases.DEFAULT
     mask_ratio: Fraction = Fraction(0)
     test_mask_ratio: Fraction | None = None
     covariance: object | None = None
@@ -102,8 +101,8 @@ class Model:
         elif not hasattr(noise, "integrate"):  # a DensityLaw passes through
             noise = parse_noise(",".join(f"{s}:{w}" for s, w in noise))
         object.__setattr__(self, "noise", noise)
-        if self.basis not in BASES:
-            raise BadParameter("basis", f"expected one of {', '.join(BASES)}, got {self.basis!r}")
+        if self.basis not in bases.names():
+            raise BadParameter("basis", f"expected one of {', '.join(bases.names())}, got {self.basis!r}")
         object.__setattr__(self, "mask_ratio", _ratio(self.mask_ratio, "mask-ratio"))
         if self.test_mask_ratio is not None:
             object.__setattr__(self, "test_mask_ratio", _ratio(self.test_mask_ratio, "test-mask-ratio"))
@@ -121,7 +120,7 @@ class Model:
                                         f"theta must be 0, got {self.theta}")
         if self.noise != ISOTROPIC:
             raise BadParameter("noise", "a given covariance replaces the bulk law: give --covariance or --noise, not both")
-        if self.basis != "diagonal":
+        if self.basis != bases.DEFAULT:
             raise BadParameter("basis", "a given covariance has its own eigenbasis: give --covariance or --basis, not both")
 
     @property

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import mpmath as mp
 
+from numerics import bases
+
 __all__ = [
     "GUARD",
     "ConvergenceError",
@@ -86,14 +88,11 @@ def resolvent(model, est, delta, lam=None):
 
 
 def _scale(model, est, delta):
-    """``s ↦ D̄(s)``: ``R̄(s)`` (diagonal basis), ``m̄ = ∫ R̄ dν`` (rotational), ``1`` (no resolvent)."""
+    """``s ↦ D̄(s) = lim R_kk``: ``R̄(s)`` (diagonal basis), ``m̄ = ∫ R̄ dν`` (rotational), ``1`` (no
+    resolvent)."""
     if not est.resolvent:
         return lambda s: mp.mpf(1)
-    rbar = resolvent(model, est, delta)
-    if model.basis == "rotational":  # R_kk → m̄ on every coordinate
-        mbar = model.law.integrate(rbar)
-        return lambda s: mbar
-    return rbar
+    return _coordinate(model, resolvent(model, est, delta))
 
 
 def m_value(model, est, delta):
@@ -112,12 +111,9 @@ def _coordinate(model, f):
     """``s ↦`` the limit of a diagonal entry ``F_kk`` on a coordinate of variance ``s``.
 
     ``F`` is a function ``f`` of ``Σ₀`` in its eigenbasis. Diagonal basis: ``f(s)`` itself;
-    rotational basis: every coordinate sees the average ``∫ f dν``.
+    rotational basis: every coordinate sees the average ``∫ f dν`` (:mod:`numerics.bases`).
     """
-    if model.basis == "rotational":
-        value = model.law.integrate(f)
-        return lambda s: value
-    return f
+    return bases.get(model.basis).coordinate(model.law, f)
 
 
 def _sandwich(model, est, delta):

@@ -27,7 +27,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from numerics import estimators, quantities
+from numerics import bases, estimators, quantities
 from numerics.data import DataLaw, parse_data
 from numerics.model import BadParameter, Model, parse_number
 from numerics.spectrum import bulk as _bulk, soft_edge as _soft_edge
@@ -179,7 +179,7 @@ def sample(model: Model, d: int, rng: np.random.Generator,
 
     v = rng.standard_normal(d)
     v /= np.linalg.norm(v)
-    rotate = model.basis == "rotational" and (model.continuous or len(model.law.exact) > 1)
+    rotate = bases.get(model.basis).rotates(model.law)
     O = _haar(d, rng) if rotate else None
 
     X = data.draw(rng, (n, d))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numerics import estimators
+from numerics import bases, estimators
 from numerics.parsing import BadParameter
 
 __all__ = ["TRACY_WIDOM_MEAN", "bulk", "null_atom", "soft_edge", "bulk_edges", "kernel_density"]
@@ -42,7 +42,7 @@ def null_atom(model, est) -> bool:
     """Whether the ``d − n`` null directions of ``S`` (``γ > 1``) form an atom of the spectrum: the
     shift of ``T`` is one number (no resolvent, the rotational basis or an isotropic bulk);
     otherwise (diagonal basis, heteroscedastic) they spread into a continuous part."""
-    return (not estimators.get(est).resolvent) or model.basis == "rotational" or model.isotropic
+    return (not estimators.get(est).resolvent) or bases.get(model.basis).scalar_shift or model.isotropic
 
 
 def soft_edge(extremes: np.ndarray, d: int) -> float:

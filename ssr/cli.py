@@ -58,8 +58,8 @@ import time
 
 import mpmath as mp
 
-from numerics import estimators, quantities
-from numerics.model import BASES, BadParameter, parse_number
+from numerics import bases, estimators, quantities
+from numerics.model import BadParameter, parse_number
 from ssr.inputs import DPS_RANGE as _DPS_RANGE, FLOAT_DIGITS as _FLOAT_DIGITS, METHODS, QUANTITIES
 from ssr.inputs import UsageError as _UsageError, choice as _choice, describe as _describe, make_executor as _executor
 from ssr.inputs import evaluate_point as _evaluate_point, load_grid as _grid, location as _where
@@ -76,7 +76,7 @@ _DEFAULTS = {
     "theta": "0",
     "noise": "1:1",
     "scale_law": "1:1",
-    "basis": "diagonal",
+    "basis": bases.DEFAULT,
     "method": "ssr",
     "dps": "30",
     "seeds": "10",
@@ -542,7 +542,7 @@ def _cmd_phase(args) -> int:
     from ssr import phase
 
     plane = _choice(args.plane, "plane", phase.PLANES)
-    basis = _choice(args.basis, "basis", BASES)
+    basis = _choice(args.basis, "basis", bases.names())
     if plane == "theta-gamma" and args.gamma is not None:
         raise BadParameter("gamma", "--plane theta-gamma varies gamma; give its range as --range LO:HI")
     inputs = dict(

@@ -14,8 +14,8 @@ import re
 
 import mpmath as mp
 
-from numerics import estimators, quantities
-from numerics.model import BASES, BadParameter, Model, parse_number
+from numerics import bases, estimators, quantities
+from numerics.model import BadParameter, Model, parse_number
 
 __all__ = ["QUANTITIES", "METHODS", "DPS_RANGE", "FLOAT_DIGITS", "UsageError", "parse_int", "choice",
            "writable_directory", "model_inputs", "load_covariance", "parameters", "describe", "nstr", "show",
@@ -75,7 +75,7 @@ def model_inputs(args) -> tuple[str, Model, str, object, int]:
     """Validate the parameters shared by ``eval`` and ``simulate``."""
     quantity = choice(args.quantity, "QUANTITY", QUANTITIES)
     method = choice(args.method, "method", METHODS)
-    basis = choice(args.basis, "basis", BASES)
+    basis = choice(args.basis, "basis", bases.names())
     covariance = None if args.covariance is None else load_covariance(args.covariance)
     model = Model(gamma=args.gamma, lam=args.lam, theta=args.theta, noise=args.noise,
                   basis=basis, mask_ratio=args.mask_ratio or 0, test_mask_ratio=args.test_mask_ratio,

@@ -57,8 +57,9 @@ from fractions import Fraction
 
 import mpmath as mp
 
+from numerics import bases
 from numerics.fixedpoint import ConvergenceError
-from numerics.model import BASES, ISOTROPIC, BadParameter, Model, parse_noise, parse_number
+from numerics.model import ISOTROPIC, BadParameter, Model, parse_noise, parse_number
 
 __all__ = [
     "PLANES",
@@ -318,7 +319,7 @@ class Plan:
     weights: tuple | None
 
 
-def plan(plane: str = "theta-contrast", *, gamma="1/2", lam="1/5", noise=None, basis: str = "diagonal",
+def plan(plane: str = "theta-contrast", *, gamma="1/2", lam="1/5", noise=None, basis: str = bases.DEFAULT,
          axis_range=None, theta_max=None, points=(24, 16), scale_law="1:1") -> Plan:
     r"""Validate the inputs of :func:`phase_map` and build its rows (cheap: no solve).
 
@@ -332,8 +333,7 @@ def plan(plane: str = "theta-contrast", *, gamma="1/2", lam="1/5", noise=None, b
     """
     if plane not in PLANES:
         raise BadParameter("plane", f"invalid choice {plane!r} (choose from {', '.join(PLANES)})")
-    if basis not in BASES:
-        raise BadParameter("basis", f"invalid choice {basis!r} (choose from {', '.join(BASES)})")
+    basis = bases.get(basis).name
     axis_name = AXES[plane]
     n_theta, n_axis = points
     weights = None
@@ -487,8 +487,8 @@ def summary(phase: PhaseMap) -> str:
     elif best is not None:
         lines.append("largest overlap gap cos2_SSR - cos2_PCA: none above working precision")
     spread = max(abs(s - p) for s, p in zip(phase.theta_c_ssr, phase.theta_c_pca))
-    if base.basis == "rotational":
-        lines.append(f"rotational basis: max |theta_c^SSR - theta_c^PCA| = {_text(spread, 3)} "
+    if bases.get(base.basis).scalar_shift:  # D̄ = m̄ I: T = m̄(S + λ), the same threshold as PCA
+        lines.append(f"{base.basis} basis: max |theta_c^SSR - theta_c^PCA| = {_text(spread, 3)} "
                      f"({'equal' if not ssr_rows and not pca_rows else 'NOT equal'} to working precision), "
                      f"max |overlap gap| = {_text(_max_abs_gap(phase), 3)}")
     lines.append(f"failed overlap solves: {len(phase.failures)} of {2 * len(phase.axis) * len(phase.thetas)}"
