@@ -29,11 +29,8 @@ def _one_blas_thread():
 #: ``pytest -m "not slow" --durations=80`` (2026-12-06, load ≈ 2–5: about twice the idle time);
 #: together they were 85 % of the fast tier's time. They run in the full suite (CI), unchanged.
 SLOW_BY_MEASUREMENT = (
-    "tests/numerics/test_support_hard.py::test_hard_region",
     "tests/numerics/test_support_hard.py::test_a_component_ending_at_a_shift_is_answered_by_both_routes_alike",
-    "tests/numerics/test_support_hard.py::test_table_row[gamma-above-one-diagonal",
     "tests/numerics/test_support_hard.py::test_oracle_gamma_above_one_against_a_finite_matrix",
-    "tests/numerics/test_support_hard.py::test_pca_threshold_on_hard_laws",
     "tests/numerics/test_masking.py::test_threshold_optimum_rotational_is_flat",
     "tests/numerics/test_masking.py::test_mask_optimum_routes_agree_and_slope_vanishes",
     "tests/numerics/test_masking.py::test_theory_checkpoints_threshold_diagonal",
