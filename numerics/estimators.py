@@ -74,7 +74,9 @@ class Estimator:
     above which the density vanishes; ``parts`` lists the finite-``d`` pieces of a :class:`Fit`.
     ``mask(model)`` is the training masking ratio ``p`` the estimator uses (an ``mpf``; ``0`` for
     the leave-one-out and PCA estimators) and ``under_mask`` names the estimator a model with a
-    masking ratio turns this one into (``None``: it has no masked form).
+    masking ratio turns this one into (``None``: it has no masked form). ``masking_closed_forms``:
+    whether its SymPy closed forms are those of :mod:`derive.masking` (functions of ``p`` and ``q``)
+    rather than :mod:`derive.isotropic` and :mod:`derive.spiked` (functions of the method).
     """
 
     name: str
@@ -87,6 +89,7 @@ class Estimator:
     parts: dict
     mask: Callable = lambda model: 0
     under_mask: str | None = None
+    masking_closed_forms: bool = False
 
     @property
     def resolvent(self) -> bool:
@@ -189,7 +192,8 @@ ESTIMATORS: dict[str, Estimator] = {
             "top_vector": _ssr_top,
         },
         mask=_mask_mp,
-        under_mask="masked"),
+        under_mask="masked",
+        masking_closed_forms=True),
 }
 
 #: The names accepted by ``--method``, in registry order.

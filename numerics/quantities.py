@@ -78,7 +78,7 @@ def _resolvent_estimators() -> tuple[str, ...]:
 
 _ALL = _estimators.NAMES
 _RESOLVENT = _resolvent_estimators()
-#: The estimator whose closed forms live in :mod:`derive.masking` (they carry ``p`` and ``q``).
+#: The masked estimator: the optima over the masking ratio ``p`` are its quantities alone.
 _MASKED = "masked"
 
 
@@ -88,7 +88,7 @@ def _isotropic(name, masked):
     """The closed form ``derive.isotropic.<name>`` (``name`` may map estimator → function);
     for the masked estimator ``derive.masking.<masked>`` (in ``p`` and ``q`` too)."""
     def closed(method):
-        if method == _MASKED:
+        if _estimators.get(method).masking_closed_forms:
             from derive import masking
 
             return getattr(masking, masked)()
@@ -100,7 +100,7 @@ def _isotropic(name, masked):
 
 def _spiked(name):
     def closed(method):
-        if method == _MASKED:
+        if _estimators.get(method).masking_closed_forms:
             from derive import masking
 
             return getattr(masking, name)()

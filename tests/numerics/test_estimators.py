@@ -200,3 +200,17 @@ def test_masked_eigenvalues_are_those_of_ssr_scaled():
         t = mp.mpf(3)
         assert estimators.get("masked").to_a(model, t) == (1 - 1 / t) / (1 - mp.mpf(1) / 4)
         assert abs(estimators.get("masked").to_a(model, t) - mp.mpf(8) / 9) < mp.mpf(10) ** -29
+
+
+def test_the_masked_estimator_alone_takes_its_closed_forms_from_derive_masking():
+    """The closed route reads ``derive.masking`` (in ``p`` and ``q``) for the estimator that says so,
+    and ``derive.isotropic`` for the others: the masked closed form of ``E_gen`` at ``p = 1/5`` equals
+    the fixed point (which knows no closed form) to 28 digits, and differs from the leave-one-out one."""
+    from numerics import theory
+    from numerics.model import Model
+
+    assert [e.name for e in estimators.ESTIMATORS.values() if e.masking_closed_forms] == ["masked"]
+    plain = theory.evaluate("gen-error", Model("1/2", "1/5"), method="ssr", dps=30, route="closed")
+    masked = theory.evaluate("gen-error", Model("1/2", "1/5", mask_ratio="1/5"), dps=30, route="closed")
+    fixed = theory.evaluate("gen-error", Model("1/2", "1/5", mask_ratio="1/5"), dps=30, route="fixed-point")
+    assert abs(masked - fixed) < mp.mpf(10) ** -28 and abs(plain - masked) > mp.mpf(10) ** -3
