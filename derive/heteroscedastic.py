@@ -38,6 +38,7 @@ from derive.checks import check, check_same
 from derive.equations import first_order, sample_covariance, spike_secular, law_atoms, law_latex
 from derive.isotropic import REGIMES
 from derive.record import Row, recorded
+from derive.tables import entry
 from derive.symbols import delta, gamma, k, lam, s, theta, u, z
 
 __all__ = [
@@ -250,10 +251,7 @@ METHODS = tuple(_SETTINGS)
 
 def _setting(method) -> _Setting:
     """The :class:`_Setting` of ``method`` (a ``ValueError`` naming the valid methods otherwise)."""
-    try:
-        return _SETTINGS[method]
-    except (KeyError, TypeError):
-        raise ValueError(f"method: expected one of {METHODS}, got {method!r}") from None
+    return entry(_SETTINGS, method, "method")
 
 
 def _mean(law, f):

@@ -43,6 +43,7 @@ from derive.checks import check, check_same
 from derive.equations import ISOTROPIC, first_order, kappa, mean_resolvent, sample_covariance, spike_secular, law_atoms, law_latex
 from derive.heteroscedastic import TWO_ATOM, ridgeless_threshold as _ridgeless_threshold_p0
 from derive.record import Row, recorded
+from derive.tables import entry
 from derive.rotational import threshold as _rotational_threshold
 from derive.symbols import a, delta, gamma, k, lam, p, q, s, theta, z
 from derive.symbols import m as _m
@@ -551,10 +552,7 @@ BASES = tuple(_BASES)
 
 def _basis(basis) -> _Basis:
     """The :class:`_Basis` called ``basis`` (a ``ValueError`` naming the valid bases otherwise)."""
-    try:
-        return _BASES[basis]
-    except (KeyError, TypeError):
-        raise ValueError(f"basis: expected one of {BASES}, got {basis!r}") from None
+    return entry(_BASES, basis, "basis")
 
 
 def _equivalents(basis: str, law, resolvent):

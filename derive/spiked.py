@@ -28,6 +28,7 @@ from derive.checks import check, check_same
 from derive.equations import ISOTROPIC, sample_covariance, spike_secular
 from derive.isotropic import in_m, mp_edges, ssr_map, stieltjes_m
 from derive.record import Row, recorded
+from derive.tables import entry
 from derive.symbols import delta, gamma, lam, m, s, theta, u, z
 
 __all__ = ["METHODS", "secular_system", "outlier_spectral", "threshold", "outlier", "overlap", "edge_delta",
@@ -81,10 +82,7 @@ METHODS = tuple(_SETTINGS)
 
 def _setting(method) -> _Setting:
     """The :class:`_Setting` of ``method`` (a ``ValueError`` naming the valid methods otherwise)."""
-    try:
-        return _SETTINGS[method]
-    except (KeyError, TypeError):
-        raise ValueError(f"method: expected one of {METHODS}, got {method!r}") from None
+    return entry(_SETTINGS, method, "method")
 
 
 @recorded
