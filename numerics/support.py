@@ -522,9 +522,11 @@ def check(system, intervals, terms=None):
     masses, errors = [], []
     for lo, hi in flat:
         values = []
-        # η at the float64 resolution of this interval's points: a global η would smear a singular
-        # (inverse-square-root) edge of a small component far below the top one
-        eta = 1e-13 * max(abs(lo), abs(hi), hi - lo)
+        # η relative to this interval's width: a global η would smear a singular (inverse-square-root)
+        # edge of a small component far below the top one, and one relative to its distance from 0
+        # the edges of a narrow component far from 0 (a huge ridge, p near 1: width 10⁻⁹ at 1 lost
+        # 10⁻⁴ of its mass); float_density computes h − z first, so the width sets its resolution
+        eta = 1e-13 * (hi - lo)
         n = NODES // 2
         while True:
             # Gauss–Chebyshev of the first kind: ∫ρ = ∫ (ρ √(1−x²)) dx/√(1−x²), smooth for a

@@ -723,6 +723,21 @@ def test_hard_region_more_examples(region, route, data):
     _check(model, method, route)
 
 
+#: Cases the random explorations (``SSR_HYPOTHESIS_RANDOM=1``) found, kept as explicit examples:
+#: a component of width 1.5·10⁻⁹ at distance 1 from 0 (``λ/(1 − p)² = 10⁹``) lost 10⁻⁴ of its mass
+#: to an η relative to its distance from 0 in the invariant, which refused the right support.
+_FOUND = [
+    (Model("1/2", "1000", noise="1:2/5,50:3/5", basis="rotational", mask_ratio="999/1000"), "ssr"),
+]
+
+
+@pytest.mark.parametrize("route", _ROUTES)
+@pytest.mark.parametrize("case", range(len(_FOUND)))
+def test_found_by_random_exploration(case, route):
+    model, method = _FOUND[case]
+    assert _check(model, method, route) == "solved"
+
+
 @st.composite
 def pca_laws(draw):
     """A PCA model of the hard regions (a far minority atom, or three atoms) for the threshold."""
