@@ -211,7 +211,9 @@ class Spectral(reduction.SpectralSystem):
         elif start is None:
             height = max(mp.mpf(1), 4 * abs(self.mean()))
             with mp.workdps(max(mp.mp.dps, 25)):
-                for level in [u + 1j * height * mp.mpf(3) ** -j for j in range(40)]:
+                # halving the height: with thirds Newton jumped off the branch where the null
+                # directions of S spread a part of T (γ > 1, a varying shift; δ ≈ 260i there)
+                for level in [u + 1j * height * mp.mpf(2) ** -j for j in range(64)]:
                     delta = newton(lambda d: self.equation(d, level), delta, tol=mp.mpf(10) ** -12,
                                    what=f"(E3) continuation for delta(u) at u = {mp.nstr(level, 8)}")
         tol = _tol() if tol is None else tol

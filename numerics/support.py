@@ -116,10 +116,12 @@ def float_continuation(terms, gamma: float, points, eta: float, scale=None):
     points = np.asarray(points, dtype=float)
     height = 4.0 * max(1.0, float(np.abs(c + h).max()), float(np.abs(points).max()))
     floor = max(eta, height * 1e-19)
-    levels = int(np.ceil(np.log(height / floor) / np.log(3.0))) + 1
+    # halving η (8 Newton steps each): with thirds the step jumped off the branch onto a real root
+    # where the null directions of S spread a part of T (γ > 1, a varying shift, δ ≈ 260i there)
+    levels = int(np.ceil(np.log(height / floor) / np.log(2.0))) + 1
     delta = np.zeros(points.shape, dtype=complex)
     for j in range(levels + 2):
-        z = points + 1j * (max(height * 3.0 ** -j, floor) if j <= levels else eta)
+        z = points + 1j * (max(height * 2.0 ** -j, floor) if j <= levels else eta)
         for _ in range(8):
             first, second = scaled(c, delta[:, None], scale)
             denominator = first + (h - z[:, None])
