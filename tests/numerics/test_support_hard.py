@@ -728,7 +728,10 @@ def test_hard_region_more_examples(region, route, data):
 #: to an η relative to its distance from 0 in the invariant, which refused the right support; and
 #: diagonal bulks with ``γ > 1`` and a small ridge, where the continuation from ``+i∞`` (η divided
 #: by 3 per level) jumped onto a real root over the part the null directions of ``S`` spread: the
-#: gap above that part was missed and the invariant refused (the last three were known refusals).
+#: gap above that part was missed and the invariant refused (the last three were known refusals);
+#: and a gap of relative width 5·10⁻⁵ next to a shift with ``γ w = 0.99`` (the last case) that the
+#: scan missed: the old invariant printed the one interval, the mass guard refused it, the shift
+#: probes (now for ``γ w ≥ 1/2``) find it.
 _FOUND = [
     (Model("1/2", "1000", noise="1:2/5,50:3/5", basis="rotational", mask_ratio="999/1000"), "ssr"),
     (Model("29/20", "1/100", noise="1:2/5,20:3/5"), "ssr"),
@@ -736,6 +739,7 @@ _FOUND = [
     (Model("29/20", "1/100", noise="1:1/2,20:1/2", mask_ratio="3/10"), "ssr"),
     (Model("7/4", "1/100", noise="1:1/2,2:1/2"), "ssr"),
     (Model("3/2", "1/100", noise="1/2:1/7,1:2/7,5:4/7", mask_ratio="3/10"), "ssr"),
+    (Model("11/10", "1", noise="1:9/10,2:1/10"), "ssr"),
 ]
 
 
