@@ -262,8 +262,11 @@ def density_t(model: Model, est, t, dps: int):
         return mp.im(system.g(system.solve(t), t)) / mp.pi
 
 
-def _edge(system: "Spectral", outside, inside):
+def _edge(system: "Spectral", outside, inside, polish: bool = True):
     """The bulk edge met when walking on the real axis from ``outside`` the bulk towards ``inside``.
+
+    ``polish=False``: the edge as the float64 walk locates it (about 12 digits), for an edge
+    that only the float64 invariant reads (see :func:`_edges_t`).
 
     The physical branch of (E3) is real outside the bulk, with ``∂_δ equation < 0`` (it is
     ``−1`` far away and vanishes only at an edge, where two real roots merge). Starting from
@@ -277,6 +280,8 @@ def _edge(system: "Spectral", outside, inside):
     # walk at 20 digits when that polish fails
     try:
         delta, u = _coarse(system).edge(float(outside), float(inside))
+        if not polish:
+            return mp.mpf(delta), mp.mpf(u)
         return _polish_edge(system, mp.mpf(delta), mp.mpf(u))
     except ConvergenceError:
         if system.large:
@@ -359,8 +364,12 @@ def edges_t(model: Model, est, dps: int):
 
 @functools.lru_cache(maxsize=256)
 def _edges_t(model: Model, method: str, dps: int):
+    """What rests on the upper edge alone: the whole support located and checked by its invariant
+    as for ``edges``, but only the upper edge polished to ``dps`` digits (the others, which only the
+    float64 invariant reads, as the float64 walk locates them): a threshold costs one high-precision
+    edge, not one per edge of the support."""
     try:
-        found = _support_t(model, method, dps)
+        found = _support_t(model, method, dps, False)
     except BadParameter as refusal:
         if not isinstance(refusal.__cause__, support.UnresolvedSupport):
             raise
@@ -402,8 +411,10 @@ def _intervals_t(model: Model, method: str, dps: int):
 
 
 @functools.lru_cache(maxsize=256)
-def _support_t(model: Model, method: str, dps: int):
+def _support_t(model: Model, method: str, dps: int, polish_all: bool = True):
     """``((t₋, t₊, δ₋, δ₊), …)``: every interval of the support of the continuous part of ``μ_T``.
+
+    ``polish_all=False`` (a varying shift): only the upper edge is polished to ``dps`` digits.
 
     A scalar shift (PCA, rotational basis, isotropic bulk): Silverstein–Choi's explicit inverse
     (:func:`numerics.support.scalar_intervals`), complete by convexity. Otherwise
@@ -422,7 +433,7 @@ def _support_t(model: Model, method: str, dps: int):
                 support.refuse_unresolved(system, model)
             except support.UnresolvedSupport as why:
                 raise BadParameter("gamma", str(why)) from why
-            found = _general_intervals(system)
+            found = _general_intervals(system, polish_all or support.degenerate(system, model))
         coarse = _coarse(system)
         support.check(system, [(lo, hi) for lo, hi, _, _ in found], (coarse.w, coarse.D, coarse.c, coarse.h))
         if support.degenerate(system, model) and len(system._rows) <= 8:
@@ -445,7 +456,7 @@ def _agree_with_discriminant(model: Model, method: str, dps: int, found) -> None
                                    f"(a component ends at a shift: gamma*w_i = 1)", 1, tol)
 
 
-def _general_intervals(system: "Spectral"):
+def _general_intervals(system: "Spectral", polish_all: bool = True):
     """Every interval of the support of ``T`` for a shift that varies (diagonal basis), or for any
     shift under elliptical data (no explicit inverse then).
 
@@ -460,11 +471,11 @@ def _general_intervals(system: "Spectral"):
         # the rest of T − h is ⪰ min c · min τ · (√γ − 1)² (the n×n companion): start above the atom
         low = float(system.shifts()[0]) + 0.99 * support.lower_null_bound(coarse)
     upper_delta, upper = _edge(system, mp.mpf(high), mp.mpf(low))
-    lower_delta, lower = _edge(system, mp.mpf(low), mp.mpf(high))
+    lower_delta, lower = _edge(system, mp.mpf(low), mp.mpf(high), polish_all)
     edges = [(lower, lower_delta)]
     for gap, above, below in reversed(_scan(system, lower, upper)):  # ascending
-        below_delta, below_edge = _edge(system, gap, below)
-        above_delta, above_edge = _edge(system, gap, above)
+        below_delta, below_edge = _edge(system, gap, below, polish_all)
+        above_delta, above_edge = _edge(system, gap, above, polish_all)
         edges += [(below_edge, below_delta), (above_edge, above_delta)]
     edges.append((upper, upper_delta))
     if any(b[0] <= a[0] for a, b in zip(edges, edges[1:])):
