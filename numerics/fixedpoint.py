@@ -369,7 +369,7 @@ def _edges_t(model: Model, method: str, dps: int):
     float64 invariant reads, as the float64 walk locates them): a threshold costs one high-precision
     edge, not one per edge of the support."""
     try:
-        found = _support_t(model, method, dps, False)
+        found = _support_t(model, method, dps, (model, method, dps) in _POLISHED)
     except BadParameter as refusal:
         if not isinstance(refusal.__cause__, support.UnresolvedSupport):
             raise
@@ -423,7 +423,10 @@ def _support_t(model: Model, method: str, dps: int, polish_all: bool = True):
     """
     with mp.workdps(dps + GUARD):
         system = Spectral(model, method)
-        if system.scalar and not model.elliptical:
+        explicit = system.scalar and not model.elliptical
+        if not polish_all and (explicit or support.degenerate(system, model)):
+            return _support_t(model, method, dps)  # every edge exact anyway: the support `edges` caches
+        if explicit:
             found = support.scalar_intervals(system)
         else:
             if model.gamma == 1:
@@ -433,12 +436,21 @@ def _support_t(model: Model, method: str, dps: int, polish_all: bool = True):
                 support.refuse_unresolved(system, model)
             except support.UnresolvedSupport as why:
                 raise BadParameter("gamma", str(why)) from why
-            found = _general_intervals(system, polish_all or support.degenerate(system, model))
+            found = _general_intervals(system, polish_all)
         coarse = _coarse(system)
         support.check(system, [(lo, hi) for lo, hi, _, _ in found], (coarse.w, coarse.D, coarse.c, coarse.h))
         if support.degenerate(system, model) and len(system._rows) <= 8:
             _agree_with_discriminant(model, method, dps, found)
+        if polish_all:
+            if len(_POLISHED) >= 4096:
+                _POLISHED.clear()
+            _POLISHED.add((model, method, dps))
         return tuple(found)
+
+
+#: The ``(model, method, dps)`` whose whole support :func:`_support_t` has polished (and cached):
+#: :func:`_edges_t` reads the upper edge from it instead of locating the support again.
+_POLISHED: set = set()
 
 
 def _agree_with_discriminant(model: Model, method: str, dps: int, found) -> None:

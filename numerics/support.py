@@ -127,7 +127,10 @@ def float_continuation(terms, gamma: float, points, eta: float, scale=None):
             denominator = first + (h - z[:, None])
             F = gamma * (w * c / denominator).sum(axis=1) - delta
             dF = gamma * (w * second / denominator ** 2).sum(axis=1) - 1
-            delta = delta - F / dF
+            step = F / dF
+            delta = delta - step
+            if np.all(np.abs(step) <= 1e-14 * (1 + np.abs(delta))):  # this level has converged
+                break
     return delta
 
 
