@@ -567,10 +567,12 @@ def check(system, intervals, terms=None):
     atoms_at = [float(t) for t, _ in atoms]
     probes = np.array([p for p in probes if all(abs(p - t) > 1e-9 * scale for t in atoms_at)])
     if probes.size:
-        rho = np.array([float_density(terms, gamma, [p], eta, law)[0] for p in probes])
-        for p in probes[rho <= 0]:
-            if _real_branch(system, mp.mpf(float(p)), complex(float_continuation(terms, gamma, [p], eta, law)[0])):
-                raise SupportError(f"zero density at {p:.12g}, inside a reported interval (next to a shift)", 1, 0)
+        # each probe continued from +i∞ on its own (as float_density does without a warm start), all at once
+        delta = float_continuation(terms, gamma, probes, eta, law)
+        g = (w / (scaled(c, delta[:, None], law)[0] + (h - (probes + 1j * eta)[:, None]))).sum(axis=1)
+        for k in np.flatnonzero(g.imag <= 0):
+            if _real_branch(system, mp.mpf(float(probes[k])), complex(delta[k])):
+                raise SupportError(f"zero density at {probes[k]:.12g}, inside a reported interval (next to a shift)", 1, 0)
     residual = abs(sum(masses) - float(mass))
     # a narrow bulk far from 0 (a large ridge, p near 1) is resolved by float64 only to about
     # 10⁻¹⁶ of its distance from 0 relative to its width
