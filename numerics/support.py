@@ -134,6 +134,14 @@ def float_continuation(terms, gamma: float, points, eta: float, scale=None):
     return delta
 
 
+def _continued_g(terms, gamma: float, points, eta: float, scale=None):
+    """``(δ, g)`` at ``points + iη``, each continued from ``+i∞`` on its own (:func:`float_continuation`)."""
+    w, c, h = terms
+    delta = float_continuation(terms, gamma, points, eta, scale)
+    g = (w / (scaled(c, delta[:, None], scale)[0] + (h - (points + 1j * eta)[:, None]))).sum(axis=1)
+    return delta, g
+
+
 def float_density(terms, gamma: float, points, eta: float, scale=None):
     r"""``ρ_T`` at ``points + iη`` in float64 on the (E3) branch continued from ``+i∞``.
 
@@ -150,13 +158,6 @@ def float_density(terms, gamma: float, points, eta: float, scale=None):
     rho = np.empty(points.shape)
     weights = w.astype(complex)
     wc, wcc = (w * c).astype(complex), (w * c * c).astype(complex)
-    gaussian = scale is None or scale.gaussian
-
-    def factors(delta):
-        if gaussian:
-            y = 1 / (1 + delta)
-            return y, y * y
-        return complex(scale.first_np(delta)), complex(scale.second_np(delta))
 
     delta, previous = None, 0.0
     for i, u in enumerate(points):
@@ -164,7 +165,7 @@ def float_density(terms, gamma: float, points, eta: float, scale=None):
         good = False
         if delta is not None:
             for _ in range(30):
-                first, second = factors(delta)
+                first, second = scaled(1.0, delta, scale)  # c(δ), e₂(δ)
                 r = 1 / (c * first + shifted)
                 F = gamma * (wc @ r) - delta
                 if abs(F) <= 1e-12 * (1 + abs(delta)):
@@ -176,7 +177,7 @@ def float_density(terms, gamma: float, points, eta: float, scale=None):
         # of the bulk two roots almost meet): the point is continued from +i∞ on its own then too
         if not good or g.imag < -1e-9 * abs(g) or g.imag < previous / 4:
             delta = complex(float_continuation(terms, gamma, [u], eta, scale)[0])
-            g = weights @ (1 / (c * factors(delta)[0] + shifted))
+            g = weights @ (1 / (c * scaled(1.0, delta, scale)[0] + shifted))
         rho[i] = max(g.imag, 0.0) / np.pi
         previous = g.imag
     return rho
@@ -568,8 +569,7 @@ def check(system, intervals, terms=None):
     probes = np.array([p for p in probes if all(abs(p - t) > 1e-9 * scale for t in atoms_at)])
     if probes.size:
         # each probe continued from +i∞ on its own (as float_density does without a warm start), all at once
-        delta = float_continuation(terms, gamma, probes, eta, law)
-        g = (w / (scaled(c, delta[:, None], law)[0] + (h - (probes + 1j * eta)[:, None]))).sum(axis=1)
+        delta, g = _continued_g(terms, gamma, probes, eta, law)
         for k in np.flatnonzero(g.imag <= 0):
             if _real_branch(system, mp.mpf(float(probes[k])), complex(delta[k])):
                 raise SupportError(f"zero density at {probes[k]:.12g}, inside a reported interval (next to a shift)", 1, 0)
@@ -588,8 +588,7 @@ def check(system, intervals, terms=None):
     outside += [(a[1] + b[0]) / 2 for a, b in zip(flat, flat[1:])]
     outside = np.array([p for p in outside if all(abs(p - t) > 1e-9 * scale for t in atoms_at)])
     if outside.size:
-        delta = float_continuation(terms, gamma, outside, eta, law)
-        g = (w / (scaled(c, delta[:, None], law)[0] + (h - (outside + 1j * eta)[:, None]))).sum(axis=1)
+        delta, g = _continued_g(terms, gamma, outside, eta, law)
         bad = np.abs(g.imag) > 1e-7 * (1 + np.abs(g))
         for k in np.flatnonzero(bad):
             # float64 cannot resolve a very narrow gap: decide at 30 digits, where outside the
