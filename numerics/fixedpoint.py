@@ -106,10 +106,16 @@ def _delta(model: Model, est, lam, start=None):
     key = (model, est.name, lam, mp.mp.prec)
     if key in _COLD:
         return _COLD[key]
-    # residual(0) > 0 and residual(δ) < 0 for δ ≥ γ ∫ s dν / min b (the right side is below that
-    # bound): the positive root is unique (the right side is increasing and concave in δ).
-    upper = model.mp("gamma") * model.law.mean() / lam
-    start = _bracket(residual, upper)
+    # the same root solved at another precision (a float64 walk builds the system at 20 digits
+    # beside the working one) is a start as good as the bracket's
+    known = [root for (m, name, at, _), root in _COLD.items() if (m, name, at) == key[:3]]
+    if known:
+        start = +known[0]
+    else:
+        # residual(0) > 0 and residual(δ) < 0 for δ ≥ γ ∫ s dν / min b (the right side is below that
+        # bound): the positive root is unique (the right side is increasing and concave in δ).
+        upper = model.mp("gamma") * model.law.mean() / lam
+        start = _bracket(residual, upper)
     # relative tolerance: δ grows like 1/λ for γ > 1 as λ → 0
     root = _secant(residual, start, tol=_tol() * (1 + abs(start)))
     if len(_COLD) >= 4096:
@@ -153,8 +159,11 @@ def _secant(residual, start, tol, maxsteps: int = 100):
 
 
 def _bracket(residual, upper):
-    """A start for Newton on (E1): the bracketed root in ``(0, upper)`` to 12 digits (cold start)."""
-    return mp.findroot(residual, (mp.mpf(0), upper), solver="anderson", tol=mp.mpf(10) ** -12, maxsteps=500)
+    """A start for Newton on (E1): the bracketed root in ``(0, upper)`` to 12 digits (cold start),
+    at no more than 20 digits (a density's quadratures cost far less there)."""
+    with mp.workdps(min(mp.mp.dps, 20)):
+        root = mp.findroot(residual, (mp.mpf(0), +upper), solver="anderson", tol=mp.mpf(10) ** -12, maxsteps=500)
+    return +root
 
 
 def delta(model: Model, est, dps: int, start=None):
@@ -227,6 +236,11 @@ class Spectral(reduction.SpectralSystem):
             if mp.im(g) < -(tol * (1 + abs(g)) + spread):
                 raise ConvergenceError("(E3) branch check Im g(u) >= 0", -mp.im(g) / (1 + abs(g)), tol)
         return delta
+
+    def perturbed(self, epsilon) -> "Spectral":
+        other = super().perturbed(epsilon)
+        other.__dict__.pop("model")  # not the model's system any more: float64 terms of its own
+        return other
 
     @property
     def large(self) -> bool:
@@ -585,16 +599,21 @@ class _Coarse:
         return delta, u
 
 
-@functools.lru_cache(maxsize=64)
-def _coarse_of(model: Model, method: str) -> _Coarse:
-    with mp.workdps(20):
-        return _Coarse(Spectral(model, method))
+#: The float64 systems by (model without spike, method): the same at every working precision
+#: (built from the first system asked for, at its precision: float64 rounds every one alike).
+_COARSE: dict = {}
 
 
 def _coarse(system: "Spectral") -> _Coarse:
     """The float64 system of ``system`` (cached per model and method; per instance otherwise)."""
     if "model" in system.__dict__:
-        return _coarse_of(_bulk(system.model), system.method)
+        key = (_bulk(system.model), system.method)
+        if key not in _COARSE:
+            if len(_COARSE) >= 64:
+                _COARSE.clear()
+            with mp.workdps(max(mp.mp.dps, 20)):
+                _COARSE[key] = _Coarse(system)
+        return _COARSE[key]
     if "_coarse" not in system.__dict__:
         system.__dict__["_coarse"] = _Coarse(system)
     return system.__dict__["_coarse"]

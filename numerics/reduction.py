@@ -232,12 +232,16 @@ class SpectralSystem:
         if self.law.discrete:
             self._rows = [(w, *self.coefficients(s)) for s, w in self.law.atoms()]
 
-    def coefficients(self, s):
-        """``(D̄, c, h)`` on a coordinate of variance ``s`` (computed once per ``s``)."""
-        if s not in self._memo:
-            D = self._scale(s)
-            self._memo[s] = (D, D * s, self._shift(s, D))
-        return self._memo[s]
+    def coefficients(self, s, memo: bool = True):
+        """``(D̄, c, h)`` on a coordinate of variance ``s`` (computed once per ``s``; ``memo=False``:
+        not kept, for values at another precision than the system's)."""
+        if s in self._memo:
+            return self._memo[s]
+        D = self._scale(s)
+        found = (D, D * s, self._shift(s, D))
+        if memo:
+            self._memo[s] = found
+        return found
 
     def _integrate(self, h):
         if self._rows is not None:

@@ -82,7 +82,7 @@ def float_terms(system):
         for a, b in zip(cuts, cuts[1:]):
             for x, v in zip(nodes, weights):
                 s = a + (b - a) * (mp.mpf(float(x)) + 1) / 2
-                rows.append((law.pdf(s) * (b - a) / 2 * float(v), *system.coefficients(s)))
+                rows.append((law.pdf(s) * (b - a) / 2 * float(v), *system.coefficients(s, memo=False)))
     return tuple(np.array([float(r[i]) for r in rows]) for i in range(4))
 
 
