@@ -248,7 +248,19 @@ class DensityLaw(Law):
 
     def integrate(self, h):
         points = [_mpf(self.lower), *[_mpf(b) for b in self.breakpoints()], _mpf(self.upper)]
-        return mp.quad(lambda s: h(s) * self.pdf(s), points)
+        return mp.quad(lambda s: h(s) * self.density_at(s), points)
+
+    def density_at(self, s):
+        """``pdf(s)`` remembered per node and precision: the solvers integrate many functions on
+        the same quadrature nodes (a power of ``s`` costs more than the rest of an integrand)."""
+        memo = self.__dict__.setdefault("_pdf_memo", {})
+        key = (s, mp.mp.prec)
+        value = memo.get(key)
+        if value is None:
+            if len(memo) >= 200_000:
+                memo.clear()
+            value = memo[key] = self.pdf(s)
+        return value
 
     def support(self):
         return self.lower, self.upper
@@ -277,6 +289,8 @@ class UniformLaw(DensityLaw):
         if mp.mp.prec not in cache:
             cache[mp.mp.prec] = 1 / (_mpf(self.upper) - _mpf(self.lower))
         return cache[mp.mp.prec]
+
+    density_at = pdf  # a constant: nothing to remember
 
     def quantile(self, u):
         """``F^{-1}(u)`` (floats, for the simulation)."""

@@ -297,6 +297,18 @@ class SpectralSystem:
         first, second = self.scale_law.first(delta), self.scale_law.second(delta)
         return self.gamma * self._integrate(lambda D, c, h: c * c * second / (c * first + h - u) ** 2) - 1
 
+    def edge_equations(self, delta, u):
+        """``(equation, d_equation)`` at real ``δ, u`` (a bulk edge solves both) in one pass: for a
+        density one quadrature of the two real integrands as the real and imaginary parts of one."""
+        first, second = self.scale_law.first(delta), self.scale_law.second(delta)
+
+        def both(D, c, h):
+            r = c / (c * first + h - u)
+            return mp.mpc(r, r * r * second)
+
+        total = self._integrate(both)
+        return self.gamma * total.real - delta, self.gamma * total.imag - 1
+
     def g(self, delta, u):
         first = self.scale_law.first(delta)
         return self._integrate(lambda D, c, h: 1 / (c * first + h - u))
