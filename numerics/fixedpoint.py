@@ -571,6 +571,7 @@ class _Coarse:
         self.w, self.D, self.c, self.h = support.float_terms(system)
         self.gamma = float(system.gamma)
         self.scale = system.scale_law
+        self._wc, self._wcc = self.w * self.c, self.w * self.c * self.c
 
     def secular(self, delta, u, theta: float):
         """The left side of (E4), ``1 + θ c(δ) Σ w D̄/(c·c(δ) + h − u)`` (Gaussian: ``c(δ) = 1/(1+δ)``)."""
@@ -593,14 +594,19 @@ class _Coarse:
         return None
 
     def equation(self, delta, u):
-        return self.gamma * float((self.w * self.c / (support.scaled(self.c, delta, self.scale)[0] + (self.h - u))).sum()) - delta
+        return self.both(delta, u)[0]
 
     def d_equation(self, delta, u):
-        x, second = support.scaled(self.c, delta, self.scale)
-        return self.gamma * float((self.w * second / (x + (self.h - u)) ** 2).sum()) - 1
+        return self.both(delta, u)[1]
+
+    def both(self, delta, u):
+        """``(equation, d_equation)`` at real ``δ, u``: one pass over the terms."""
+        first, second = support.scaled(1.0, delta, self.scale)  # c(δ), e₂(δ)
+        r = 1 / (self.c * first + (self.h - u))
+        return self.gamma * float(self._wc @ r) - delta, self.gamma * second * float(self._wcc @ (r * r)) - 1
 
     def poles(self, delta):
-        return support.scaled(self.c, delta, self.scale)[0] + self.h
+        return self.c * support.scaled(1.0, delta, self.scale)[0] + self.h
 
     def solve(self, u: float, eta: float = 0.0):
         """δ at ``u + iη``: the branch continued from ``+i∞`` (:func:`numerics.support.float_continuation`)."""
@@ -609,10 +615,9 @@ class _Coarse:
     def newton(self, u, delta, steps: int = 40):
         """A real root of ``equation(·, u)`` from ``delta``, or ``None``."""
         for _ in range(steps):
-            f = self.equation(delta, u)
+            f, slope = self.both(delta, u)
             if abs(f) <= 1e-13 * (1 + abs(delta)):
                 return delta
-            slope = self.d_equation(delta, u)
             if slope == 0 or not abs(f / slope) < 1e300:
                 return None
             delta -= f / slope
@@ -648,7 +653,7 @@ class _Coarse:
         import numpy as np
 
         def both(x):
-            return np.array([self.equation(x[0], x[1]), self.d_equation(x[0], x[1])])
+            return np.array(self.both(x[0], x[1]))
 
         x = np.array([delta, u])
         with np.errstate(all="ignore"):

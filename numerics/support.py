@@ -120,13 +120,15 @@ def float_continuation(terms, gamma: float, points, eta: float, scale=None):
     # where the null directions of S spread a part of T (γ > 1, a varying shift, δ ≈ 260i there)
     levels = int(np.ceil(np.log(height / floor) / np.log(2.0))) + 1
     delta = np.zeros(points.shape, dtype=complex)
+    wc, wcc = (w * c).astype(complex), (w * c * c).astype(complex)
     for j in range(levels + 2):
         z = points + 1j * (max(height * 2.0 ** -j, floor) if j <= levels else eta)
+        shifted = h[None, :] - z[:, None]
         for _ in range(8):
-            first, second = scaled(c, delta[:, None], scale)
-            denominator = first + (h - z[:, None])
-            F = gamma * (w * c / denominator).sum(axis=1) - delta
-            dF = gamma * (w * second / denominator ** 2).sum(axis=1) - 1
+            first, second = scaled(1.0, delta, scale)  # c(δ), e₂(δ) per point
+            r = 1 / (np.multiply.outer(first, c) + shifted)
+            F = gamma * (r @ wc) - delta
+            dF = gamma * second * ((r * r) @ wcc) - 1
             step = F / dF
             delta = delta - step
             if np.all(np.abs(step) <= 1e-14 * (1 + np.abs(delta))):  # this level has converged
