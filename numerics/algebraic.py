@@ -554,13 +554,8 @@ def _support(model: Model, method: str, dps: int):
             raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for a scalar shift only "
                                         "(isotropic bulk, rotational basis, pca)")
         # every component of the continuous part (γ > 1, diagonal basis: the part the null
-        # directions of S spread over [λ min D̄, λ max D̄] too), checked before it is used; where
-        # the whole support is refused (an atom of T in the null part) only the upper edge is
-        try:
-            support.refuse_unresolved(system.shared, model)
-            support.check(system.shared, [(lo, hi) for lo, hi, _ in components])
-        except support.UnresolvedSupport:
-            support.check_top(system.shared, components[-1][1])
+        # directions of S spread over [λ min D̄, λ max D̄] too), checked before it is used
+        support.check(system.shared, [(lo, hi) for lo, hi, _ in components])
         main = components
         return system, components, (main[0][0], main[-1][1])
 
@@ -657,11 +652,6 @@ def intervals_t(model: Model, est, dps: int):
 @functools.lru_cache(maxsize=128)
 def _intervals_t(model: Model, method: str, dps: int):
     _, components, _ = _support(model, method, _digits(model, method, dps))
-    try:
-        with mp.workdps(dps + GUARD):
-            support.refuse_unresolved(_System(model, method, dps).shared, model)
-    except support.UnresolvedSupport as why:
-        raise BadParameter("gamma", str(why)) from why
     with mp.workdps(dps + GUARD):
         return tuple((+lo, +hi) for lo, hi, _ in components)
 

@@ -425,10 +425,6 @@ def _edges_t(model: Model, method: str, dps: int):
     edge, not one per edge of the support."""
     try:
         found = _support_t(model, method, dps, (model, method, dps) in _POLISHED)
-    except BadParameter as refusal:
-        if not isinstance(refusal.__cause__, support.UnresolvedSupport):
-            raise
-        return _top_edge_t(model, method, dps)
     except ConvergenceError:
         # the whole support could not be found or failed its invariant: what rests on the upper
         # edge alone (threshold, outlier, overlap) takes it walked to from above every eigenvalue
@@ -487,10 +483,6 @@ def _support_t(model: Model, method: str, dps: int, polish_all: bool = True):
             if model.gamma == 1:
                 raise BadParameter("gamma", "gamma = 1 (a hard edge) is supported for a scalar shift of "
                                             "Gaussian data only (isotropic bulk, rotational basis, pca)")
-            try:
-                support.refuse_unresolved(system, model)
-            except support.UnresolvedSupport as why:
-                raise BadParameter("gamma", str(why)) from why
             found = _general_intervals(system, polish_all)
         coarse = _coarse(system)
         support.check(system, [(lo, hi) for lo, hi, _, _ in found], (coarse.w, coarse.D, coarse.c, coarse.h))
@@ -568,10 +560,15 @@ class _Coarse:
     """
 
     def __init__(self, system: "Spectral"):
+        import numpy as np
+
         self.w, self.D, self.c, self.h = support.float_terms(system)
         self.gamma = float(system.gamma)
         self.scale = system.scale_law
         self._wc, self._wcc = self.w * self.c, self.w * self.c * self.c
+        #: the atoms of T (γ > 1, a varying shift, γ w_i > 1), which the walks cross
+        self.atoms = np.array([float(t) for t, _ in support.continuous_mass(system)[1]]) \
+            if not system.scalar else np.array([])
 
     def secular(self, delta, u, theta: float):
         """The left side of (E4), ``1 + θ c(δ) Σ w D̄/(c·c(δ) + h − u)`` (Gaussian: ``c(δ) = 1/(1+δ)``)."""
@@ -631,18 +628,52 @@ class _Coarse:
         delta = self.solve(u).real
         step = (inside - u) / 64
         floor = max(abs(step) * 64 * 1e-12, 4e-16 * abs(u))
-        while abs(step) > floor:
-            reach = float(np.abs(self.poles(delta) - u).min()) / 2
-            step = np.sign(step) * min(abs(step), reach)
-            trial = u + step
-            candidate = self.newton(trial, delta)
-            if candidate is not None and self.d_equation(candidate, trial) < 0 \
-                    and abs(candidate - delta) < (1 + abs(delta)) / 4:
-                u, delta = trial, candidate
-                step *= 2
-            else:
-                step /= 4
-        return self.refined(delta, u, abs(inside - outside))
+        crossed_atoms: set = set()
+        while True:
+            while abs(step) > floor:
+                reach = float(np.abs(self.poles(delta) - u).min()) / 2
+                step = np.sign(step) * min(abs(step), reach)
+                trial = u + step
+                candidate = self.newton(trial, delta)
+                if candidate is not None and self.d_equation(candidate, trial) < 0 \
+                        and abs(candidate - delta) < (1 + abs(delta)) / 4:
+                    u, delta = trial, candidate
+                    step *= 2
+                else:
+                    step /= 4
+            crossed = self.across_atom(u, delta, floor, crossed_atoms)
+            if crossed is None:
+                return self.refined(delta, u, abs(inside - outside))
+            u, delta = crossed
+            step = np.sign(inside - outside) * 4 * floor
+
+    def across_atom(self, u: float, delta: float, floor: float, crossed: set):
+        """The walk stopped at an atom of ``T`` (``γ > 1``, ``γ w_i > 1``: at the shift ``h_i``, where
+        the real branch has ``δ → ±∞``; in ``y = 1/(1+δ)`` it crosses ``0`` linearly, ``y ≈ (h_i − u)/
+        ((γ w_i − 1) c_i)``): ``(u', δ')`` on the branch beyond it, where the walk goes on: from the
+        mirror point ``2h_i − u`` (``y → −y``), moved away from ``h_i`` by steps of ``1/5`` of the
+        distance until that is ``10³`` times the walk's resolution ``floor``. ``None`` when no atom
+        is that close (a bulk edge), when this atom was crossed already, or the branch is lost."""
+        import numpy as np
+
+        if not self.atoms.size or abs(delta) < 1e6:
+            return None
+        k = int(np.abs(self.atoms - u).argmin())
+        atom = float(self.atoms[k])
+        if abs(atom - u) > 1e3 * floor or k in crossed:
+            return None
+        crossed.add(k)
+        u, delta = 2 * atom - u, 1 / (-1 / (1 + delta)) - 1  # y → −y
+        side = np.sign(u - atom)
+        for _ in range(200):
+            candidate = self.newton(u, delta)
+            if candidate is None or not self.d_equation(candidate, u) < 0:
+                return None
+            delta = candidate
+            if abs(u - atom) >= 1e3 * floor:
+                return u, delta
+            u = atom + side * abs(u - atom) * 1.2
+        return None
 
     def refined(self, delta: float, u: float, distance: float):
         """The walked edge ``(δ, u)`` refined by Newton on ``{equation = 0, ∂_δ equation = 0}`` in
@@ -726,6 +757,11 @@ def _scan(system: "Spectral", lower, upper):
     # probe geometrically close to every shift inside the bulk too
     probes = support.shift_probes((coarse.w, coarse.D, coarse.c, coarse.h), gamma, lo, hi)
     grid = np.unique(np.concatenate([grid, probes]))[::-1]
+    # an atom of T (γ > 1, γ w_i > 1: at the shift h_i) adds m η/((u − h_i)² + η²) to Im g, linear
+    # in η (as in a gap) except within about 2η of h_i: the points that close are not read
+    atoms = np.array([float(t) for t, _ in support.continuous_mass(system)[1]])
+    if atoms.size:
+        grid = grid[np.abs(grid[:, None] - atoms[None, :]).min(axis=1) > 10 * eta]
     # in a gap the smoothed density is O(η) (linear in η); inside the support it barely moves with
     # η: a test relative to η, not to the largest density (a bulk spanning decades has parts far
     # below its maximum)

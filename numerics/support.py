@@ -27,14 +27,18 @@ quadrature.
 
 **A shift that varies** (the diagonal basis with a resolvent) has no explicit inverse; the
 fixed-point route scans the density between rigorous outer bounds (:func:`outer_bounds`) and
-the algebraic route reads the discriminant.
+the algebraic route reads the discriminant. For ``γ > 1`` an atom of weight ``w_i > 1/γ`` leaves
+an atom of ``T`` at its shift ``h_i``: the float64 walks step over it (``1/(1+δ)`` crosses 0
+there) and the scan does not read the points within ``10η`` of it.
 
 **The invariant** (:func:`check`), run on every support before a value is returned from it:
 the density of ``T`` integrated over the reported intervals equals the continuous mass
 (``1``, less the atoms of ``T`` for ``γ > 1``: ``1 − 1/γ`` at ``h`` for a scalar shift, else
 ``w_i − 1/γ`` at ``h_i`` for every atom of weight ``w_i > 1/γ``) within
 :data:`MASS_TOL` plus the quadrature's own error estimate; the density is positive at every
-quadrature node inside an interval and zero (``|Im g| ≤ 10⁻⁷|g|`` on the float64 branch
+quadrature node inside an interval (the rule is split at every shift ``h_i`` with ``γ w_i ≥ 1/2``
+inside it, where the density can peak in a width far below the nodes' spacing) and zero
+(``|Im g| ≤ 10⁻⁷|g|`` on the float64 branch
 continued from ``+i∞`` to ``10⁻¹³`` above the real axis) in every gap and just outside the outer
 edges. A support that fails raises
 :class:`SupportError`, quoting the failed condition: it is never returned. The densities are
@@ -445,29 +449,6 @@ def _widen(g, lo, hi, a, b):
     return lo, hi
 
 
-class UnresolvedSupport(Exception):
-    """Raised by :func:`refuse_unresolved` (the caller turns it into a ``BadParameter`` naming ``gamma``)."""
-
-
-def refuse_unresolved(system, model) -> None:
-    """Refuse (:class:`UnresolvedSupport`, which the routes raise as a ``BadParameter`` naming ``gamma``)
-    the *whole* support of a varying shift with an atom of weight ``w_i > 1/γ``: there the part of
-    ``T`` that the null directions of ``S`` spread holds an atom of ``T`` next to which the two
-    routes were seen to disagree on gaps of relative width 10⁻⁴ (issue 16), so no support is
-    printed (a known limitation). The upper edge is still answered (it is walked to from above
-    every eigenvalue) and checked by :func:`check_top`: ``threshold``, ``outlier``, ``overlap``.
-    ``γ w_i = 1`` is answered in full (:func:`degenerate` cases are cross-checked by the caller)."""
-    if system.scalar or system._rows is None:
-        return
-    gamma = model.gamma
-    heavy = [w for s, w in model.law.exact if gamma * w > 1]
-    if heavy:
-        raise UnresolvedSupport(f"the spectrum of a diagonal-basis bulk with an atom of weight > 1/gamma "
-                                f"(gamma*w = {float(gamma * max(heavy)):.4g} > 1: an atom of T in its null "
-                                f"part) is not resolved by this version beyond its upper edge; use --basis "
-                                f"rotational or a smaller gamma")
-
-
 def check_top(system, upper, terms=None) -> None:
     """The invariant where only the upper edge ``t₊`` is known: ``t₊`` lies below the outer bound of
     :func:`outer_bounds` (width ``w``), the density is zero on 2000 points between ``t₊`` and that
@@ -559,38 +540,32 @@ def check(system, intervals, terms=None):
     scale = max(abs(flat[0][0]), abs(flat[-1][1]), flat[-1][1] - flat[0][0])
     eta = 1e-13 * scale
     masses, errors = [], []
+    # a shift h_i with γ w_i ≥ 1/2 inside an interval can carry a peak of the density narrower than
+    # the nodes (γ w_i = 0.99: width 10⁻⁴ of the interval) or end a component there: the rule is
+    # applied on either side of it, where its nodes cluster
+    peaks = np.unique(h[gamma * w >= 0.5])
     for lo, hi in flat:
-        values = []
         # η relative to this interval's width: a global η would smear a singular (inverse-square-root)
         # edge of a small component far below the top one, and one relative to its distance from 0
         # the edges of a narrow component far from 0 (a huge ridge, p near 1: width 10⁻⁹ at 1 lost
         # 10⁻⁴ of its mass); float_density computes h − z first, so the width sets its resolution
         eta = 1e-13 * (hi - lo)
-        n = NODES // 2
-        while True:
-            # Gauss–Chebyshev of the first kind: ∫ρ = ∫ (ρ √(1−x²)) dx/√(1−x²), smooth for a
-            # square-root edge and bounded for an inverse-square-root one (an edge at a shift h_i);
-            # the nodes double until two rules agree to 10⁻⁸ (at most MAX_NODES)
-            x = np.cos((2 * np.arange(1, n + 1) - 1) * np.pi / (2 * n))[::-1]
-            rho = float_density(terms, gamma, (lo + hi) / 2 + (hi - lo) / 2 * x, eta, law)
-            values.append(float((rho * np.sqrt(1 - x * x)).sum()) * np.pi / n * (hi - lo) / 2)
-            if n >= NODES and (abs(values[-1] - values[-2]) <= 1e-8 or n >= MAX_NODES):
-                break
-            n *= 2
-        inner = np.abs(x) < 0.98
+        cuts = [lo, *[t for t in peaks if lo + 1e-9 * (hi - lo) < t < hi - 1e-9 * (hi - lo)], hi]
+        pieces = [_chebyshev_mass(terms, gamma, a, b, eta, law) for a, b in zip(cuts, cuts[1:])]
+        mass, error = sum(piece[0] for piece in pieces), sum(piece[1] for piece in pieces)
         # zero density inside: O(η) on the float64 branch, decided at 30 digits
-        typical = max(values[-1], 0.0) / (hi - lo)
-        nodes = ((lo + hi) / 2 + (hi - lo) / 2 * x)[inner & (rho <= 1e-9 * typical)]
-        for where in nodes:
-            start = complex(float_continuation(terms, gamma, [where], eta, law)[0])
-            if typical == 0 or _real_branch(system, mp.mpf(float(where)), start):
-                raise SupportError(f"zero density inside the interval [{lo:.10g}, {hi:.10g}] "
-                                   f"at {where:.10g}", 1, 0)
-        masses.append(values[-1])
-        errors.append(abs(values[-1] - values[-2]))
-        if errors[-1] > UNRESOLVED_MASS:  # the error estimate would swallow a missing component
-            raise SupportError(f"the mass of [{lo:.10g}, {hi:.10g}] is not resolved by {n} nodes "
-                               f"(the last two rules differ by {errors[-1]:.3g})", errors[-1], UNRESOLVED_MASS)
+        typical = max(mass, 0.0) / (hi - lo)
+        for _, _, points, rho in pieces:
+            for where in points[rho <= 1e-9 * typical]:
+                start = complex(float_continuation(terms, gamma, [where], eta, law)[0])
+                if typical == 0 or _real_branch(system, mp.mpf(float(where)), start):
+                    raise SupportError(f"zero density inside the interval [{lo:.10g}, {hi:.10g}] "
+                                       f"at {where:.10g}", 1, 0)
+        masses.append(mass)
+        errors.append(error)
+        if error > UNRESOLVED_MASS:  # the error estimate would swallow a missing component
+            raise SupportError(f"the mass of [{lo:.10g}, {hi:.10g}] is not resolved by {MAX_NODES} nodes "
+                               f"(the last two rules differ by {error:.3g})", error, UNRESOLVED_MASS)
     eta = 1e-13 * scale
     # a gap that ends at a shift h_i can be narrower than the nodes: probe next to every shift
     probes = shift_probes((w, None, c, h), gamma, flat[0][0], flat[-1][1])
@@ -628,6 +603,26 @@ def check(system, intervals, terms=None):
                 raise SupportError(f"positive density at {outside[k]:.10g}, outside the reported intervals",
                                    float(abs(g.imag[k])), 1e-7)
     return masses
+
+
+def _chebyshev_mass(terms, gamma: float, lo: float, hi: float, eta: float, law):
+    """``(∫_lo^hi ρ, error, inner nodes, ρ there)`` by Gauss–Chebyshev of the first kind: ``∫ρ = ∫
+    (ρ √(1−x²)) dx/√(1−x²)``, smooth for a square-root edge and bounded for an inverse-square-root
+    one (an edge at a shift ``h_i``); the nodes double from ``NODES/2`` until two rules (at least
+    ``NODES``) agree to ``10⁻⁸`` or ``MAX_NODES`` is reached; the error is the difference of the last
+    two. The inner nodes (``|x| < 0.98``) are where the caller checks that the density is positive."""
+    import numpy as np
+
+    values, n = [], NODES // 2
+    while True:
+        x = np.cos((2 * np.arange(1, n + 1) - 1) * np.pi / (2 * n))[::-1]
+        rho = float_density(terms, gamma, (lo + hi) / 2 + (hi - lo) / 2 * x, eta, law)
+        values.append(float((rho * np.sqrt(1 - x * x)).sum()) * np.pi / n * (hi - lo) / 2)
+        if n >= NODES and (abs(values[-1] - values[-2]) <= 1e-8 or n >= MAX_NODES):
+            break
+        n *= 2
+    inner = np.abs(x) < 0.98
+    return values[-1], abs(values[-1] - values[-2]), ((lo + hi) / 2 + (hi - lo) / 2 * x)[inner], rho[inner]
 
 
 def _real_branch(system, u, start) -> bool:
