@@ -819,8 +819,10 @@ HEAVY = [Model("5/2", "1/2", noise="1:1/2,20:1/2"), Model("3", "1/100", noise="1
          Model("8", "1", noise="1:3/10,4:7/10", mask_ratio="3/10")]
 
 
-@pytest.mark.parametrize("route", _ROUTES)
-@pytest.mark.parametrize("model", HEAVY)
+@pytest.mark.parametrize("model, route", [
+    # the fast tier keeps one (two atoms of T, the default route); the rest are slow (an oracle each)
+    pytest.param(model, route, marks=[] if (k, route) == (len(HEAVY) - 1, None) else [pytest.mark.slow])
+    for k, model in enumerate(HEAVY) for route in _ROUTES])
 def test_an_atom_of_weight_above_one_over_gamma_in_the_diagonal_basis(model, route):
     """γ w_i > 1 with a varying shift: the null part of ``T`` holds an atom of ``T`` (a pole of ``g``,
     where the real branch has ``δ → ±∞`` and ``1/(1+δ)`` crosses 0); both routes give the oracle's
