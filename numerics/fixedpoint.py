@@ -792,16 +792,21 @@ def _scan(system: "Spectral", lower, upper):
                     a = x1
         j += 1
     confirmed = []
-    with mp.workdps(20):
-        for gap, above, below in candidates:
-            gap = mp.mpf(gap)
-            try:
-                delta = system.solve(gap, tol=mp.mpf(10) ** -12)  # from +i∞ at the real point
-            except ConvergenceError:
-                continue
-            g = system.g(delta, gap)
-            if abs(mp.im(g)) <= mp.mpf(10) ** -8 * (1 + abs(g)):
-                confirmed.append((gap, mp.mpf(above), mp.mpf(below)))
+    # 20 digits, and those a bulk narrow against its distance from 0 loses to cancellation (p → 1:
+    # width 10⁻⁶ at 1 left a 20-digit solve next to a shift short of its tolerance), then 20 more
+    lost = max(0, int(np.ceil(np.log10(max(abs(lo), abs(hi)) / (hi - lo)))))
+    for gap, above, below in candidates:
+        for digits in (20 + lost, 40 + lost):
+            with mp.workdps(digits):
+                point = mp.mpf(gap)
+                try:
+                    delta = system.solve(point, tol=mp.mpf(10) ** -12)  # from +i∞ at the real point
+                except ConvergenceError:
+                    continue
+                g = system.g(delta, point)
+                if abs(mp.im(g)) <= mp.mpf(10) ** -8 * (1 + abs(g)):
+                    confirmed.append((point, mp.mpf(above), mp.mpf(below)))
+                break
     return confirmed
 
 

@@ -751,6 +751,12 @@ _FOUND = [
     (Model("11/10", "1/10", noise="1:9/10,20:1/10"), "ssr"),
     # an atom of T between the components, found by a random exploration of γ w_i > 1
     (Model("4", "1/100", noise="1:4/5,4:1/5", mask_ratio="99/100"), "ssr"),
+    # γ w_i = 1 at p = 0.9999 (benchmarks/supports.py): a gap of relative width 3·10⁻⁵ at a shift,
+    # seen by the scan but not confirmed (the 20-digit solve there fell short of its tolerance:
+    # a bulk of width 10⁻⁶ at 1); refused by the cross-check with the discriminant
+    (Model("2", "1/5", noise="1:1/2,6:1/2", mask_ratio="9999/10000"), "ssr"),
+    # the same failure found by a random exploration (an atom of T, λ = 1000, p = 0.999): refused
+    (Model("2", "1000", noise="1:4/5,6:1/5", mask_ratio="999/1000"), "ssr"),
 ]
 
 
@@ -771,7 +777,10 @@ def test_oracle_continuation_keeps_to_the_physical_branch():
 @pytest.mark.parametrize("case", range(len(_FOUND)))
 def test_found_by_random_exploration(case, route):
     model, method = _FOUND[case]
-    assert _check(model, method, route) == "solved"
+    # the algebraic route may refuse (as in the property tests) the last one: at λ = 1000, p = 0.999
+    # its edge polish stays above the tolerance with 45 extra digits
+    allowed = {"solved", "refused"} if route == "algebraic" and case == len(_FOUND) - 1 else {"solved"}
+    assert _check(model, method, route) in allowed
 
 
 def test_density_over_the_null_part_is_the_oracle_branch():
@@ -830,7 +839,7 @@ def test_an_atom_of_weight_above_one_over_gamma_in_the_diagonal_basis(model, rou
     assert _check(model, "ssr", route) == "solved"
 
 
-@pytest.mark.parametrize("mask_ratio", ["0", "99/100", "999/1000"])
+@pytest.mark.parametrize("mask_ratio", ["0", "99/100", "999/1000", "9999/10000"])
 def test_a_component_ending_at_a_shift_is_answered_by_both_routes_alike(mask_ratio):
     """γ w_i = 1 (two equal atoms at γ = 2): the null part ends at the shift h_i; the default route
     cross-checks its scan with the discriminant there, and both routes give the same intervals."""
