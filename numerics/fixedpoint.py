@@ -103,14 +103,13 @@ def _delta(model: Model, est, lam, start=None):
             root = None
         if root is not None and root > 0:
             return root
-    key = (model, est.name, lam, mp.mp.prec)
-    if key in _COLD:
-        return _COLD[key]
-    # the same root solved at another precision (a float64 walk builds the system at 20 digits
-    # beside the working one) is a start as good as the bracket's
-    known = [root for (m, name, at, _), root in _COLD.items() if (m, name, at) == key[:3]]
+    key = (model, est.name, lam)
+    known = _COLD.get(key, {})
+    if mp.mp.prec in known:
+        return known[mp.mp.prec]
     if known:
-        start = +known[0]
+        # the same root solved at another precision is a start as good as the bracket's
+        start = +next(iter(known.values()))
     else:
         # residual(0) > 0 and residual(δ) < 0 for δ ≥ γ ∫ s dν / min b (the right side is below that
         # bound): the positive root is unique (the right side is increasing and concave in δ).
@@ -120,12 +119,12 @@ def _delta(model: Model, est, lam, start=None):
     root = _secant(residual, start, tol=_tol() * (1 + abs(start)))
     if len(_COLD) >= 4096:
         _COLD.clear()
-    _COLD[key] = root
+    _COLD.setdefault(key, {})[mp.mp.prec] = root
     return root
 
 
-#: Cold-start roots of (E1) by (model, estimator, λ, precision): a model's δ is asked for several
-#: times per quantity (each spectral system builds it); the value is that of the solve itself.
+#: Cold-start roots of (E1) by (model, estimator, λ), then by precision: a model's δ is asked for
+#: several times per quantity (each spectral system builds it); the value is that of the solve itself.
 _COLD: dict = {}
 
 
@@ -376,15 +375,13 @@ def _newton_pair(equations, start, tol, maxsteps: int = 12):
     root (a degenerate edge, ``γ w_i = 1``) the steps only halve and the residual alone would stop
     it far from the root. ``None`` when it does not get there, or gets to another root than the
     start's (a sign change, or a move beyond ``10⁻⁶`` relative): the caller falls back."""
-    x = [mp.mpf(v) for v in start]
-    root = mp.sqrt(mp.eps)
-    jacobian = None
+    x0 = [mp.mpf(v) for v in start]
+    x, root, jacobian = list(x0), mp.sqrt(mp.eps), None
 
     def near(point):  # the same root as the start: no sign change, within 10⁻⁶ of it
         return all(a * b > 0 or a == b == 0 for a, b in zip(point, x0)) and \
             all(abs(a - b) <= mp.mpf(10) ** -6 * (1 + abs(b)) for a, b in zip(point, x0))
 
-    x0 = list(x)
     try:
         f = equations(*x)
         for _ in range(maxsteps):
