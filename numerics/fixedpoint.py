@@ -759,6 +759,14 @@ def _scan(system: "Spectral", lower, upper):
     atoms = np.array([float(t) for t, _ in support.continuous_mass(system)[1]])
     if atoms.size:
         grid = grid[np.abs(grid[:, None] - atoms[None, :]).min(axis=1) > 10 * eta]
+
+    def inside_gap(first, last):
+        """The point of the empty run ``[last, first]`` the walks start from: its middle, or with an
+        atom of T in the run the middle of the longest part beside it (a walk started at the atom
+        has ``δ = ±∞``)."""
+        cuts = sorted([last, *[t for t in atoms if last < t < first], first])
+        a, b = max(zip(cuts, cuts[1:]), key=lambda pair: pair[1] - pair[0])
+        return (a + b) / 2
     # in a gap the smoothed density is O(η) (linear in η); inside the support it barely moves with
     # η: a test relative to η, not to the largest density (a bulk spanning decades has parts far
     # below its maximum)
@@ -771,7 +779,7 @@ def _scan(system: "Spectral", lower, upper):
             while k + 1 < len(grid) and empty[k + 1]:
                 k += 1
             if 0 < j and k + 1 < len(grid):
-                candidates.append(((grid[j] + grid[k]) / 2, grid[j - 1], grid[k + 1]))
+                candidates.append((inside_gap(grid[j], grid[k]), grid[j - 1], grid[k + 1]))
             j = k + 1
             continue
         if 0 < j < len(grid) - 1 and rho[j] <= rho[j - 1] and rho[j] <= rho[j + 1]:

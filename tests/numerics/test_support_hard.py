@@ -755,6 +755,8 @@ _FOUND = [
     # seen by the scan but not confirmed (the 20-digit solve there fell short of its tolerance:
     # a bulk of width 10⁻⁶ at 1); refused by the cross-check with the discriminant
     (Model("2", "1/5", noise="1:1/2,6:1/2", mask_ratio="9999/10000"), "ssr"),
+    # an atom of T in the middle of a gap: the walks started at it (δ = ±∞) and met the same edge
+    (Model("2", "1000", noise="1:3/5,50:2/5"), "ssr"),
     # the same failure found by a random exploration (an atom of T, λ = 1000, p = 0.999): refused
     (Model("2", "1000", noise="1:4/5,6:1/5", mask_ratio="999/1000"), "ssr"),
 ]
