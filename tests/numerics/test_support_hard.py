@@ -736,6 +736,9 @@ def test_hard_region_more_examples(region, route, data):
 #: and a gap of relative width 5·10⁻⁵ next to a shift with ``γ w = 0.99`` (the last case) that the
 #: scan missed: the old invariant printed the one interval, the mass guard refused it, the shift
 #: probes (now for ``γ w ≥ 1/2``) find it.
+#: where oracle 2's continuation once left the physical branch (see the test below)
+ORACLE_JUMPED = Model("1/10", "1", noise="1:19/20,32:1/20", mask_ratio="3/10")
+
 _FOUND = [
     (Model("1/2", "1000", noise="1:2/5,50:3/5", basis="rotational", mask_ratio="999/1000"), "ssr"),
     (Model("29/20", "1/100", noise="1:2/5,20:3/5"), "ssr"),
@@ -745,7 +748,7 @@ _FOUND = [
     (Model("3/2", "1/100", noise="1/2:1/7,1:2/7,5:4/7", mask_ratio="3/10"), "ssr"),
     (Model("11/10", "1", noise="1:9/10,2:1/10"), "ssr"),
     # the oracle's own failure: its continuation jumped to a real root (Im δ < 0) and found no interval
-    (Model("1/10", "1", noise="1:19/20,32:1/20", mask_ratio="3/10"), "ssr"),
+    (ORACLE_JUMPED, "ssr"),
     # γ w = 0.99: a peak of the density of width 10⁻⁴ of the interval at the shift; the mass rule
     # did not resolve it with 16384 nodes (both routes refused) until it was split there
     (Model("11/10", "1/10", noise="1:9/10,20:1/10"), "ssr"),
@@ -767,9 +770,8 @@ def test_oracle_continuation_keeps_to_the_physical_branch():
     roots' separation: the real root of a non-physical branch (Im δ < 0 for η > 0, impossible for a
     Stieltjes transform). At ``u = 1.04`` (inside the support: a simulation at d = 400 shows one
     interval ``[−0.31, 0.29]`` in ``a``) the branch must end with ``Im δ, Im g`` of order one."""
-    model = _FOUND[-1][0]
     with mp.workdps(WORK):
-        gamma, terms, _ = spectral_terms(model, "ssr")
+        gamma, terms, _ = spectral_terms(ORACLE_JUMPED, "ssr")
         delta, g = _Branch(gamma, terms).continued(mp.mpf("1.04"), mp.mpf(10) ** -40)
         assert delta.imag > mp.mpf("0.1") and g.imag > mp.mpf("0.1") * abs(g), (delta, g)
 
@@ -790,7 +792,7 @@ def test_density_over_the_null_part_is_the_oracle_branch():
     the toolkit's ``density`` (in ``a = 1 − 1/t``, so ``ρ_A = ρ_T t²``) against oracle 2's branch
     (all roots of the polynomial in ``δ``, tracked from large ``η``). It printed 0 once the support
     was found while the 30-digit continuation still divided η by 3 per level."""
-    model = _FOUND[1][0]
+    model = Model("29/20", "1/100", noise="1:2/5,20:3/5")  # one of _FOUND
     with mp.workdps(WORK):
         gamma, terms, _ = spectral_terms(model, "ssr")
         _, g = _Branch(gamma, terms).continued(mp.mpf("0.3"), mp.mpf(10) ** -30)
