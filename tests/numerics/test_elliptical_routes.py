@@ -180,3 +180,17 @@ def test_too_large_elliptical_system_refused():
     big = Model("1/2", LAM, 0, "1:1/4,2:1/4,3:1/4,4:1/4", scale_law=RHOS[0])
     with pytest.raises(BadParameter, match="degree"):
         theory.evaluate("edges", big, dps=DPS, route="algebraic")
+
+
+@pytest.mark.parametrize("model", [
+    Model("2", "1/10", noise="1:3/5,6:2/5", scale_law="1:1/2,3:1/2"),
+    Model("8", "1", noise="1:3/10,4:7/10", mask_ratio="3/10", scale_law="1:1/2,2:1/2"),
+])
+def test_an_atom_of_weight_above_one_over_gamma_both_routes(model):
+    """Elliptical data, diagonal basis, ``γ w_i > 1``: an atom of ``T`` at the shift ``h_i`` among the
+    intervals (the float64 walks step over it); the two routes give the same two intervals."""
+    alg, fp = (theory.evaluate("edges", model, dps=DPS, route=route) for route in ("algebraic", "fixed-point"))
+    assert len(alg.intervals) == len(fp.intervals) == 2, (alg.intervals, fp.intervals)
+    for got, want in zip(alg.intervals, fp.intervals):
+        for a, b in zip(got, want):
+            assert _digits(a, b) >= MIN_DIGITS, (alg.intervals, fp.intervals)
