@@ -594,7 +594,8 @@ def _digits(model: Model, method: str, dps: int) -> int:
 
     The roots of the discriminant lose digits when the spectrum of ``T`` is a narrow cluster far
     from 0 (a large ridge, e.g. the masked ridge ``b ~ λ/(1−p)²`` as ``p → 1``: about 10 digits at
-    ``p = 0.99``, 25 at ``p = 0.999``). Both outer edges are therefore verified against
+    ``p = 0.99``, 25 at ``p = 0.999``), and next to an atom of ``T`` (``γ w_i > 1``: the edges of a
+    gap around it were 10 digits off at dps 20, ``γ = 3, λ = 100``). Every edge is therefore verified against
     the shared (E3) equations (:class:`numerics.reduction.SpectralSystem`: the equation and its
     ``δ``-derivative vanish at an edge) to ``10^{-(dps+3)}``; when they do not, or when the support
     fails its invariant (:func:`numerics.support.check`), the system is solved again with
@@ -605,7 +606,7 @@ def _digits(model: Model, method: str, dps: int) -> int:
     residual, error = mp.inf, None
     for extra in range(0, (_RETRIES + 1) * GUARD, GUARD):
         try:
-            system_, _, (lower, upper) = _support(model, method, dps + extra)
+            system_, components, _ = _support(model, method, dps + extra)
         except (AlgebraicError, support.SupportError) as err:
             # a support refused by its invariant may have lost a narrow gap to rounding in the
             # discriminant's roots: searched again with more digits, refused if it never passes
@@ -615,7 +616,8 @@ def _digits(model: Model, method: str, dps: int) -> int:
             return dps
         with mp.workdps(dps + extra + GUARD):
             residual = mp.mpf(0)
-            for edge in (e for e in (lower, upper) if e is not None):
+            edges = [edge for lo, hi, _ in components for edge in (lo, hi)]
+            for edge in (e for e in edges if e is not None):
                 if any(abs(edge - h) <= system_.tiny * (1 + abs(h)) for _, _, _, h in system_.terms):
                     continue  # an edge at a shift h_i (γ w_i = 1): a zero of the leading coefficient, exact
                 x = _edge_root(system_, edge)
