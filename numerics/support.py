@@ -29,7 +29,7 @@ quadrature.
 fixed-point route scans the density between rigorous outer bounds (:func:`outer_bounds`) and
 the algebraic route reads the discriminant. For ``γ > 1`` an atom of weight ``w_i > 1/γ`` leaves
 an atom of ``T`` at its shift ``h_i``: the float64 walks step over it (``1/(1+δ)`` crosses 0
-there) and the scan does not read the points within ``10η`` of it.
+there) and the scan does not read the points within ``2η`` of it.
 
 **The invariant** (:func:`check`), run on every support before a value is returned from it:
 the density of ``T`` integrated over the reported intervals equals the continuous mass

@@ -760,6 +760,9 @@ _FOUND = [
     (Model("2", "1/5", noise="1:1/2,6:1/2", mask_ratio="9999/10000"), "ssr"),
     # an atom of T in the middle of a gap: the walks started at it (δ = ±∞) and met the same edge
     (Model("2", "1000", noise="1:3/5,50:2/5"), "ssr"),
+    # a component of width 0.12 under a bulk of width 10⁷, between two atoms of T: the scan dropped
+    # every point within 10η of an atom (η = 0.009 there), the whole component, and the invariant refused
+    (Model("4", "1/1000000", noise="1:7/10,2:3/10"), "ssr"),
     # the algebraic route's gap edges around an atom of T were 10 digits off at dps 20 (it verified
     # only the outer edges against (E3)); found by a random batch of γ w_i > 1
     (Model("3", "100", noise="1:7/10,50:3/20,3:3/20"), "ssr"),
