@@ -587,12 +587,6 @@ class _Coarse:
             previous = value
         return None
 
-    def equation(self, delta, u):
-        return self.both(delta, u)[0]
-
-    def d_equation(self, delta, u):
-        return self.both(delta, u)[1]
-
     def both(self, delta, u):
         """``(equation, d_equation)`` at real ``δ, u``: one pass over the terms."""
         first, second = support.scaled(1.0, delta, self.scale)  # c(δ), e₂(δ)
@@ -608,10 +602,16 @@ class _Coarse:
 
     def newton(self, u, delta, steps: int = 40):
         """A real root of ``equation(·, u)`` from ``delta``, or ``None``."""
+        found = self.root(u, delta, steps)
+        return None if found is None else found[0]
+
+    def root(self, u, delta, steps: int = 40):
+        """``(δ, ∂_δ equation there)`` at a real root of ``equation(·, u)`` from ``delta``, or ``None``
+        (the walks need the sign of the slope at the root: computed in the same pass)."""
         for _ in range(steps):
             f, slope = self.both(delta, u)
             if abs(f) <= 1e-13 * (1 + abs(delta)):
-                return delta
+                return delta, slope
             if slope == 0 or not abs(f / slope) < 1e300:
                 return None
             delta -= f / slope
@@ -631,10 +631,9 @@ class _Coarse:
                 reach = float(np.abs(self.poles(delta) - u).min()) / 2
                 step = np.sign(step) * min(abs(step), reach)
                 trial = u + step
-                candidate = self.newton(trial, delta)
-                if candidate is not None and self.d_equation(candidate, trial) < 0 \
-                        and abs(candidate - delta) < (1 + abs(delta)) / 4:
-                    u, delta = trial, candidate
+                found = self.root(trial, delta)
+                if found is not None and found[1] < 0 and abs(found[0] - delta) < (1 + abs(delta)) / 4:
+                    u, delta = trial, found[0]
                     step *= 2
                 else:
                     step /= 4
@@ -663,10 +662,10 @@ class _Coarse:
         u, delta = 2 * atom - u, 1 / (-1 / (1 + delta)) - 1  # y → −y
         side = np.sign(u - atom)
         for _ in range(200):
-            candidate = self.newton(u, delta)
-            if candidate is None or not self.d_equation(candidate, u) < 0:
+            found = self.root(u, delta)
+            if found is None or not found[1] < 0:
                 return None
-            delta = candidate
+            delta = found[0]
             if abs(u - atom) >= 1e3 * floor:
                 return u, delta
             u = atom + side * abs(u - atom) * 1.2

@@ -538,7 +538,6 @@ def check(system, intervals, terms=None):
     if any(not hi > lo for lo, hi in flat) or any(not b[0] > a[1] for a, b in zip(flat, flat[1:])):
         raise SupportError("intervals empty or out of order", 1, 0)
     scale = max(abs(flat[0][0]), abs(flat[-1][1]), flat[-1][1] - flat[0][0])
-    eta = 1e-13 * scale
     masses, errors = [], []
     # a shift h_i with γ w_i ≥ 1/2 inside an interval can carry a peak of the density narrower than
     # the nodes (γ w_i = 0.99: width 10⁻⁴ of the interval) or end a component there: the rule is
